@@ -1,0 +1,350 @@
+//! HTTP plumbing shared by all modules: the request middleware, body and query extractors that
+//! name the offending field, framework errors turned into problems, and ETags.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+use crate::error::{ApiError, FieldError, Problem, PROBLEM_CONTENT_TYPE};
+use crate::request_id;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The largest JSON body accepted (app data; default 1 MiB).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Request id, access log, security headers, and a problem body for every error response that
+/// the framework produced without one (unknown route, wrong method, …).
+pub async fn request_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(request_id::accept_incoming)
+        .unwrap_or_else(request_id::generate);
+    let http_req = req.request().clone();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let started = Instant::now();
+    let result = request_id::REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone())).await;
+    let mut res = match result {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(err) => ServiceResponse::new(http_req, err.error_response()),
+    };
+    let status = res.status();
+    if status.is_client_error() || status.is_server_error() {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+        if !is_problem {
+            let allow = res.headers().get(header::ALLOW).cloned();
+            let problem = framework_problem(status, &id);
+            res = res.into_response(problem);
+            if let Some(allow) = allow {
+                res.headers_mut().insert(header::ALLOW, allow);
+            }
+        }
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(header::HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    let csp = if path.starts_with("/docs") {
+        // Swagger UI: its own scripts and styles, served from this binary.
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), elapsed_ms, "request done");
+        } else {
+            tracing::info!(status = status.as_u16(), elapsed_ms, "request done");
+        }
+    });
+    Ok(res)
+}
+
+fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => ("request.method_not_allowed", "the resource does not support this method"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("request.unsupported_media_type", "unsupported content type"),
+        StatusCode::BAD_REQUEST => ("request.bad", "the request could not be understood"),
+        StatusCode::UNAUTHORIZED => ("auth.required", "authentication is required"),
+        StatusCode::FORBIDDEN => ("auth.forbidden", "not allowed"),
+        s if s.is_server_error() => ("internal", "an internal error occurred; quote the request id when reporting it"),
+        _ => ("request.failed", "the request failed"),
+    };
+    let problem = Problem {
+        type_: format!("urn:retning:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: Some(detail.to_owned()),
+        code: code.to_owned(),
+        request_id: Some(request_id.to_owned()),
+        errors: Vec::new(),
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE))
+        .body(serde_json::to_string(&problem).unwrap_or_default())
+}
+
+/// The default service: an unknown route is 404, a known route with another method is 405.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    if req.resource_map().has_resource(req.path()) {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed", format!("{} is not supported here", req.method()))
+            .error_response()
+    } else {
+        ApiError::not_found("route").error_response()
+    }
+}
+
+/// Turns a path-parameter error into a problem naming the parameter.
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let fields: Vec<FieldError> = req
+        .match_info()
+        .iter()
+        .filter(|(name, value)| (name.ends_with("id") || *name == "date") && value.parse::<i64>().is_err())
+        .map(|(name, _)| FieldError::new(format!("path.{name}"), "invalid", "is not a valid value here"))
+        .collect();
+    let fields = if fields.is_empty() {
+        vec![FieldError::new("path", "invalid", err.to_string())]
+    } else {
+        fields
+    };
+    ApiError::with_fields(StatusCode::BAD_REQUEST, "request.invalid_path", "a path parameter is not valid", fields).into()
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+}
+
+async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let too_large =
+        || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", format!("the body may be at most {limit} bytes"));
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if len > limit {
+            return Err(too_large());
+        }
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("request.bad_body", format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Decodes JSON, reporting the exact field (`targets[2].unit`) of a wrong type or missing value.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    result.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+                "request.malformed_json",
+                format!("the body is not valid JSON (line {}, column {})", inner.line(), inner.column()),
+            ),
+            Category::Data => {
+                let message = strip_position(&inner.to_string());
+                let field = if path == "." { missing_field(&message).unwrap_or_else(|| "body".to_owned()) } else {
+                    match missing_field(&message) {
+                        Some(f) => format!("{path}.{f}"),
+                        None => path,
+                    }
+                };
+                ApiError::field(field, "invalid", message)
+            }
+        }
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// A JSON body (`application/json`), with errors that name the field.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json_content_type(&req) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "request.unsupported_media_type",
+                    "the body must be application/json",
+                ));
+            }
+            let body = read_body(&req, &mut payload).await?;
+            decode_json(&body).map(Json)
+        })
+    }
+}
+
+/// The raw body with the size limit applied (for CSV uploads and the like).
+pub struct LimitedBody(pub web::BytesMut);
+
+impl FromRequest for LimitedBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move { read_body(&req, &mut payload).await.map(LimitedBody) })
+    }
+}
+
+/// Query parameters, with errors that name the parameter (`query.limit`).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(decode_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let field = match missing_field(&message) {
+            Some(f) => f,
+            None if path != "." => path,
+            None => "query".to_owned(),
+        };
+        ApiError::field(format!("query.{field}"), "invalid", message)
+    })
+}
+
+/// A GET answered with an ETag computed from the body; `If-None-Match` with the same tag gets 304.
+pub fn json_with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal(format!("serialize: {e}")))?;
+    Ok(with_etag(req, body, "application/json"))
+}
+
+pub fn with_etag(req: &HttpRequest, body: Vec<u8>, content_type: &'static str) -> HttpResponse {
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag));
+    if matches {
+        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .content_type(content_type)
+        .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        unit: String,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        title: String,
+        targets: Vec<Inner>,
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let e = decode_json::<Outer>(br#"{"title": 5, "targets": []}"#).err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("title"));
+        let e = decode_json::<Outer>(br#"{"title": "x", "targets": [{"unit": "a"}, {"unit": 1}]}"#).err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("targets[1].unit"));
+        let e = decode_json::<Outer>(br#"{"targets": []}"#).err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("title"));
+        let e = decode_json::<Outer>(br#"{"title": "x", "targets": [{}]}"#).err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("targets[0].unit"));
+        let e = decode_json::<Outer>(br#"{"title": "#).err();
+        assert_eq!(e.as_ref().map(|e| e.code()), Some("request.malformed_json"));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Q {
+        limit: Option<i64>,
+        theme: String,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let e = decode_query::<Q>("limit=abc&theme=x").err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("query.limit"));
+        let e = decode_query::<Q>("limit=5").err();
+        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("query.theme"));
+        assert!(decode_query::<Q>("theme=x").is_ok());
+    }
+}

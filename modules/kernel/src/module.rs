@@ -1,0 +1,148 @@
+//! Plugin modules: what a module is, and the checks a registry of them must pass.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Permission;
+use crate::db::DbConnection;
+use crate::indicators::ComputedIndicator;
+
+/// A plugin module. Routes and their OpenAPI paths are registered together in [`Module::configure`]
+/// (under `/api/v1`), so the spec is collected from the registration that serves requests.
+pub trait Module: Send + Sync + 'static {
+    /// Unique, lower-case (`goals`); also the name used to switch it per municipality.
+    fn name(&self) -> &'static str;
+    /// Modules whose tables or kernel registrations this one builds on.
+    fn dependencies(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether a municipality may switch it off (the platform itself cannot be).
+    fn switchable(&self) -> bool {
+        true
+    }
+    /// Every permission its handlers check, for documentation and review.
+    fn permissions(&self) -> &'static [Permission] {
+        &[]
+    }
+    /// Registers routes (relative to `/api/v1`) with their OpenAPI paths.
+    fn configure(&self, cfg: &mut ServiceConfig);
+    /// Loads the module's seed data from `seed_dir` into a database where it is not yet loaded.
+    /// Runs inside one transaction together with every other module's seed.
+    fn seed(&self, _conn: &mut DbConnection, _seed_dir: &Path) -> Result<(), String> {
+        Ok(())
+    }
+    /// Indicators this module computes for the goals module.
+    fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
+        Vec::new()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RegistryError {
+    Duplicate(String),
+    UnknownDependency { module: String, dependency: String },
+    Cycle(Vec<String>),
+}
+
+impl std::fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryError::Duplicate(n) => write!(f, "module {n:?} is registered twice"),
+            RegistryError::UnknownDependency { module, dependency } => {
+                write!(f, "module {module:?} depends on {dependency:?}, which is not registered")
+            }
+            RegistryError::Cycle(names) => write!(f, "modules depend on each other in a cycle: {}", names.join(" -> ")),
+        }
+    }
+}
+
+/// Checks names and dependencies; returns the modules in dependency order (dependencies first,
+/// otherwise in the given order).
+pub fn validate(modules: &[(&'static str, &'static [&'static str])]) -> Result<Vec<&'static str>, RegistryError> {
+    let mut seen = HashSet::new();
+    for (name, _) in modules {
+        if !seen.insert(*name) {
+            return Err(RegistryError::Duplicate((*name).to_owned()));
+        }
+    }
+    let deps: HashMap<&str, &[&str]> = modules.iter().map(|(n, d)| (*n, *d)).collect();
+    for (name, ds) in modules {
+        for d in *ds {
+            if !deps.contains_key(d) {
+                return Err(RegistryError::UnknownDependency { module: (*name).to_owned(), dependency: (*d).to_owned() });
+            }
+        }
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    fn visit(
+        n: &'static str,
+        deps: &HashMap<&str, &'static [&'static str]>,
+        marks: &mut HashMap<&'static str, Mark>,
+        stack: &mut Vec<&'static str>,
+        out: &mut Vec<&'static str>,
+    ) -> Result<(), RegistryError> {
+        match marks.get(n) {
+            Some(Mark::Done) => return Ok(()),
+            Some(Mark::Visiting) => {
+                let start = stack.iter().position(|s| *s == n).unwrap_or(0);
+                let mut cycle: Vec<String> = stack[start..].iter().map(|s| (*s).to_owned()).collect();
+                cycle.push(n.to_owned());
+                return Err(RegistryError::Cycle(cycle));
+            }
+            None => {}
+        }
+        marks.insert(n, Mark::Visiting);
+        stack.push(n);
+        for d in deps.get(n).copied().unwrap_or(&[]) {
+            visit(d, deps, marks, stack, out)?;
+        }
+        stack.pop();
+        marks.insert(n, Mark::Done);
+        out.push(n);
+        Ok(())
+    }
+    let mut marks = HashMap::new();
+    let mut out = Vec::new();
+    for (name, _) in modules {
+        visit(name, &deps, &mut marks, &mut Vec::new(), &mut out)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_dependencies_first() {
+        let order = validate(&[("placements", &["evidence"]), ("goals", &[]), ("evidence", &[])]);
+        assert_eq!(order, Ok(vec!["evidence", "placements", "goals"]));
+    }
+
+    #[test]
+    fn rejects_duplicates() {
+        assert_eq!(validate(&[("goals", &[]), ("goals", &[])]), Err(RegistryError::Duplicate("goals".into())));
+    }
+
+    #[test]
+    fn rejects_unknown_dependency() {
+        assert_eq!(
+            validate(&[("placements", &["evidence"])]),
+            Err(RegistryError::UnknownDependency { module: "placements".into(), dependency: "evidence".into() })
+        );
+    }
+
+    #[test]
+    fn rejects_cycles() {
+        let r = validate(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])]);
+        assert_eq!(r, Err(RegistryError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()])));
+        assert!(matches!(validate(&[("a", &["a"])]), Err(RegistryError::Cycle(_))));
+    }
+}

@@ -1,0 +1,53 @@
+//! Municipalities: the tenants.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::schema::{disabled_modules, municipalities};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities)]
+pub struct Municipality {
+    pub id: i64,
+    pub slug: String,
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Municipality>> {
+    municipalities::table
+        .filter(municipalities::slug.eq(slug))
+        .select(Municipality::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The municipality a module's route addresses: 404 when it does not exist, or when the module
+/// is switched off for it (one query).
+pub fn resolve(conn: &mut DbConnection, slug: &str, module: &str) -> Result<Municipality, ApiError> {
+    let module = module.to_owned();
+    municipalities::table
+        .filter(municipalities::slug.eq(slug))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            disabled_modules::table
+                .filter(disabled_modules::municipality_id.eq(municipalities::id))
+                .filter(disabled_modules::module.eq(module)),
+        )))
+        .select(Municipality::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("municipality"))
+}
+
+/// Slugs are lower-case ASCII letters, digits and dashes, as they stand in URLs.
+pub fn valid_slug(slug: &str) -> bool {
+    (2..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
