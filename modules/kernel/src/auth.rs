@@ -112,6 +112,8 @@ impl Permission {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Anonymous,
+    /// The server itself (seeding, migrations of data).
+    System,
     User { id: i64, username: String },
     ApiKey { id: i64, name: String },
 }
@@ -133,8 +135,13 @@ impl Principal {
         Self { actor: Actor::Anonymous, municipality_id: None, role: None, key_scope: None, request_id: crate::request_id::current() }
     }
 
+    /// The server acting on its own (seed loading); has no permissions.
+    pub fn system() -> Self {
+        Self { actor: Actor::System, municipality_id: None, role: None, key_scope: None, request_id: None }
+    }
+
     pub fn is_anonymous(&self) -> bool {
-        self.actor == Actor::Anonymous
+        matches!(self.actor, Actor::Anonymous | Actor::System)
     }
 
     pub fn is_operator(&self) -> bool {
@@ -185,19 +192,21 @@ impl Principal {
     pub fn actor_kind(&self) -> &'static str {
         match self.actor {
             Actor::Anonymous => "anonymous",
+            Actor::System => "system",
             Actor::User { .. } => "user",
             Actor::ApiKey { .. } => "api_key",
         }
     }
     pub fn actor_id(&self) -> Option<i64> {
         match self.actor {
-            Actor::Anonymous => None,
+            Actor::Anonymous | Actor::System => None,
             Actor::User { id, .. } | Actor::ApiKey { id, .. } => Some(id),
         }
     }
     pub fn actor_name(&self) -> &str {
         match &self.actor {
             Actor::Anonymous => "anonymous",
+            Actor::System => "system",
             Actor::User { username, .. } => username,
             Actor::ApiKey { name, .. } => name,
         }

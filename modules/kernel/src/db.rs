@@ -108,11 +108,10 @@ impl r2d2::ManageConnection for ConnectionManager {
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)?;
-                // busy_timeout first: switching to WAL on a fresh file otherwise races other
-                // connections of the pool and logs "database is locked".
+                // The file is already in WAL mode (see `Db::connect`). FULL: an acknowledged
+                // write survives a power loss, not only a crash.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                     self.busy_timeout_ms
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -173,6 +172,14 @@ impl Db {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
+        }
+        if let DatabaseUrl::Sqlite(path) = url {
+            // WAL is a property of the file: switch once, before the pool opens its connections
+            // at the same time (switching needs an exclusive lock).
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| format!("cannot switch {} to WAL: {e}", path.display()))?;
         }
         let manager = ConnectionManager {
             url: url.clone(),

@@ -38,16 +38,14 @@ pub async fn request_middleware(
         .and_then(|v| v.to_str().ok())
         .and_then(request_id::accept_incoming)
         .unwrap_or_else(request_id::generate);
-    let http_req = req.request().clone();
     let method = req.method().clone();
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
     let started = Instant::now();
     let result = request_id::REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone())).await;
-    let mut res = match result {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::new(http_req, err.error_response()),
-    };
+    // Handlers and extractors turn their errors into responses; an `Err` here comes from a
+    // middleware and is rendered by actix itself.
+    let mut res = result?.map_into_boxed_body();
     let status = res.status();
     if status.is_client_error() || status.is_server_error() {
         let is_problem = res

@@ -1,0 +1,346 @@
+//! The `retning` command line: serve, migrate, seed, openapi, user, key.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use diesel::prelude::*;
+use retning_kernel::auth::{self, KeyScope, Role, TokenKeys};
+use retning_kernel::db::PoolSettings;
+use retning_kernel::schema::api_keys;
+use retning_kernel::{audit, tenancy, write_transaction, ApiError, Db, Principal};
+
+use crate::platform::{LoginLimiter, LoginLimits};
+use crate::registry::{compiled_modules, Registry};
+use crate::server::{auth_state, build_app, openapi_document, AppContext};
+use crate::settings::{Overrides, Settings};
+
+#[derive(Parser)]
+#[command(name = "retning", version, about = "Municipal strategies for vulnerable children and families, side by side")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Configuration file (TOML), read after the compiled-in defaults.
+    #[arg(long, global = true, env = "RETNING_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data dir).
+    #[arg(long, global = true)]
+    database: Option<String>,
+    /// Folder for the SQLite database and the generated signing secret (default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed an empty database, and serve the API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the seed data (municipalities, strategies, …) where missing.
+    Seed,
+    /// Write the OpenAPI document.
+    Openapi {
+        /// File to write (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        /// The municipality's slug (not with --operator).
+        #[arg(long, required_unless_present = "operator", conflicts_with = "operator")]
+        municipality: Option<String>,
+        #[arg(long)]
+        username: String,
+        /// viewer, editor or admin.
+        #[arg(long, required_unless_present = "operator", conflicts_with = "operator")]
+        role: Option<String>,
+        /// Create a platform operator (belongs to no municipality).
+        #[arg(long)]
+        operator: bool,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key and print it (shown only once).
+    Create {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        name: String,
+        /// read or write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let bind = match &cli.command {
+        Command::Serve { bind } => bind.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_file: cli.global.config.clone(),
+        database_url: cli.global.database.clone(),
+        bind,
+        data_dir: cli.global.data_dir.clone(),
+    };
+    let settings = match Settings::load(&overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("retning: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+    match run(cli.command, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("retning: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn registry() -> Result<Registry, String> {
+    Registry::new(compiled_modules()).map_err(|e| e.to_string())
+}
+
+fn connect(settings: &Settings) -> Result<Db, String> {
+    let url = settings.database_url()?;
+    let pool = PoolSettings {
+        max_connections: settings.database.max_connections,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+        sqlite_busy_timeout: Duration::from_millis(settings.database.sqlite_busy_timeout_ms),
+    };
+    tracing::info!(database = %url.display(), "connecting");
+    Db::connect(&url, &pool)
+}
+
+fn run(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Openapi { output } => {
+            let doc = openapi_document(&registry()?);
+            let json = doc.to_pretty_json().map_err(|e| e.to_string())? + "\n";
+            match output {
+                Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?,
+                None => print!("{json}"),
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = connect(&settings)?;
+            let applied = db.migrate()?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Seed => {
+            let db = connect(&settings)?;
+            db.migrate()?;
+            crate::seed::load(&db, &registry()?, &settings.seed.dir)?;
+            println!("seed loaded from {}", settings.seed.dir.display());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { municipality, username, role, operator, password_stdin: _ } } => {
+            let password = read_password()?;
+            let db = connect(&settings)?;
+            db.migrate()?;
+            create_user(&db, municipality.as_deref(), &username, role.as_deref(), operator, &password)
+        }
+        Command::Key { command: KeyCommand::Create { municipality, name, scope } } => {
+            let db = connect(&settings)?;
+            db.migrate()?;
+            let key = create_key(&db, &municipality, &name, &scope)?;
+            println!("{key}");
+            Ok(())
+        }
+        Command::Serve { .. } => serve(settings),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("password (then Enter):");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if let Some(problem) = auth::password_problem(&password) {
+        return Err(format!("password {problem}"));
+    }
+    Ok(password)
+}
+
+fn create_user(
+    db: &Db,
+    municipality: Option<&str>,
+    username: &str,
+    role: Option<&str>,
+    operator: bool,
+    password: &str,
+) -> Result<(), String> {
+    if !crate::platform::users::valid_username(username) {
+        return Err("username must be 2-64 letters, digits or . _ - @".into());
+    }
+    let role = if operator {
+        Role::Operator
+    } else {
+        match role.and_then(Role::parse) {
+            Some(r @ (Role::Viewer | Role::Editor | Role::Admin)) => r,
+            _ => return Err("--role must be viewer, editor or admin".into()),
+        }
+    };
+    let hash = auth::hash_password(password).map_err(|e| e.to_string())?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let municipality_id = match municipality {
+        Some(slug) => Some(
+            tenancy::find_by_slug(&mut conn, slug)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no municipality {slug:?}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let user = write_transaction(&mut *conn, |conn| {
+        crate::platform::users::insert_user(conn, &Principal::system(), municipality_id, username, &hash, role)
+    })
+    .map_err(|e: ApiError| e.to_string())?;
+    println!("created user {} (id {}, role {})", user.username, user.id, role.as_str());
+    Ok(())
+}
+
+fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Result<String, String> {
+    let scope = KeyScope::parse(scope).ok_or("--scope must be read or write")?;
+    if name.trim().is_empty() {
+        return Err("--name must not be blank".into());
+    }
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let m = tenancy::find_by_slug(&mut conn, municipality)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no municipality {municipality:?}"))?;
+    let (secret, prefix, hash) = auth::new_api_key();
+    write_transaction(&mut *conn, |conn| -> Result<(), ApiError> {
+        let id: i64 = diesel::insert_into(api_keys::table)
+            .values((
+                api_keys::municipality_id.eq(m.id),
+                api_keys::name.eq(name.trim()),
+                api_keys::prefix.eq(&prefix),
+                api_keys::key_hash.eq(&hash),
+                api_keys::scope.eq(scope.as_str()),
+                api_keys::created_at.eq(retning_kernel::now()),
+            ))
+            .returning(api_keys::id)
+            .get_result(conn)?;
+        audit::record(conn, &Principal::system(), audit::Change {
+            municipality_id: Some(m.id),
+            action: "create",
+            object_type: "api_key",
+            object_id: Some(id),
+            details: serde_json::json!({"name": name.trim(), "prefix": prefix, "scope": scope.as_str(), "via": "cli"}),
+        })
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(secret)
+}
+
+/// Prepares the database and the shared state the server (and the tests) run with.
+pub fn prepare(settings: &Settings) -> Result<AppContext, String> {
+    let registry = registry()?;
+    let db = connect(settings)?;
+    if settings.database.run_migrations {
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+    }
+    if settings.seed.on_start && crate::seed::is_empty(&db)? {
+        if settings.seed.dir.is_dir() {
+            crate::seed::load(&db, &registry, &settings.seed.dir)?;
+            tracing::info!(dir = %settings.seed.dir.display(), "loaded the seed into the empty database");
+        } else {
+            tracing::warn!(dir = %settings.seed.dir.display(), "empty database and no seed folder; starting without data");
+        }
+    }
+    let keys = TokenKeys::new(
+        &settings.jwt_secret()?,
+        &settings.auth.issuer,
+        &settings.auth.audience,
+        Duration::from_secs(settings.auth.token_ttl_secs),
+    )?;
+    let limits = LoginLimits {
+        account_burst: settings.auth.account_burst,
+        account_refill: Duration::from_secs(settings.auth.account_refill_secs),
+        address_burst: settings.auth.address_burst,
+        address_refill: Duration::from_secs(settings.auth.address_refill_secs),
+        trust_forwarded_for: settings.server.trust_forwarded_for,
+    };
+    Ok(AppContext {
+        auth: auth_state(&db, keys),
+        db,
+        limiter: actix_web::web::Data::new(LoginLimiter::new(limits)),
+        registry,
+        body_limit: settings.server.body_limit_bytes,
+        import_limit: settings.server.import_limit_bytes,
+        cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+    })
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let addr = settings.bind_addr()?;
+    let ctx = prepare(&settings)?;
+    let workers = if settings.server.workers == 0 {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    } else {
+        settings.server.workers
+    };
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let server = actix_web::HttpServer::new(move || build_app(&ctx))
+            .workers(workers)
+            .shutdown_timeout(settings.server.shutdown_timeout_secs)
+            .bind(addr)
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        tracing::info!(%addr, docs = %format!("http://{addr}/docs/"), "Retning is listening");
+        server.run().await.map_err(|e| format!("server: {e}"))
+    })
+}

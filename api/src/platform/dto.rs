@@ -1,0 +1,170 @@
+//! Request and response bodies of the platform module.
+
+use retning_kernel::auth::{KeyScope, Role};
+use retning_kernel::tenancy::Municipality;
+use retning_kernel::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A municipality (kommune): the tenant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityView {
+    pub id: i64,
+    /// Lower-case name used in URLs (`vejle`).
+    pub slug: String,
+    /// The official three-digit municipality code (`630`).
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl From<Municipality> for MunicipalityView {
+    fn from(m: Municipality) -> Self {
+        Self {
+            id: m.id,
+            slug: m.slug,
+            code: m.code,
+            name: m.name,
+            region: m.region,
+            created_at: Timestamp(m.created_at),
+            updated_at: Timestamp(m.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMunicipality {
+    #[schema(example = "faxe")]
+    pub slug: String,
+    #[schema(example = "320")]
+    pub code: String,
+    #[schema(example = "Faxe Kommune")]
+    pub name: String,
+    #[schema(example = "Region Sjælland")]
+    pub region: String,
+}
+
+/// Only the fields present are changed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModuleState {
+    pub name: String,
+    pub enabled: bool,
+    /// Whether the operator may switch it off for a municipality.
+    pub switchable: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSwitch {
+    pub enabled: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// The caller, as the credentials say.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `user` or `api_key`.
+    pub kind: String,
+    pub id: i64,
+    /// The username, or the API key's name.
+    pub name: String,
+    /// The municipality's slug (null for the platform operator).
+    pub municipality: Option<String>,
+    pub role: Option<Role>,
+    pub scope: Option<KeyScope>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    /// At least 12 characters.
+    #[schema(format = Password)]
+    pub password: String,
+    /// `viewer`, `editor` or `admin`.
+    pub role: Role,
+}
+
+/// Only the fields present are changed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub role: Option<Role>,
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// A disabled user cannot log in (tokens already issued run out within their lifetime).
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the key, to recognise it by.
+    pub prefix: String,
+    pub scope: KeyScope,
+    pub created_by: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    #[schema(example = "Dashboard i Power BI")]
+    pub name: String,
+    /// `read` (default) or `write`.
+    pub scope: Option<KeyScope>,
+}
+
+/// The new key. `key` is shown only in this response; store it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub view: ApiKeyView,
+    /// Send as `Authorization: Bearer <key>`.
+    pub key: String,
+}

@@ -1,0 +1,165 @@
+//! API keys for dashboards: random, shown once, stored hashed, scoped, revocable.
+
+use actix_web::http::header;
+use actix_web::{delete, get, post, web, HttpResponse};
+use diesel::prelude::*;
+use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::{self, Actor, KeyScope};
+use retning_kernel::http::{Json, Query};
+use retning_kernel::pagination::{Page, PageParams};
+use retning_kernel::schema::api_keys;
+use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
+
+use super::dto::{ApiKeyView, CreatedApiKey, NewApiKey};
+use super::perm;
+
+type KeyRow = (i64, String, String, String, Option<i64>, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
+
+fn columns() -> (
+    api_keys::id,
+    api_keys::name,
+    api_keys::prefix,
+    api_keys::scope,
+    api_keys::created_by,
+    api_keys::created_at,
+    api_keys::revoked_at,
+) {
+    (api_keys::id, api_keys::name, api_keys::prefix, api_keys::scope, api_keys::created_by, api_keys::created_at, api_keys::revoked_at)
+}
+
+fn view((id, name, prefix, scope, created_by, created_at, revoked_at): KeyRow) -> ApiKeyView {
+    ApiKeyView {
+        id,
+        name,
+        prefix,
+        scope: KeyScope::parse(&scope).unwrap_or(KeyScope::Read),
+        created_by,
+        created_at: Timestamp(created_at),
+        revoked_at: revoked_at.map(Timestamp),
+    }
+}
+
+/// The municipality's API keys, without their secrets (admins).
+#[utoipa::path(
+    tag = "api-keys",
+    params(("municipality" = String, Path, description = "The municipality's slug"), PageParams),
+    responses((status = 200, description = "API keys, newest first", body = Page<ApiKeyView>)),
+    security(("bearer" = []))
+)]
+#[get("/municipalities/{municipality}/api-keys")]
+pub async fn list(
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<ApiKeyView>>, ApiError> {
+    let (limit, offset) = (page.0.limit()?, page.0.offset()?);
+    let slug = slug.into_inner();
+    let (rows, total) = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, super::NAME)?;
+            who.require(&perm::KEY_MANAGE, Some(m.id))?;
+            let q = api_keys::table.filter(api_keys::municipality_id.eq(m.id));
+            let rows: Vec<KeyRow> = q.select(columns()).order(api_keys::id.desc()).limit(limit + 1).offset(offset).load(conn)?;
+            let total = q.count().get_result(conn)?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(web::Json(Page::from_offset(rows, offset, limit, Some(total)).map(view)))
+}
+
+/// Create an API key. The key is in this response only.
+#[utoipa::path(
+    tag = "api-keys",
+    params(("municipality" = String, Path, description = "The municipality's slug")),
+    request_body = NewApiKey,
+    responses((status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey)),
+    security(("bearer" = []))
+)]
+#[post("/municipalities/{municipality}/api-keys")]
+pub async fn create(
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+    body: Json<NewApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let mut v = Validator::new();
+    v.text("name", &body.name, 100);
+    v.finish()?;
+    let scope = body.scope.unwrap_or(KeyScope::Read);
+    let slug = slug.into_inner();
+    let (slug, created) = db
+        .write(move |conn| {
+            let m = tenancy::resolve(conn, &slug, super::NAME)?;
+            who.require(&perm::KEY_MANAGE, Some(m.id))?;
+            let created_by = match who.actor {
+                Actor::User { id, .. } => Some(id),
+                _ => None,
+            };
+            let (secret, prefix, hash) = auth::new_api_key();
+            let row: KeyRow = diesel::insert_into(api_keys::table)
+                .values((
+                    api_keys::municipality_id.eq(m.id),
+                    api_keys::name.eq(body.name.trim()),
+                    api_keys::prefix.eq(&prefix),
+                    api_keys::key_hash.eq(&hash),
+                    api_keys::scope.eq(scope.as_str()),
+                    api_keys::created_by.eq(created_by),
+                    api_keys::created_at.eq(retning_kernel::now()),
+                ))
+                .returning(columns())
+                .get_result(conn)?;
+            audit::record(conn, &who, Change {
+                municipality_id: Some(m.id),
+                action: "create",
+                object_type: "api_key",
+                object_id: Some(row.0),
+                details: serde_json::json!({"name": row.1, "prefix": row.2, "scope": row.3}),
+            })?;
+            Ok((m.slug, CreatedApiKey { view: view(row), key: secret }))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/api-keys/{}", created.view.id)))
+        .json(created))
+}
+
+/// Revoke an API key; it stops working at once.
+#[utoipa::path(
+    tag = "api-keys",
+    params(
+        ("municipality" = String, Path, description = "The municipality's slug"),
+        ("id" = i64, Path, description = "The key's id"),
+    ),
+    responses((status = 204, description = "Revoked (or already revoked)")),
+    security(("bearer" = []))
+)]
+#[delete("/municipalities/{municipality}/api-keys/{id}")]
+pub async fn revoke(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    db.write(move |conn| {
+        let m = tenancy::resolve(conn, &slug, super::NAME)?;
+        who.require(&perm::KEY_MANAGE, Some(m.id))?;
+        let revoked_at: Option<chrono::NaiveDateTime> = api_keys::table
+            .filter(api_keys::id.eq(id))
+            .filter(api_keys::municipality_id.eq(m.id))
+            .select(api_keys::revoked_at)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("API key"))?;
+        if revoked_at.is_none() {
+            diesel::update(api_keys::table.find(id)).set(api_keys::revoked_at.eq(retning_kernel::now())).execute(conn)?;
+            audit::record(conn, &who, Change {
+                municipality_id: Some(m.id),
+                action: "revoke",
+                object_type: "api_key",
+                object_id: Some(id),
+                details: serde_json::json!({}),
+            })?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,211 @@
+//! A municipality's users, managed by its admins (and the platform operator).
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpResponse};
+use diesel::prelude::*;
+use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::{self, Role, UserRow};
+use retning_kernel::http::{Json, Query};
+use retning_kernel::pagination::{Page, PageParams};
+use retning_kernel::schema::users;
+use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Timestamp, Validator};
+
+use super::dto::{NewUser, UserPatch, UserView};
+use super::perm;
+
+fn view(u: UserRow) -> UserView {
+    UserView {
+        id: u.id,
+        role: Role::parse(&u.role).unwrap_or(Role::Viewer),
+        username: u.username,
+        disabled: u.disabled_at.is_some(),
+        created_at: Timestamp(u.created_at),
+        updated_at: Timestamp(u.updated_at),
+    }
+}
+
+pub fn valid_username(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
+}
+
+fn check_role(v: &mut Validator, role: Role) {
+    v.check(role != Role::Operator, "role", "invalid", "must be viewer, editor or admin");
+}
+
+/// Creates a user of a municipality; shared by the API and the CLI.
+pub fn insert_user(
+    conn: &mut DbConnection,
+    who: &Principal,
+    municipality_id: Option<i64>,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<UserRow, ApiError> {
+    let now = retning_kernel::now();
+    let user: UserRow = diesel::insert_into(users::table)
+        .values((
+            users::municipality_id.eq(municipality_id),
+            users::username.eq(username),
+            users::password_hash.eq(password_hash),
+            users::role.eq(role.as_str()),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::all_columns)
+        .get_result(conn)
+        .map_err(|e| match ApiError::from(e) {
+            e if e.status().as_u16() == 409 => ApiError::rule("platform.user.username_taken", "username", "is already taken"),
+            e => e,
+        })?;
+    audit::record(conn, who, Change {
+        municipality_id,
+        action: "create",
+        object_type: "user",
+        object_id: Some(user.id),
+        details: serde_json::json!({"username": user.username, "role": user.role}),
+    })?;
+    Ok(user)
+}
+
+/// The municipality's users (admins, operator).
+#[utoipa::path(
+    tag = "users",
+    params(("municipality" = String, Path, description = "The municipality's slug"), PageParams),
+    responses((status = 200, description = "Users, ordered by username", body = Page<UserView>)),
+    security(("bearer" = []))
+)]
+#[get("/municipalities/{municipality}/users")]
+pub async fn list(
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    let (limit, offset) = (page.0.limit()?, page.0.offset()?);
+    let slug = slug.into_inner();
+    let (rows, total) = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, super::NAME)?;
+            who.require(&perm::USER_MANAGE, Some(m.id))?;
+            let q = users::table.filter(users::municipality_id.eq(m.id));
+            let rows = q.select(UserRow::as_select()).order(users::username.asc()).limit(limit + 1).offset(offset).load(conn)?;
+            let total = q.count().get_result(conn)?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(web::Json(Page::from_offset(rows, offset, limit, Some(total)).map(view)))
+}
+
+/// Add a user to the municipality (admins, operator).
+#[utoipa::path(
+    tag = "users",
+    params(("municipality" = String, Path, description = "The municipality's slug")),
+    request_body = NewUser,
+    responses((status = 201, description = "Created", body = UserView)),
+    security(("bearer" = []))
+)]
+#[post("/municipalities/{municipality}/users")]
+pub async fn create(
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+    body: Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let mut v = Validator::new();
+    v.check(valid_username(&body.username), "username", "invalid", "must be 2-64 letters, digits or . _ - @");
+    if let Some(problem) = auth::password_problem(&body.password) {
+        v.add("password", "weak", problem);
+    }
+    check_role(&mut v, body.role);
+    let slug = slug.into_inner();
+    let user = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, super::NAME)?;
+            who.require(&perm::USER_MANAGE, Some(m.id))?;
+            v.finish()?;
+            let hash = auth::hash_password(&body.password)?;
+            retning_kernel::write_transaction(conn, |conn| insert_user(conn, &who, Some(m.id), &body.username, &hash, body.role))
+                .map(|u| (m.slug, u))
+        })
+        .await?;
+    let (slug, user) = user;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/users/{}", user.id)))
+        .json(view(user)))
+}
+
+/// Change a user's role or password, or disable them (admins, operator).
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("municipality" = String, Path, description = "The municipality's slug"),
+        ("id" = i64, Path, description = "The user's id"),
+    ),
+    request_body = UserPatch,
+    responses((status = 200, description = "Updated", body = UserView)),
+    security(("bearer" = []))
+)]
+#[patch("/municipalities/{municipality}/users/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    who: Principal,
+    path: web::Path<(String, i64)>,
+    body: Json<UserPatch>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let body = body.0;
+    let mut v = Validator::new();
+    if let Some(p) = body.password.as_deref().and_then(auth::password_problem) {
+        v.add("password", "weak", p);
+    }
+    if let Some(role) = body.role {
+        check_role(&mut v, role);
+    }
+    let (slug, id) = path.into_inner();
+    let user = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, super::NAME)?;
+            who.require(&perm::USER_MANAGE, Some(m.id))?;
+            v.finish()?;
+            let hash = body.password.as_deref().map(auth::hash_password).transpose()?;
+            retning_kernel::write_transaction(conn, |conn| {
+                let current: UserRow = users::table
+                    .filter(users::id.eq(id))
+                    .filter(users::municipality_id.eq(m.id))
+                    .select(UserRow::as_select())
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| ApiError::not_found("user"))?;
+                let now = retning_kernel::now();
+                let disabled_at = match body.disabled {
+                    Some(true) => current.disabled_at.or(Some(now)),
+                    Some(false) => None,
+                    None => current.disabled_at,
+                };
+                let updated: UserRow = diesel::update(users::table.find(id))
+                    .set((
+                        users::role.eq(body.role.map_or(current.role.clone(), |r| r.as_str().to_owned())),
+                        users::password_hash.eq(hash.as_deref().unwrap_or(&current.password_hash)),
+                        users::disabled_at.eq(disabled_at),
+                        users::updated_at.eq(now),
+                    ))
+                    .returning(users::all_columns)
+                    .get_result(conn)?;
+                audit::record(conn, &who, Change {
+                    municipality_id: Some(m.id),
+                    action: "update",
+                    object_type: "user",
+                    object_id: Some(id),
+                    details: serde_json::json!({
+                        "role": {"before": current.role, "after": updated.role},
+                        "password_changed": hash.is_some(),
+                        "disabled": updated.disabled_at.is_some(),
+                    }),
+                })?;
+                Ok(updated)
+            })
+        })
+        .await?;
+    Ok(web::Json(view(user)))
+}

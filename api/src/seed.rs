@@ -1,0 +1,105 @@
+//! Seed loading: the platform's municipalities, then every module's data, in one transaction.
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use retning_kernel::audit::{self, Change};
+use retning_kernel::schema::municipalities;
+use retning_kernel::{tenancy, write_transaction, ApiError, Db, DbConnection, Principal};
+use serde::Deserialize;
+
+use crate::registry::Registry;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MunicipalitySeed {
+    #[allow(dead_code)]
+    source: String,
+    municipalities: Vec<SeedMunicipality>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedMunicipality {
+    slug: String,
+    code: String,
+    name: String,
+    region: String,
+}
+
+/// Reads a JSON seed file, naming the file in any error.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Adds the municipalities of `seed/municipalities.json` that are missing.
+pub fn seed_municipalities(conn: &mut DbConnection, dir: &Path) -> Result<(), String> {
+    let seed: MunicipalitySeed = read_json(&dir.join("municipalities.json"))?;
+    let system = Principal::system();
+    for m in seed.municipalities {
+        if !tenancy::valid_slug(&m.slug) {
+            return Err(format!("municipalities.json: invalid slug {:?}", m.slug));
+        }
+        if tenancy::find_by_slug(conn, &m.slug).map_err(|e| e.to_string())?.is_some() {
+            continue;
+        }
+        let now = retning_kernel::now();
+        let id: i64 = diesel::insert_into(municipalities::table)
+            .values((
+                municipalities::slug.eq(&m.slug),
+                municipalities::code.eq(&m.code),
+                municipalities::name.eq(&m.name),
+                municipalities::region.eq(&m.region),
+                municipalities::created_at.eq(now),
+                municipalities::updated_at.eq(now),
+            ))
+            .returning(municipalities::id)
+            .get_result(conn)
+            .map_err(|e| format!("municipalities.json: {}: {e}", m.slug))?;
+        audit::record(conn, &system, Change {
+            municipality_id: Some(id),
+            action: "seed",
+            object_type: "municipality",
+            object_id: Some(id),
+            details: serde_json::json!({"slug": m.slug, "source": "seed/municipalities.json"}),
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+pub fn is_empty(db: &Db) -> Result<bool, String> {
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let n: i64 = municipalities::table.count().get_result(&mut *conn).map_err(|e| e.to_string())?;
+    Ok(n == 0)
+}
+
+/// Loads the seed of every module (each skips what is already there), all or nothing.
+pub fn load(db: &Db, registry: &Registry, dir: &Path) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!("seed folder {} does not exist (set seed.dir)", dir.display()));
+    }
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    write_transaction(&mut *conn, |conn| -> Result<(), SeedError> {
+        for m in &registry.modules {
+            m.seed(conn, dir).map_err(|e| SeedError(format!("module {}: {e}", m.name())))?;
+        }
+        Ok(())
+    })
+    .map_err(|e| e.0)
+}
+
+struct SeedError(String);
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(e: diesel::result::Error) -> Self {
+        SeedError(e.to_string())
+    }
+}
+
+impl From<ApiError> for SeedError {
+    fn from(e: ApiError) -> Self {
+        SeedError(e.to_string())
+    }
+}
