@@ -18,7 +18,11 @@ use crate::server::{auth_state, build_app, openapi_document, AppContext};
 use crate::settings::{Overrides, Settings};
 
 #[derive(Parser)]
-#[command(name = "retning", version, about = "Municipal strategies for vulnerable children and families, side by side")]
+#[command(
+    name = "retning",
+    version,
+    about = "Municipal strategies for vulnerable children and families, side by side"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -74,12 +78,20 @@ enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create {
         /// The municipality's slug (not with --operator).
-        #[arg(long, required_unless_present = "operator", conflicts_with = "operator")]
+        #[arg(
+            long,
+            required_unless_present = "operator",
+            conflicts_with = "operator"
+        )]
         municipality: Option<String>,
         #[arg(long)]
         username: String,
         /// viewer, editor or admin.
-        #[arg(long, required_unless_present = "operator", conflicts_with = "operator")]
+        #[arg(
+            long,
+            required_unless_present = "operator",
+            conflicts_with = "operator"
+        )]
         role: Option<String>,
         /// Create a platform operator (belongs to no municipality).
         #[arg(long)]
@@ -136,9 +148,16 @@ pub fn main() -> ExitCode {
 
 fn init_logging(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if settings.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn registry() -> Result<Registry, String> {
@@ -162,7 +181,9 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             let doc = openapi_document(&registry()?);
             let json = doc.to_pretty_json().map_err(|e| e.to_string())? + "\n";
             match output {
-                Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?
+                }
                 None => print!("{json}"),
             }
             Ok(())
@@ -180,13 +201,36 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("seed loaded from {}", settings.seed.dir.display());
             Ok(())
         }
-        Command::User { command: UserCommand::Create { municipality, username, role, operator, password_stdin: _ } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    municipality,
+                    username,
+                    role,
+                    operator,
+                    password_stdin: _,
+                },
+        } => {
             let password = read_password()?;
             let db = connect(&settings)?;
             db.migrate()?;
-            create_user(&db, municipality.as_deref(), &username, role.as_deref(), operator, &password)
+            create_user(
+                &db,
+                municipality.as_deref(),
+                &username,
+                role.as_deref(),
+                operator,
+                &password,
+            )
         }
-        Command::Key { command: KeyCommand::Create { municipality, name, scope } } => {
+        Command::Key {
+            command:
+                KeyCommand::Create {
+                    municipality,
+                    name,
+                    scope,
+                },
+        } => {
             let db = connect(&settings)?;
             db.migrate()?;
             let key = create_key(&db, &municipality, &name, &scope)?;
@@ -203,7 +247,10 @@ fn read_password() -> Result<String, String> {
         eprintln!("password (then Enter):");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if let Some(problem) = auth::password_problem(&password) {
         return Err(format!("password {problem}"));
@@ -242,10 +289,22 @@ fn create_user(
         None => None,
     };
     let user = write_transaction(&mut *conn, |conn| {
-        crate::platform::users::insert_user(conn, &Principal::system(), municipality_id, username, &hash, role)
+        crate::platform::users::insert_user(
+            conn,
+            &Principal::system(),
+            municipality_id,
+            username,
+            &hash,
+            role,
+        )
     })
     .map_err(|e: ApiError| e.to_string())?;
-    println!("created user {} (id {}, role {})", user.username, user.id, role.as_str());
+    println!(
+        "created user {} (id {}, role {})",
+        user.username,
+        user.id,
+        role.as_str()
+    );
     Ok(())
 }
 

@@ -36,7 +36,9 @@ impl Modify for Common {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT or API key")
-                    .description(Some("An access token from POST /api/v1/auth/login, or an API key (rtn_…)."))
+                    .description(Some(
+                        "An access token from POST /api/v1/auth/login, or an API key (rtn_…).",
+                    ))
                     .build(),
             ),
         );
@@ -53,7 +55,9 @@ fn problem(description: &str) -> RefOr<openapi::Response> {
             .description(description)
             .content(
                 retning_kernel::error::PROBLEM_CONTENT_TYPE,
-                ContentBuilder::new().schema(Some(openapi::Ref::from_schema_name("Problem"))).build(),
+                ContentBuilder::new()
+                    .schema(Some(openapi::Ref::from_schema_name("Problem")))
+                    .build(),
             )
             .build(),
     )
@@ -70,14 +74,19 @@ pub fn add_problem_responses(doc: &mut OpenApi) {
             item.delete.as_mut(),
         ];
         for op in ops.into_iter().flatten() {
-            let secured = op
-                .security
-                .as_ref()
-                .is_some_and(|reqs| reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))));
+            let secured = op.security.as_ref().is_some_and(|reqs| {
+                reqs.iter().any(|r| {
+                    serde_json::to_value(r)
+                        .is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+                })
+            });
             let has_body = op.request_body.is_some();
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |status: &str, description: &str| {
-                op.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
             };
             if has_body || has_params {
                 add("400", "Malformed request (JSON syntax, path parameter)");

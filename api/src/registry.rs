@@ -25,7 +25,10 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(modules: Vec<Arc<dyn Module>>) -> Result<Self, RegistryError> {
-        let names: Vec<(&'static str, &'static [&'static str])> = modules.iter().map(|m| (m.name(), m.dependencies())).collect();
+        let names: Vec<(&'static str, &'static [&'static str])> = modules
+            .iter()
+            .map(|m| (m.name(), m.dependencies()))
+            .collect();
         let order = module::validate(&names)?;
         let mut ordered = Vec::with_capacity(modules.len());
         for name in order {
@@ -35,11 +38,20 @@ impl Registry {
         }
         let indicators = IndicatorRegistry::new(ordered.iter().flat_map(|m| m.indicators()))
             .map_err(RegistryError::Duplicate)?;
-        Ok(Self { modules: ordered, indicators })
+        Ok(Self {
+            modules: ordered,
+            indicators,
+        })
     }
 
     pub fn catalog(&self) -> ModuleCatalog {
-        ModuleCatalog { modules: self.modules.iter().map(|m| (m.name(), m.switchable())).collect() }
+        ModuleCatalog {
+            modules: self
+                .modules
+                .iter()
+                .map(|m| (m.name(), m.switchable()))
+                .collect(),
+        }
     }
 }
 

@@ -41,7 +41,10 @@ pub fn seed_municipalities(conn: &mut DbConnection, dir: &Path) -> Result<(), St
         if !tenancy::valid_slug(&m.slug) {
             return Err(format!("municipalities.json: invalid slug {:?}", m.slug));
         }
-        if tenancy::find_by_slug(conn, &m.slug).map_err(|e| e.to_string())?.is_some() {
+        if tenancy::find_by_slug(conn, &m.slug)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
             continue;
         }
         let now = retning_kernel::now();
@@ -57,13 +60,17 @@ pub fn seed_municipalities(conn: &mut DbConnection, dir: &Path) -> Result<(), St
             .returning(municipalities::id)
             .get_result(conn)
             .map_err(|e| format!("municipalities.json: {}: {e}", m.slug))?;
-        audit::record(conn, &system, Change {
-            municipality_id: Some(id),
-            action: "seed",
-            object_type: "municipality",
-            object_id: Some(id),
-            details: serde_json::json!({"slug": m.slug, "source": "seed/municipalities.json"}),
-        })
+        audit::record(
+            conn,
+            &system,
+            Change {
+                municipality_id: Some(id),
+                action: "seed",
+                object_type: "municipality",
+                object_id: Some(id),
+                details: serde_json::json!({"slug": m.slug, "source": "seed/municipalities.json"}),
+            },
+        )
         .map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -71,19 +78,26 @@ pub fn seed_municipalities(conn: &mut DbConnection, dir: &Path) -> Result<(), St
 
 pub fn is_empty(db: &Db) -> Result<bool, String> {
     let mut conn = db.get().map_err(|e| e.to_string())?;
-    let n: i64 = municipalities::table.count().get_result(&mut *conn).map_err(|e| e.to_string())?;
+    let n: i64 = municipalities::table
+        .count()
+        .get_result(&mut *conn)
+        .map_err(|e| e.to_string())?;
     Ok(n == 0)
 }
 
 /// Loads the seed of every module (each skips what is already there), all or nothing.
 pub fn load(db: &Db, registry: &Registry, dir: &Path) -> Result<(), String> {
     if !dir.is_dir() {
-        return Err(format!("seed folder {} does not exist (set seed.dir)", dir.display()));
+        return Err(format!(
+            "seed folder {} does not exist (set seed.dir)",
+            dir.display()
+        ));
     }
     let mut conn = db.get().map_err(|e| e.to_string())?;
     write_transaction(&mut *conn, |conn| -> Result<(), SeedError> {
         for m in &registry.modules {
-            m.seed(conn, dir).map_err(|e| SeedError(format!("module {}: {e}", m.name())))?;
+            m.seed(conn, dir)
+                .map_err(|e| SeedError(format!("module {}: {e}", m.name())))?;
         }
         Ok(())
     })

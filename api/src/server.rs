@@ -38,13 +38,14 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     let modules = registry.modules.clone();
-    app.openapi(crate::openapi::base()).service(live).service(ready).service(
-        utoipa_actix_web::scope("/api/v1").configure(move |cfg| {
+    app.openapi(crate::openapi::base())
+        .service(live)
+        .service(ready)
+        .service(utoipa_actix_web::scope("/api/v1").configure(move |cfg| {
             for m in &modules {
                 m.configure(cfg);
             }
-        }),
-    )
+        }))
 }
 
 /// The OpenAPI document of these modules.
@@ -70,8 +71,17 @@ pub fn build_app(
     let cors_on = !ctx.cors_allowed_origins.is_empty();
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, header::HeaderName::from_static("x-request-id")])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
         .max_age(3600);
     for origin in &ctx.cors_allowed_origins {
         cors = cors.allowed_origin(origin);
@@ -85,7 +95,14 @@ pub fn build_app(
         .app_data(ImportLimit(ctx.import_limit))
         .app_data(web::PathConfig::default().error_handler(khttp::path_error))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
-        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
         .default_service(web::to(khttp::fallback))
         .wrap(Compress::default())
         .wrap(Condition::new(cors_on, cors))
@@ -105,7 +122,10 @@ pub struct Health {
 #[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)), security(()))]
 #[get("/health/live")]
 pub async fn live() -> web::Json<Health> {
-    web::Json(Health { status: "ok", database: None })
+    web::Json(Health {
+        status: "ok",
+        database: None,
+    })
 }
 
 /// The process can serve requests: the database answers.
@@ -113,10 +133,20 @@ pub async fn live() -> web::Json<Health> {
 #[get("/health/ready")]
 pub async fn ready(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
     use diesel::connection::SimpleConnection;
-    db.run(|conn| conn.batch_execute("SELECT 1").map_err(|e| ApiError::unavailable(format!("readiness: {e}")))).await?;
-    Ok(web::Json(Health { status: "ok", database: Some(db.backend().name()) }))
+    db.run(|conn| {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ApiError::unavailable(format!("readiness: {e}")))
+    })
+    .await?;
+    Ok(web::Json(Health {
+        status: "ok",
+        database: Some(db.backend().name()),
+    }))
 }
 
 pub fn auth_state(db: &Db, keys: retning_kernel::auth::TokenKeys) -> web::Data<AuthState> {
-    web::Data::new(AuthState { keys: Arc::new(keys), db: db.clone() })
+    web::Data::new(AuthState {
+        keys: Arc::new(keys),
+        db: db.clone(),
+    })
 }

@@ -60,7 +60,14 @@ pub struct AuthSettings {
 impl std::fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthSettings")
-            .field("jwt_secret", &if self.jwt_secret.is_empty() { "(generated)" } else { "(set)" })
+            .field(
+                "jwt_secret",
+                &if self.jwt_secret.is_empty() {
+                    "(generated)"
+                } else {
+                    "(set)"
+                },
+            )
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_ttl_secs", &self.token_ttl_secs)
@@ -93,26 +100,48 @@ pub struct Overrides {
 
 impl Settings {
     pub fn load(overrides: &Overrides) -> Result<Self, String> {
-        Self::load_with_env(overrides, Environment::with_prefix("RETNING").prefix_separator("__").separator("__"))
+        Self::load_with_env(
+            overrides,
+            Environment::with_prefix("RETNING")
+                .prefix_separator("__")
+                .separator("__"),
+        )
     }
 
     fn load_with_env(overrides: &Overrides, env: Environment) -> Result<Self, String> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(file) = &overrides.config_file {
             if !file.exists() {
-                return Err(format!("configuration file {} does not exist", file.display()));
+                return Err(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                ));
             }
             builder = builder.add_source(File::from(file.as_path()).required(true));
         }
-        builder = builder.add_source(env.list_separator(",").with_list_parse_key("server.cors_allowed_origins").try_parsing(true));
-        let set = |b: config::ConfigBuilder<config::builder::DefaultState>, k: &str, v: Option<String>| match v {
+        builder = builder.add_source(
+            env.list_separator(",")
+                .with_list_parse_key("server.cors_allowed_origins")
+                .try_parsing(true),
+        );
+        let set = |b: config::ConfigBuilder<config::builder::DefaultState>,
+                   k: &str,
+                   v: Option<String>| match v {
             Some(v) => b.set_override(k, v),
             None => Ok(b),
         };
-        builder = set(builder, "database.url", overrides.database_url.clone()).map_err(|e| e.to_string())?;
-        builder = set(builder, "server.bind", overrides.bind.clone()).map_err(|e| e.to_string())?;
-        builder = set(builder, "data_dir", overrides.data_dir.as_ref().map(|p| p.to_string_lossy().into_owned()))
+        builder = set(builder, "database.url", overrides.database_url.clone())
             .map_err(|e| e.to_string())?;
+        builder = set(builder, "server.bind", overrides.bind.clone()).map_err(|e| e.to_string())?;
+        builder = set(
+            builder,
+            "data_dir",
+            overrides
+                .data_dir
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+        )
+        .map_err(|e| e.to_string())?;
         let settings: Settings = builder
             .build()
             .and_then(Config::try_deserialize)
@@ -125,9 +154,18 @@ impl Settings {
         self.bind_addr()?;
         self.database_url()?;
         let positive = [
-            ("server.body_limit_bytes", self.server.body_limit_bytes as u64),
-            ("server.import_limit_bytes", self.server.import_limit_bytes as u64),
-            ("database.max_connections", u64::from(self.database.max_connections)),
+            (
+                "server.body_limit_bytes",
+                self.server.body_limit_bytes as u64,
+            ),
+            (
+                "server.import_limit_bytes",
+                self.server.import_limit_bytes as u64,
+            ),
+            (
+                "database.max_connections",
+                u64::from(self.database.max_connections),
+            ),
             ("auth.token_ttl_secs", self.auth.token_ttl_secs),
             ("auth.account_burst", u64::from(self.auth.account_burst)),
             ("auth.address_burst", u64::from(self.auth.address_burst)),
@@ -143,7 +181,10 @@ impl Settings {
             return Err("configuration: auth.jwt_secret must be at least 32 bytes (or empty to generate one)".into());
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
-            return Err(format!("configuration: log.format must be \"text\" or \"json\", not {:?}", self.log.format));
+            return Err(format!(
+                "configuration: log.format must be \"text\" or \"json\", not {:?}",
+                self.log.format
+            ));
         }
         for origin in &self.server.cors_allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
@@ -154,17 +195,20 @@ impl Settings {
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, String> {
-        self.server
-            .bind
-            .parse()
-            .map_err(|_| format!("configuration: server.bind {:?} is not an address like 127.0.0.1:8080", self.server.bind))
+        self.server.bind.parse().map_err(|_| {
+            format!(
+                "configuration: server.bind {:?} is not an address like 127.0.0.1:8080",
+                self.server.bind
+            )
+        })
     }
 
     pub fn database_url(&self) -> Result<DatabaseUrl, String> {
         if self.database.url.trim().is_empty() {
             return Ok(DatabaseUrl::Sqlite(self.data_dir.join("retning.db")));
         }
-        DatabaseUrl::parse(&self.database.url).map_err(|e| format!("configuration: database.url: {e}"))
+        DatabaseUrl::parse(&self.database.url)
+            .map_err(|e| format!("configuration: database.url: {e}"))
     }
 
     /// The signing secret: configured, or generated once and kept in the data directory.
@@ -182,10 +226,14 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
         if secret.len() >= 32 {
             return Ok(secret);
         }
-        return Err(format!("{} holds fewer than 32 bytes; delete it to generate a new secret", path.display()));
+        return Err(format!(
+            "{} holds fewer than 32 bytes; delete it to generate a new secret",
+            path.display()
+        ));
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let secret = hex::encode(rand::random::<[u8; 32]>());
     let mut options = std::fs::OpenOptions::new();
@@ -196,8 +244,11 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
         options.mode(0o600);
     }
     use std::io::Write;
-    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(secret.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(secret.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new token-signing secret");
     Ok(secret.into_bytes())
 }
@@ -208,8 +259,14 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(env: &[(&str, &str)]) -> Result<Settings, String> {
-        let map: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let env = Environment::with_prefix("RETNING").prefix_separator("__").separator("__").source(Some(map));
+        let map: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = Environment::with_prefix("RETNING")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(map));
         Settings::load_with_env(&Overrides::default(), env)
     }
 
@@ -217,7 +274,10 @@ mod tests {
     fn defaults_need_no_configuration() {
         let s = load(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.server.bind, "127.0.0.1:8080");
-        assert_eq!(s.database_url(), Ok(DatabaseUrl::Sqlite(PathBuf::from("data/retning.db"))));
+        assert_eq!(
+            s.database_url(),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("data/retning.db")))
+        );
         assert!(s.server.cors_allowed_origins.is_empty());
     }
 
@@ -227,13 +287,19 @@ mod tests {
             ("RETNING__SERVER__BIND", "0.0.0.0:9000"),
             ("RETNING__DATABASE__URL", "postgres://u@h/db"),
             ("RETNING__DATA_DIR", "/var/lib/retning"),
-            ("RETNING__SERVER__CORS_ALLOWED_ORIGINS", "https://a.dk,https://b.dk"),
+            (
+                "RETNING__SERVER__CORS_ALLOWED_ORIGINS",
+                "https://a.dk,https://b.dk",
+            ),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.server.bind, "0.0.0.0:9000");
         assert_eq!(s.data_dir, PathBuf::from("/var/lib/retning"));
         assert_eq!(s.database_url().map(|u| u.backend().name()), Ok("postgres"));
-        assert_eq!(s.server.cors_allowed_origins, vec!["https://a.dk", "https://b.dk"]);
+        assert_eq!(
+            s.server.cors_allowed_origins,
+            vec!["https://a.dk", "https://b.dk"]
+        );
     }
 
     #[test]
@@ -241,7 +307,11 @@ mod tests {
         let cases = [
             ("RETNING__SERVER__BIND", "not-an-address", "server.bind"),
             ("RETNING__DATABASE__URL", "mysql://x", "database.url"),
-            ("RETNING__DATABASE__MAX_CONNECTIONS", "many", "max_connections"),
+            (
+                "RETNING__DATABASE__MAX_CONNECTIONS",
+                "many",
+                "max_connections",
+            ),
             ("RETNING__AUTH__JWT_SECRET", "short", "auth.jwt_secret"),
             ("RETNING__LOG__FORMAT", "xml", "log.format"),
             ("RETNING__SERVER__NO_SUCH_KEY", "1", "no_such_key"),

@@ -1,1 +1,6 @@
+//! One integration binary: every database test runs on SQLite and on PostgreSQL.
 
+mod auth;
+mod framework;
+mod platform;
+mod repo;

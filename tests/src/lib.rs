@@ -1,0 +1,540 @@
+//! Test support: a [`TestApp`] on its own fresh database (SQLite file or PostgreSQL database),
+//! with users and tokens in one line, and a small request builder.
+//!
+//! Every database test is written once and run on both backends with [`both_backends!`].
+//! PostgreSQL: `RETNING_TEST_POSTGRES_URL` (an admin URL of a server where databases may be
+//! created), else `postgres://postgres@127.0.0.1:5432/postgres`. If that server cannot be reached
+//! the PostgreSQL variants fail when `CI` or `RETNING_TEST_POSTGRES_URL` is set, and are skipped
+//! with a message otherwise.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use actix_http::Request;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::test;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use retning_api::server::AppContext;
+use retning_api::settings::{Overrides, Settings};
+use retning_kernel::auth::{Role, TokenSubject};
+use retning_kernel::schema::{municipalities, users};
+use retning_kernel::{Db, DbConnection};
+use serde_json::Value;
+
+pub use retning_kernel::db::Backend;
+
+/// The password of every user a test creates.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn seed_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../seed"))
+}
+
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| retning_kernel::auth::hash_password(PASSWORD).unwrap_or_default())
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        hex::encode(rand::random::<[u8; 3]>())
+    )
+}
+
+fn postgres_admin_url() -> (String, bool) {
+    match std::env::var("RETNING_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => (url, true),
+        _ => (
+            "postgres://postgres@127.0.0.1:5432/postgres".to_owned(),
+            std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false"),
+        ),
+    }
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+    _dir: TempDir,
+    pg: Option<(String, String)>,
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("retning-test-{}", unique_suffix()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir {}: {e}", dir.display()));
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestDb {
+    /// `None` only for PostgreSQL when it is unreachable outside CI.
+    pub fn create(backend: Backend) -> Option<Self> {
+        let dir = TempDir::new();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.0.join("retning.db").display());
+                Some(Self {
+                    url,
+                    backend,
+                    _dir: dir,
+                    pg: None,
+                })
+            }
+            Backend::Postgres => {
+                let (admin_url, required) = postgres_admin_url();
+                let mut admin = match PgConnection::establish(&admin_url) {
+                    Ok(c) => c,
+                    Err(e) if required => {
+                        panic!("PostgreSQL is required here but {admin_url} is unreachable: {e}")
+                    }
+                    Err(e) => {
+                        eprintln!("SKIPPED on PostgreSQL: {admin_url} unreachable ({e}); set RETNING_TEST_POSTGRES_URL");
+                        return None;
+                    }
+                };
+                let name = format!("retning_test_{}", unique_suffix());
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                let url = format!("{base}/{name}");
+                Some(Self {
+                    url,
+                    backend,
+                    _dir: dir,
+                    pg: Some((admin_url.clone(), name)),
+                })
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.0.clone()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+type BoxedService = Box<
+    dyn Service<
+        Request,
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        Future = std::pin::Pin<
+            Box<
+                dyn std::future::Future<
+                    Output = Result<ServiceResponse<BoxBody>, actix_web::Error>,
+                >,
+            >,
+        >,
+    >,
+>;
+
+struct Boxed<S>(S);
+
+impl<S, B> Service<Request> for Boxed<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>,
+    >;
+
+    fn poll_ready(
+        &self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&self, req: Request) -> Self::Future {
+        let fut = self.0.call(req);
+        Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
+    }
+}
+
+/// The application on a fresh database, seeded from `seed/`.
+pub struct TestApp {
+    service: BoxedService,
+    pub ctx: AppContext,
+    pub settings: Settings,
+    db: TestDb,
+}
+
+/// Options for [`TestApp::with`].
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Skip loading `seed/` (the database is migrated but empty).
+    pub unseeded: bool,
+    pub body_limit: Option<usize>,
+    pub account_burst: Option<u32>,
+    pub token_ttl_secs: Option<u64>,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::with(backend, Options::default()).await
+    }
+
+    pub async fn with(backend: Backend, options: Options) -> Option<Self> {
+        let db = TestDb::create(backend)?;
+        let overrides = Overrides {
+            config_file: None,
+            database_url: Some(db.url.clone()),
+            bind: None,
+            data_dir: Some(db.data_dir()),
+        };
+        let mut settings = Settings::load(&overrides).unwrap_or_else(|e| panic!("{e}"));
+        settings.database.max_connections = 4;
+        settings.seed.dir = seed_dir();
+        settings.seed.on_start = !options.unseeded;
+        if let Some(limit) = options.body_limit {
+            settings.server.body_limit_bytes = limit;
+        }
+        if let Some(burst) = options.account_burst {
+            settings.auth.account_burst = burst;
+        }
+        if let Some(ttl) = options.token_ttl_secs {
+            settings.auth.token_ttl_secs = ttl;
+        }
+        let ctx = retning_api::cli::prepare(&settings).unwrap_or_else(|e| panic!("prepare: {e}"));
+        let service = test::init_service(retning_api::server::build_app(&ctx)).await;
+        Some(Self {
+            service: Box::new(Boxed(service)),
+            ctx,
+            settings,
+            db,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.ctx.db
+    }
+
+    /// Runs database work directly (for arranging and checking what the API cannot show).
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
+        let mut conn = self.ctx.db.get().unwrap_or_else(|e| panic!("{e}"));
+        f(&mut conn)
+    }
+
+    pub fn municipality_id(&self, slug: &str) -> i64 {
+        self.with_conn(|c| {
+            municipalities::table
+                .filter(municipalities::slug.eq(slug))
+                .select(municipalities::id)
+                .first(c)
+                .unwrap_or_else(|e| panic!("municipality {slug}: {e}"))
+        })
+    }
+
+    /// Creates a user (password [`PASSWORD`]) and returns its id.
+    pub fn create_user(&self, municipality: Option<&str>, username: &str, role: Role) -> i64 {
+        let mid = municipality.map(|m| self.municipality_id(m));
+        let now = retning_kernel::now();
+        self.with_conn(|c| {
+            diesel::insert_into(users::table)
+                .values((
+                    users::municipality_id.eq(mid),
+                    users::username.eq(username),
+                    users::password_hash.eq(password_hash()),
+                    users::role.eq(role.as_str()),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
+                ))
+                .returning(users::id)
+                .get_result(c)
+                .unwrap_or_else(|e| panic!("user {username}: {e}"))
+        })
+    }
+
+    /// A new user of `municipality` with `role`, and a token for them.
+    pub fn token(&self, municipality: &str, role: Role) -> String {
+        let username = format!("{}-{}-{}", role.as_str(), municipality, unique_suffix());
+        let id = self.create_user(Some(municipality), &username, role);
+        self.issue(id, &username, Some(municipality), role)
+    }
+
+    /// A new platform operator and a token for them.
+    pub fn operator_token(&self) -> String {
+        let username = format!("operator-{}", unique_suffix());
+        let id = self.create_user(None, &username, Role::Operator);
+        self.issue(id, &username, None, Role::Operator)
+    }
+
+    pub fn issue(
+        &self,
+        user_id: i64,
+        username: &str,
+        municipality: Option<&str>,
+        role: Role,
+    ) -> String {
+        let subject = TokenSubject {
+            user_id,
+            username: username.to_owned(),
+            municipality_id: municipality.map(|m| self.municipality_id(m)),
+            municipality_slug: municipality.map(str::to_owned),
+            role,
+        };
+        self.ctx
+            .auth
+            .keys
+            .issue(&subject)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.request(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.request(Method::POST, path)
+    }
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.request(Method::PUT, path)
+    }
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.request(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.request(Method::DELETE, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            app: self,
+            inner: test::TestRequest::default().method(method).uri(path),
+        }
+    }
+
+    /// Counts audit rows matching an action and object type.
+    pub fn audit_count(&self, action: &str, object_type: &str) -> i64 {
+        use retning_kernel::schema::audit_log;
+        self.with_conn(|c| {
+            audit_log::table
+                .filter(audit_log::action.eq(action))
+                .filter(audit_log::object_type.eq(object_type))
+                .count()
+                .get_result(c)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+    }
+}
+
+/// A request being built.
+pub struct Req<'a> {
+    app: &'a TestApp,
+    inner: test::TestRequest,
+}
+
+impl Req<'_> {
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.inner = self
+            .inner
+            .insert_header(("authorization", format!("Bearer {token}")));
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.insert_header((name, value));
+        self
+    }
+    pub fn json(mut self, body: &Value) -> Self {
+        self.inner = self
+            .inner
+            .insert_header(("content-type", "application/json"))
+            .set_payload(body.to_string());
+        self
+    }
+    pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.inner = self
+            .inner
+            .insert_header(("content-type", content_type))
+            .set_payload(body.into());
+        self
+    }
+    pub async fn send(self) -> Resp {
+        let res = test::call_service(&self.app.service, self.inner.to_request()).await;
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = test::read_body(res).await.to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {}: body is not JSON ({e}): {}",
+                self.status,
+                self.text()
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(HeaderName::from_bytes(name.as_bytes()).ok()?)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    }
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+    /// Asserts an `application/problem+json` body with this status and code; returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status, "{body}");
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(
+            body["type"],
+            format!("urn:retning:problem:{code}"),
+            "{body}"
+        );
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "{body}"
+        );
+        body
+    }
+    /// Asserts a 422 (or given status) problem naming `field` among its errors.
+    #[track_caller]
+    pub fn field_error(&self, status: u16, code: &str, field: &str) -> Value {
+        let body = self.problem(status, code);
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.contains(&field),
+            "expected field {field:?} in {fields:?}: {body}"
+        );
+        body
+    }
+}
+
+/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL, as `<name>::sqlite` and
+/// `<name>::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::TestApp::start($crate::Backend::Sqlite).await.unwrap_or_else(|| unreachable!());
+                    super::$name(app).await;
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    if let Some(app) = $crate::TestApp::start($crate::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Like [`both_backends!`] for tests that build their own app: each named
+/// `async fn(Backend)` runs once per backend (PostgreSQL skipped as described above).
+#[macro_export]
+macro_rules! each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    if $crate::TestDb::create($crate::Backend::Postgres).is_some() {
+                        super::$name($crate::Backend::Postgres).await;
+                    }
+                }
+            }
+        )*
+    };
+}

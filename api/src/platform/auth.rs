@@ -33,7 +33,8 @@ pub struct LoginLimiter {
 
 fn quota(burst: u32, refill: Duration) -> Quota {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(refill.max(Duration::from_millis(1))).map_or(Quota::per_second(burst), |q| q.allow_burst(burst))
+    Quota::with_period(refill.max(Duration::from_millis(1)))
+        .map_or(Quota::per_second(burst), |q| q.allow_burst(burst))
 }
 
 impl LoginLimiter {
@@ -55,9 +56,9 @@ impl LoginLimiter {
             self.addresses.retain_recent();
         }
         let check = |limiter: &DefaultKeyedRateLimiter<String>, key: String| {
-            limiter
-                .check_key(&key)
-                .map_err(|not_until| ApiError::too_many_requests(not_until.wait_time_from(clock.now()).as_secs() + 1))
+            limiter.check_key(&key).map_err(|not_until| {
+                ApiError::too_many_requests(not_until.wait_time_from(clock.now()).as_secs() + 1)
+            })
         };
         check(&self.addresses, address.to_owned())?;
         check(&self.accounts, username.to_lowercase())
@@ -65,8 +66,13 @@ impl LoginLimiter {
 
     fn client_address(&self, req: &HttpRequest) -> String {
         let info = req.connection_info();
-        let addr = if self.trust_forwarded_for { info.realip_remote_addr() } else { info.peer_addr() };
-        addr.map(|a| a.rsplit_once(':').map_or(a, |(host, _)| host).to_owned()).unwrap_or_else(|| "unknown".to_owned())
+        let addr = if self.trust_forwarded_for {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
+        addr.map(|a| a.rsplit_once(':').map_or(a, |(host, _)| host).to_owned())
+            .unwrap_or_else(|| "unknown".to_owned())
     }
 }
 
@@ -107,16 +113,28 @@ pub async fn login(
                 auth::burn_password_check(&password);
                 return Err(invalid_credentials());
             };
-            if !auth::verify_password(&password, &user.password_hash) || user.disabled_at.is_some() {
+            if !auth::verify_password(&password, &user.password_hash) || user.disabled_at.is_some()
+            {
                 return Err(invalid_credentials());
             }
-            let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-            Ok(TokenSubject { user_id: user.id, username: user.username, municipality_id: user.municipality_id, municipality_slug: slug, role })
+            let role = Role::parse(&user.role)
+                .ok_or_else(|| ApiError::internal("unknown role in database"))?;
+            Ok(TokenSubject {
+                user_id: user.id,
+                username: user.username,
+                municipality_id: user.municipality_id,
+                municipality_slug: slug,
+                role,
+            })
         })
         .await?;
     tracing::info!(user_id = subject.user_id, "login");
     let token = keys.issue(&subject)?;
-    Ok(web::Json(TokenResponse { access_token: token, token_type: "Bearer".to_owned(), expires_in: keys.ttl.as_secs() }))
+    Ok(web::Json(TokenResponse {
+        access_token: token,
+        token_type: "Bearer".to_owned(),
+        expires_in: keys.ttl.as_secs(),
+    }))
 }
 
 fn invalid_credentials() -> ApiError {
@@ -132,16 +150,33 @@ fn invalid_credentials() -> ApiError {
 #[get("/auth/me")]
 pub async fn me(db: web::Data<Db>, who: Principal) -> Result<web::Json<Me>, ApiError> {
     let (kind, id, name) = match &who.actor {
-        Actor::Anonymous | Actor::System => return Err(ApiError::unauthorized("auth.required", "this action needs a bearer token or API key")),
+        Actor::Anonymous | Actor::System => {
+            return Err(ApiError::unauthorized(
+                "auth.required",
+                "this action needs a bearer token or API key",
+            ))
+        }
         Actor::User { id, username } => ("user", *id, username.clone()),
         Actor::ApiKey { id, name } => ("api_key", *id, name.clone()),
     };
     let municipality = match who.municipality_id {
         Some(mid) => Some(
-            db.run(move |conn| Ok(municipalities::table.find(mid).select(municipalities::slug).first::<String>(conn)?))
-                .await?,
+            db.run(move |conn| {
+                Ok(municipalities::table
+                    .find(mid)
+                    .select(municipalities::slug)
+                    .first::<String>(conn)?)
+            })
+            .await?,
         ),
         None => None,
     };
-    Ok(web::Json(Me { kind: kind.to_owned(), id, name, municipality, role: who.role, scope: who.key_scope }))
+    Ok(web::Json(Me {
+        kind: kind.to_owned(),
+        id,
+        name,
+        municipality,
+        role: who.role,
+        scope: who.key_scope,
+    }))
 }

@@ -13,7 +13,15 @@ use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
 use super::dto::{ApiKeyView, CreatedApiKey, NewApiKey};
 use super::perm;
 
-type KeyRow = (i64, String, String, String, Option<i64>, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
+type KeyRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+);
 
 fn columns() -> (
     api_keys::id,
@@ -24,7 +32,15 @@ fn columns() -> (
     api_keys::created_at,
     api_keys::revoked_at,
 ) {
-    (api_keys::id, api_keys::name, api_keys::prefix, api_keys::scope, api_keys::created_by, api_keys::created_at, api_keys::revoked_at)
+    (
+        api_keys::id,
+        api_keys::name,
+        api_keys::prefix,
+        api_keys::scope,
+        api_keys::created_by,
+        api_keys::created_at,
+        api_keys::revoked_at,
+    )
 }
 
 fn view((id, name, prefix, scope, created_by, created_at, revoked_at): KeyRow) -> ApiKeyView {
@@ -60,12 +76,19 @@ pub async fn list(
             let m = tenancy::resolve(conn, &slug, super::NAME)?;
             who.require(&perm::KEY_MANAGE, Some(m.id))?;
             let q = api_keys::table.filter(api_keys::municipality_id.eq(m.id));
-            let rows: Vec<KeyRow> = q.select(columns()).order(api_keys::id.desc()).limit(limit + 1).offset(offset).load(conn)?;
+            let rows: Vec<KeyRow> = q
+                .select(columns())
+                .order(api_keys::id.desc())
+                .limit(limit + 1)
+                .offset(offset)
+                .load(conn)?;
             let total = q.count().get_result(conn)?;
             Ok((rows, total))
         })
         .await?;
-    Ok(web::Json(Page::from_offset(rows, offset, limit, Some(total)).map(view)))
+    Ok(web::Json(
+        Page::from_offset(rows, offset, limit, Some(total)).map(view),
+    ))
 }
 
 /// Create an API key. The key is in this response only.
@@ -110,18 +133,31 @@ pub async fn create(
                 ))
                 .returning(columns())
                 .get_result(conn)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "create",
-                object_type: "api_key",
-                object_id: Some(row.0),
-                details: serde_json::json!({"name": row.1, "prefix": row.2, "scope": row.3}),
-            })?;
-            Ok((m.slug, CreatedApiKey { view: view(row), key: secret }))
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: "create",
+                    object_type: "api_key",
+                    object_id: Some(row.0),
+                    details: serde_json::json!({"name": row.1, "prefix": row.2, "scope": row.3}),
+                },
+            )?;
+            Ok((
+                m.slug,
+                CreatedApiKey {
+                    view: view(row),
+                    key: secret,
+                },
+            ))
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/api-keys/{}", created.view.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{slug}/api-keys/{}", created.view.id),
+        ))
         .json(created))
 }
 
@@ -136,7 +172,11 @@ pub async fn create(
     security(("bearer" = []))
 )]
 #[delete("/municipalities/{municipality}/api-keys/{id}")]
-pub async fn revoke(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke(
+    db: web::Data<Db>,
+    who: Principal,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     db.write(move |conn| {
         let m = tenancy::resolve(conn, &slug, super::NAME)?;
@@ -149,14 +189,20 @@ pub async fn revoke(db: web::Data<Db>, who: Principal, path: web::Path<(String, 
             .optional()?
             .ok_or_else(|| ApiError::not_found("API key"))?;
         if revoked_at.is_none() {
-            diesel::update(api_keys::table.find(id)).set(api_keys::revoked_at.eq(retning_kernel::now())).execute(conn)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "revoke",
-                object_type: "api_key",
-                object_id: Some(id),
-                details: serde_json::json!({}),
-            })?;
+            diesel::update(api_keys::table.find(id))
+                .set(api_keys::revoked_at.eq(retning_kernel::now()))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: "revoke",
+                    object_type: "api_key",
+                    object_id: Some(id),
+                    details: serde_json::json!({}),
+                },
+            )?;
         }
         Ok(())
     })

@@ -17,15 +17,25 @@ pub const NAME: &str = "platform";
 
 pub mod perm {
     use super::Permission;
-    pub const MUNICIPALITY_MANAGE: Permission =
-        Permission::operator("platform.municipality.manage", "create and update municipalities");
-    pub const MODULE_SWITCH: Permission =
-        Permission::operator("platform.module.switch", "switch a module on or off for a municipality");
-    pub const USER_MANAGE: Permission =
-        Permission::admin("platform.user.manage", "list, create and change the municipality's users").and_operator();
-    pub const KEY_MANAGE: Permission =
-        Permission::admin("platform.api_key.manage", "create, list and revoke the municipality's API keys");
-    pub const AUDIT_READ: Permission = Permission::admin("platform.audit.read", "read the municipality's audit log");
+    pub const MUNICIPALITY_MANAGE: Permission = Permission::operator(
+        "platform.municipality.manage",
+        "create and update municipalities",
+    );
+    pub const MODULE_SWITCH: Permission = Permission::operator(
+        "platform.module.switch",
+        "switch a module on or off for a municipality",
+    );
+    pub const USER_MANAGE: Permission = Permission::admin(
+        "platform.user.manage",
+        "list, create and change the municipality's users",
+    )
+    .and_operator();
+    pub const KEY_MANAGE: Permission = Permission::admin(
+        "platform.api_key.manage",
+        "create, list and revoke the municipality's API keys",
+    );
+    pub const AUDIT_READ: Permission =
+        Permission::admin("platform.audit.read", "read the municipality's audit log");
 }
 
 pub struct PlatformModule;
@@ -38,9 +48,19 @@ impl Module for PlatformModule {
         false
     }
     fn permissions(&self) -> &'static [Permission] {
-        &[perm::MUNICIPALITY_MANAGE, perm::MODULE_SWITCH, perm::USER_MANAGE, perm::KEY_MANAGE, perm::AUDIT_READ]
+        &[
+            perm::MUNICIPALITY_MANAGE,
+            perm::MODULE_SWITCH,
+            perm::USER_MANAGE,
+            perm::KEY_MANAGE,
+            perm::AUDIT_READ,
+        ]
     }
-    fn seed(&self, conn: &mut retning_kernel::DbConnection, seed_dir: &std::path::Path) -> Result<(), String> {
+    fn seed(
+        &self,
+        conn: &mut retning_kernel::DbConnection,
+        seed_dir: &std::path::Path,
+    ) -> Result<(), String> {
         crate::seed::seed_municipalities(conn, seed_dir)
     }
     fn configure(&self, cfg: &mut ServiceConfig) {

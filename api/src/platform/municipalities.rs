@@ -17,7 +17,12 @@ use super::perm;
 use crate::registry::ModuleCatalog;
 
 fn check_code(v: &mut Validator, code: &str) {
-    v.check(code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()), "code", "invalid", "must be the three-digit municipality code");
+    v.check(
+        code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()),
+        "code",
+        "invalid",
+        "must be the three-digit municipality code",
+    );
 }
 
 /// List municipalities, ordered by name.
@@ -28,7 +33,10 @@ fn check_code(v: &mut Validator, code: &str) {
     security(())
 )]
 #[get("/municipalities")]
-pub async fn list(db: web::Data<Db>, page: Query<PageParams>) -> Result<web::Json<Page<MunicipalityView>>, ApiError> {
+pub async fn list(
+    db: web::Data<Db>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<MunicipalityView>>, ApiError> {
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
     let (rows, total) = db
         .run(move |conn| {
@@ -42,7 +50,9 @@ pub async fn list(db: web::Data<Db>, page: Query<PageParams>) -> Result<web::Jso
             Ok((rows, total))
         })
         .await?;
-    Ok(web::Json(Page::from_offset(rows, offset, limit, Some(total)).map(MunicipalityView::from)))
+    Ok(web::Json(
+        Page::from_offset(rows, offset, limit, Some(total)).map(MunicipalityView::from),
+    ))
 }
 
 /// One municipality.
@@ -53,9 +63,16 @@ pub async fn list(db: web::Data<Db>, page: Query<PageParams>) -> Result<web::Jso
     security(())
 )]
 #[get("/municipalities/{municipality}")]
-pub async fn get(db: web::Data<Db>, slug: web::Path<String>) -> Result<web::Json<MunicipalityView>, ApiError> {
+pub async fn get(
+    db: web::Data<Db>,
+    slug: web::Path<String>,
+) -> Result<web::Json<MunicipalityView>, ApiError> {
     let slug = slug.into_inner();
-    let m = db.run(move |conn| tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))).await?;
+    let m = db
+        .run(move |conn| {
+            tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))
+        })
+        .await?;
     Ok(web::Json(m.into()))
 }
 
@@ -67,11 +84,20 @@ pub async fn get(db: web::Data<Db>, slug: web::Path<String>) -> Result<web::Json
     security(("bearer" = []))
 )]
 #[post("/municipalities")]
-pub async fn create(db: web::Data<Db>, who: Principal, body: Json<NewMunicipality>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    db: web::Data<Db>,
+    who: Principal,
+    body: Json<NewMunicipality>,
+) -> Result<HttpResponse, ApiError> {
     who.require(&perm::MUNICIPALITY_MANAGE, None)?;
     let body = body.0;
     let mut v = Validator::new();
-    v.check(tenancy::valid_slug(&body.slug), "slug", "invalid", "must be 2-40 lower-case letters, digits or dashes");
+    v.check(
+        tenancy::valid_slug(&body.slug),
+        "slug",
+        "invalid",
+        "must be 2-40 lower-case letters, digits or dashes",
+    );
     check_code(&mut v, &body.code);
     v.text("name", &body.name, 120);
     v.text("region", &body.region, 120);
@@ -105,7 +131,10 @@ pub async fn create(db: web::Data<Db>, who: Principal, body: Json<NewMunicipalit
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{}", m.slug)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{}", m.slug),
+        ))
         .json(MunicipalityView::from(m)))
 }
 
@@ -182,7 +211,8 @@ pub async fn list_modules(
     let slug = slug.into_inner();
     let disabled: Vec<String> = db
         .run(move |conn| {
-            let m = tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))?;
+            let m = tenancy::find_by_slug(conn, &slug)?
+                .ok_or_else(|| ApiError::not_found("municipality"))?;
             Ok(disabled_modules::table
                 .filter(disabled_modules::municipality_id.eq(m.id))
                 .select(disabled_modules::module)
@@ -224,16 +254,26 @@ pub async fn switch_module(
 ) -> Result<web::Json<ModuleState>, ApiError> {
     who.require(&perm::MODULE_SWITCH, None)?;
     let (slug, module) = path.into_inner();
-    let Some((name, switchable)) = catalog.modules.iter().find(|(n, _)| *n == module).copied() else {
+    let Some((name, switchable)) = catalog.modules.iter().find(|(n, _)| *n == module).copied()
+    else {
         return Err(ApiError::not_found("module"));
     };
     if !switchable {
-        return Err(ApiError::rule("platform.module.not_switchable", "module", format!("{name} cannot be switched off")));
+        return Err(ApiError::rule(
+            "platform.module.not_switchable",
+            "module",
+            format!("{name} cannot be switched off"),
+        ));
     }
     let enabled = body.0.enabled;
     db.write(move |conn| {
-        let m = tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))?;
-        let existing = disabled_modules::table.find((m.id, name)).count().get_result::<i64>(conn)? > 0;
+        let m = tenancy::find_by_slug(conn, &slug)?
+            .ok_or_else(|| ApiError::not_found("municipality"))?;
+        let existing = disabled_modules::table
+            .find((m.id, name))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
         if enabled && existing {
             diesel::delete(disabled_modules::table.find((m.id, name))).execute(conn)?;
         } else if !enabled && !existing {
@@ -246,18 +286,26 @@ pub async fn switch_module(
                 .execute(conn)?;
         }
         if enabled == existing {
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: if enabled { "enable" } else { "disable" },
-                object_type: "module",
-                object_id: None,
-                details: serde_json::json!({"module": name}),
-            })?;
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: if enabled { "enable" } else { "disable" },
+                    object_type: "module",
+                    object_id: None,
+                    details: serde_json::json!({"module": name}),
+                },
+            )?;
         }
         Ok(())
     })
     .await?;
-    Ok(web::Json(ModuleState { name: name.to_owned(), enabled, switchable }))
+    Ok(web::Json(ModuleState {
+        name: name.to_owned(),
+        enabled,
+        switchable,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -291,9 +339,17 @@ pub async fn audit_log(
     q: Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
     let q = q.0;
-    let page = PageParams { limit: q.limit, cursor: q.cursor.clone() };
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    };
     let (limit, before) = (page.limit()?, page.before_id()?);
-    let filter = AuditFilter { object_type: q.object_type, object_id: q.object_id, actor_name: q.actor, action: q.action };
+    let filter = AuditFilter {
+        object_type: q.object_type,
+        object_id: q.object_id,
+        actor_name: q.actor,
+        action: q.action,
+    };
     let slug = slug.into_inner();
     let mut rows = db
         .run(move |conn| {
@@ -304,6 +360,14 @@ pub async fn audit_log(
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = if more { rows.last().map(|r| Cursor::After(r.id).encode()) } else { None };
-    Ok(web::Json(Page { items: rows.into_iter().map(AuditEntry::from).collect(), next_cursor, total: None }))
+    let next_cursor = if more {
+        rows.last().map(|r| Cursor::After(r.id).encode())
+    } else {
+        None
+    };
+    Ok(web::Json(Page {
+        items: rows.into_iter().map(AuditEntry::from).collect(),
+        next_cursor,
+        total: None,
+    }))
 }

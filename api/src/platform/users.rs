@@ -26,11 +26,18 @@ fn view(u: UserRow) -> UserView {
 
 pub fn valid_username(name: &str) -> bool {
     (2..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
 }
 
 fn check_role(v: &mut Validator, role: Role) {
-    v.check(role != Role::Operator, "role", "invalid", "must be viewer, editor or admin");
+    v.check(
+        role != Role::Operator,
+        "role",
+        "invalid",
+        "must be viewer, editor or admin",
+    );
 }
 
 /// Creates a user of a municipality; shared by the API and the CLI.
@@ -55,16 +62,24 @@ pub fn insert_user(
         .returning(users::all_columns)
         .get_result(conn)
         .map_err(|e| match ApiError::from(e) {
-            e if e.status().as_u16() == 409 => ApiError::rule("platform.user.username_taken", "username", "is already taken"),
+            e if e.status().as_u16() == 409 => ApiError::rule(
+                "platform.user.username_taken",
+                "username",
+                "is already taken",
+            ),
             e => e,
         })?;
-    audit::record(conn, who, Change {
-        municipality_id,
-        action: "create",
-        object_type: "user",
-        object_id: Some(user.id),
-        details: serde_json::json!({"username": user.username, "role": user.role}),
-    })?;
+    audit::record(
+        conn,
+        who,
+        Change {
+            municipality_id,
+            action: "create",
+            object_type: "user",
+            object_id: Some(user.id),
+            details: serde_json::json!({"username": user.username, "role": user.role}),
+        },
+    )?;
     Ok(user)
 }
 
@@ -89,12 +104,19 @@ pub async fn list(
             let m = tenancy::resolve(conn, &slug, super::NAME)?;
             who.require(&perm::USER_MANAGE, Some(m.id))?;
             let q = users::table.filter(users::municipality_id.eq(m.id));
-            let rows = q.select(UserRow::as_select()).order(users::username.asc()).limit(limit + 1).offset(offset).load(conn)?;
+            let rows = q
+                .select(UserRow::as_select())
+                .order(users::username.asc())
+                .limit(limit + 1)
+                .offset(offset)
+                .load(conn)?;
             let total = q.count().get_result(conn)?;
             Ok((rows, total))
         })
         .await?;
-    Ok(web::Json(Page::from_offset(rows, offset, limit, Some(total)).map(view)))
+    Ok(web::Json(
+        Page::from_offset(rows, offset, limit, Some(total)).map(view),
+    ))
 }
 
 /// Add a user to the municipality (admins, operator).
@@ -114,7 +136,12 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let mut v = Validator::new();
-    v.check(valid_username(&body.username), "username", "invalid", "must be 2-64 letters, digits or . _ - @");
+    v.check(
+        valid_username(&body.username),
+        "username",
+        "invalid",
+        "must be 2-64 letters, digits or . _ - @",
+    );
     if let Some(problem) = auth::password_problem(&body.password) {
         v.add("password", "weak", problem);
     }
@@ -126,13 +153,18 @@ pub async fn create(
             who.require(&perm::USER_MANAGE, Some(m.id))?;
             v.finish()?;
             let hash = auth::hash_password(&body.password)?;
-            retning_kernel::write_transaction(conn, |conn| insert_user(conn, &who, Some(m.id), &body.username, &hash, body.role))
-                .map(|u| (m.slug, u))
+            retning_kernel::write_transaction(conn, |conn| {
+                insert_user(conn, &who, Some(m.id), &body.username, &hash, body.role)
+            })
+            .map(|u| (m.slug, u))
         })
         .await?;
     let (slug, user) = user;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/users/{}", user.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{slug}/users/{}", user.id),
+        ))
         .json(view(user)))
 }
 
@@ -168,7 +200,11 @@ pub async fn update(
             let m = tenancy::resolve(conn, &slug, super::NAME)?;
             who.require(&perm::USER_MANAGE, Some(m.id))?;
             v.finish()?;
-            let hash = body.password.as_deref().map(auth::hash_password).transpose()?;
+            let hash = body
+                .password
+                .as_deref()
+                .map(auth::hash_password)
+                .transpose()?;
             retning_kernel::write_transaction(conn, |conn| {
                 let current: UserRow = users::table
                     .filter(users::id.eq(id))
@@ -185,24 +221,30 @@ pub async fn update(
                 };
                 let updated: UserRow = diesel::update(users::table.find(id))
                     .set((
-                        users::role.eq(body.role.map_or(current.role.clone(), |r| r.as_str().to_owned())),
+                        users::role.eq(body
+                            .role
+                            .map_or(current.role.clone(), |r| r.as_str().to_owned())),
                         users::password_hash.eq(hash.as_deref().unwrap_or(&current.password_hash)),
                         users::disabled_at.eq(disabled_at),
                         users::updated_at.eq(now),
                     ))
                     .returning(users::all_columns)
                     .get_result(conn)?;
-                audit::record(conn, &who, Change {
-                    municipality_id: Some(m.id),
-                    action: "update",
-                    object_type: "user",
-                    object_id: Some(id),
-                    details: serde_json::json!({
-                        "role": {"before": current.role, "after": updated.role},
-                        "password_changed": hash.is_some(),
-                        "disabled": updated.disabled_at.is_some(),
-                    }),
-                })?;
+                audit::record(
+                    conn,
+                    &who,
+                    Change {
+                        municipality_id: Some(m.id),
+                        action: "update",
+                        object_type: "user",
+                        object_id: Some(id),
+                        details: serde_json::json!({
+                            "role": {"before": current.role, "after": updated.role},
+                            "password_changed": hash.is_some(),
+                            "disabled": updated.disabled_at.is_some(),
+                        }),
+                    },
+                )?;
                 Ok(updated)
             })
         })

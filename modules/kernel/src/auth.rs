@@ -23,7 +23,9 @@ use crate::error::ApiError;
 use crate::schema::{api_keys, users};
 
 /// A user's role in their municipality; `operator` is the platform operator, who belongs to none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Hash,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
@@ -92,16 +94,40 @@ pub struct Permission {
 
 impl Permission {
     pub const fn read(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, member_role: Some(Role::Viewer), key_scope: Some(KeyScope::Read), operator: false }
+        Self {
+            name,
+            description,
+            member_role: Some(Role::Viewer),
+            key_scope: Some(KeyScope::Read),
+            operator: false,
+        }
     }
     pub const fn write(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, member_role: Some(Role::Editor), key_scope: Some(KeyScope::Write), operator: false }
+        Self {
+            name,
+            description,
+            member_role: Some(Role::Editor),
+            key_scope: Some(KeyScope::Write),
+            operator: false,
+        }
     }
     pub const fn admin(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, member_role: Some(Role::Admin), key_scope: None, operator: false }
+        Self {
+            name,
+            description,
+            member_role: Some(Role::Admin),
+            key_scope: None,
+            operator: false,
+        }
     }
     pub const fn operator(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, member_role: None, key_scope: None, operator: true }
+        Self {
+            name,
+            description,
+            member_role: None,
+            key_scope: None,
+            operator: true,
+        }
     }
     pub const fn and_operator(mut self) -> Self {
         self.operator = true;
@@ -114,8 +140,14 @@ pub enum Actor {
     Anonymous,
     /// The server itself (seeding, migrations of data).
     System,
-    User { id: i64, username: String },
-    ApiKey { id: i64, name: String },
+    User {
+        id: i64,
+        username: String,
+    },
+    ApiKey {
+        id: i64,
+        name: String,
+    },
 }
 
 /// The caller of a request.
@@ -132,12 +164,24 @@ pub struct Principal {
 
 impl Principal {
     pub fn anonymous() -> Self {
-        Self { actor: Actor::Anonymous, municipality_id: None, role: None, key_scope: None, request_id: crate::request_id::current() }
+        Self {
+            actor: Actor::Anonymous,
+            municipality_id: None,
+            role: None,
+            key_scope: None,
+            request_id: crate::request_id::current(),
+        }
     }
 
     /// The server acting on its own (seed loading); has no permissions.
     pub fn system() -> Self {
-        Self { actor: Actor::System, municipality_id: None, role: None, key_scope: None, request_id: None }
+        Self {
+            actor: Actor::System,
+            municipality_id: None,
+            role: None,
+            key_scope: None,
+            request_id: None,
+        }
     }
 
     pub fn is_anonymous(&self) -> bool {
@@ -158,9 +202,16 @@ impl Principal {
     /// Anonymous: 401. Outsiders to a municipality's private resources: 404, exactly as if the
     /// resource did not exist. Members lacking the role or key scope, and anyone lacking a
     /// platform permission: 403.
-    pub fn require(&self, permission: &Permission, municipality_id: Option<i64>) -> Result<(), ApiError> {
+    pub fn require(
+        &self,
+        permission: &Permission,
+        municipality_id: Option<i64>,
+    ) -> Result<(), ApiError> {
         if self.is_anonymous() {
-            return Err(ApiError::unauthorized("auth.required", "this action needs a bearer token or API key"));
+            return Err(ApiError::unauthorized(
+                "auth.required",
+                "this action needs a bearer token or API key",
+            ));
         }
         if self.is_operator() {
             if permission.operator {
@@ -168,24 +219,37 @@ impl Principal {
             }
             return Err(match municipality_id {
                 Some(_) => ApiError::not_found("resource"),
-                None => ApiError::forbidden(format!("the operator lacks permission {}", permission.name)),
+                None => ApiError::forbidden(format!(
+                    "the operator lacks permission {}",
+                    permission.name
+                )),
             });
         }
         let Some(target) = municipality_id else {
-            return Err(ApiError::forbidden(format!("permission {} is the platform operator's", permission.name)));
+            return Err(ApiError::forbidden(format!(
+                "permission {} is the platform operator's",
+                permission.name
+            )));
         };
         if !self.is_member(target) {
             return Err(ApiError::not_found("resource"));
         }
         let allowed = match (&self.actor, self.role, self.key_scope) {
-            (Actor::User { .. }, Some(role), _) => permission.member_role.is_some_and(|min| role >= min && role != Role::Operator),
-            (Actor::ApiKey { .. }, _, Some(scope)) => permission.key_scope.is_some_and(|min| scope >= min),
+            (Actor::User { .. }, Some(role), _) => permission
+                .member_role
+                .is_some_and(|min| role >= min && role != Role::Operator),
+            (Actor::ApiKey { .. }, _, Some(scope)) => {
+                permission.key_scope.is_some_and(|min| scope >= min)
+            }
             _ => false,
         };
         if allowed {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("missing permission {}", permission.name)))
+            Err(ApiError::forbidden(format!(
+                "missing permission {}",
+                permission.name
+            )))
         }
     }
 
@@ -235,14 +299,20 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Verifies against a hash of a random password, so that an unknown user costs what a wrong
 /// password costs.
 pub fn burn_password_check(password: &str) {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let hash = DUMMY.get_or_init(|| hash_password(&hex::encode(rand::random::<[u8; 16]>())).unwrap_or_default());
+    let hash = DUMMY.get_or_init(|| {
+        hash_password(&hex::encode(rand::random::<[u8; 16]>())).unwrap_or_default()
+    });
     let _ = verify_password(password, hash);
 }
 
@@ -294,7 +364,10 @@ impl TokenKeys {
 
     pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl: Duration) -> Result<Self, String> {
         if secret.len() < Self::MIN_SECRET_LEN {
-            return Err(format!("the signing secret must be at least {} bytes", Self::MIN_SECRET_LEN));
+            return Err(format!(
+                "the signing secret must be at least {} bytes",
+                Self::MIN_SECRET_LEN
+            ));
         }
         // The key id names the key without revealing it, so tokens can be matched to a key
         // when secrets rotate.
@@ -328,7 +401,8 @@ impl TokenKeys {
         };
         let mut header = Header::new(JwtAlg::HS256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| ApiError::internal(format!("jwt: {e}")))
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(format!("jwt: {e}")))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
@@ -337,15 +411,24 @@ impl TokenKeys {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            match e.kind() {
-                K::ExpiredSignature => ApiError::unauthorized("auth.token_expired", "the access token has expired"),
-                _ => ApiError::unauthorized("auth.invalid_token", "the access token is not valid"),
-            }
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                match e.kind() {
+                    K::ExpiredSignature => {
+                        ApiError::unauthorized("auth.token_expired", "the access token has expired")
+                    }
+                    _ => ApiError::unauthorized(
+                        "auth.invalid_token",
+                        "the access token is not valid",
+                    ),
+                }
+            })?;
         if data.header.kid.as_deref() != Some(self.kid.as_str()) {
-            return Err(ApiError::unauthorized("auth.invalid_token", "the access token is not valid"));
+            return Err(ApiError::unauthorized(
+                "auth.invalid_token",
+                "the access token is not valid",
+            ));
         }
         Ok(data.claims)
     }
@@ -367,7 +450,10 @@ pub const API_KEY_PREFIX: &str = "rtn_";
 /// A new random key: what is shown once, its display prefix, and the hash that is stored.
 /// A fast hash suffices: the key has 256 bits of entropy, so there is nothing to brute-force.
 pub fn new_api_key() -> (String, String, String) {
-    let secret = format!("{API_KEY_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+    let secret = format!(
+        "{API_KEY_PREFIX}{}",
+        hex::encode(rand::random::<[u8; 32]>())
+    );
     let prefix = secret.chars().take(API_KEY_PREFIX.len() + 8).collect();
     let hash = hash_api_key(&secret);
     (secret, prefix, hash)
@@ -393,20 +479,34 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AuthState>>().cloned();
-        let header_value = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_owned));
+        let header_value = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
         let request_id = crate::request_id::current();
         Box::pin(async move {
             let Some(value) = header_value else {
-                return Ok(Principal { request_id, ..Principal::anonymous() });
+                return Ok(Principal {
+                    request_id,
+                    ..Principal::anonymous()
+                });
             };
-            let value = value.map_err(|_| ApiError::unauthorized("auth.invalid_token", "malformed Authorization header"))?;
+            let value = value.map_err(|_| {
+                ApiError::unauthorized("auth.invalid_token", "malformed Authorization header")
+            })?;
             let token = value
                 .strip_prefix("Bearer ")
                 .or_else(|| value.strip_prefix("bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| ApiError::unauthorized("auth.invalid_token", "expected 'Authorization: Bearer <token>'"))?;
-            let state = state.ok_or_else(|| ApiError::internal("AuthState missing from app data"))?;
+                .ok_or_else(|| {
+                    ApiError::unauthorized(
+                        "auth.invalid_token",
+                        "expected 'Authorization: Bearer <token>'",
+                    )
+                })?;
+            let state =
+                state.ok_or_else(|| ApiError::internal("AuthState missing from app data"))?;
             if token.starts_with(API_KEY_PREFIX) {
                 let hash = hash_api_key(token);
                 let found = state
@@ -415,13 +515,22 @@ impl FromRequest for Principal {
                         Ok(api_keys::table
                             .filter(api_keys::key_hash.eq(hash))
                             .filter(api_keys::revoked_at.is_null())
-                            .select((api_keys::id, api_keys::name, api_keys::municipality_id, api_keys::scope))
+                            .select((
+                                api_keys::id,
+                                api_keys::name,
+                                api_keys::municipality_id,
+                                api_keys::scope,
+                            ))
                             .first::<(i64, String, i64, String)>(conn)
                             .optional()?)
                     })
                     .await?;
-                let (id, name, municipality_id, scope) = found
-                    .ok_or_else(|| ApiError::unauthorized("auth.invalid_api_key", "the API key is unknown or revoked"))?;
+                let (id, name, municipality_id, scope) = found.ok_or_else(|| {
+                    ApiError::unauthorized(
+                        "auth.invalid_api_key",
+                        "the API key is unknown or revoked",
+                    )
+                })?;
                 return Ok(Principal {
                     actor: Actor::ApiKey { id, name },
                     municipality_id: Some(municipality_id),
@@ -431,12 +540,14 @@ impl FromRequest for Principal {
                 });
             }
             let claims = state.keys.verify(token)?;
-            let id = claims
-                .sub
-                .parse::<i64>()
-                .map_err(|_| ApiError::unauthorized("auth.invalid_token", "the access token is not valid"))?;
+            let id = claims.sub.parse::<i64>().map_err(|_| {
+                ApiError::unauthorized("auth.invalid_token", "the access token is not valid")
+            })?;
             Ok(Principal {
-                actor: Actor::User { id, username: claims.username },
+                actor: Actor::User {
+                    id,
+                    username: claims.username,
+                },
                 municipality_id: claims.municipality_id,
                 role: Some(claims.role),
                 key_scope: None,
@@ -465,11 +576,23 @@ mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(&[7u8; 32], "retning", "retning-api", Duration::from_secs(900)).unwrap_or_else(|e| panic!("{e}"))
+        TokenKeys::new(
+            &[7u8; 32],
+            "retning",
+            "retning-api",
+            Duration::from_secs(900),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn subject() -> TokenSubject {
-        TokenSubject { user_id: 5, username: "ida".into(), municipality_id: Some(2), municipality_slug: Some("vejle".into()), role: Role::Editor }
+        TokenSubject {
+            user_id: 5,
+            username: "ida".into(),
+            municipality_id: Some(2),
+            municipality_slug: Some("vejle".into()),
+            role: Role::Editor,
+        }
     }
 
     #[test]
@@ -500,20 +623,80 @@ mod tests {
     #[test]
     fn permission_matrix() {
         let perm = Permission::write("x.write", "");
-        let member = |role| Principal { actor: Actor::User { id: 1, username: "u".into() }, municipality_id: Some(1), role: Some(role), key_scope: None, request_id: None };
-        assert_eq!(member(Role::Viewer).require(&perm, Some(1)).map_err(|e| e.status().as_u16()), Err(403));
+        let member = |role| Principal {
+            actor: Actor::User {
+                id: 1,
+                username: "u".into(),
+            },
+            municipality_id: Some(1),
+            role: Some(role),
+            key_scope: None,
+            request_id: None,
+        };
+        assert_eq!(
+            member(Role::Viewer)
+                .require(&perm, Some(1))
+                .map_err(|e| e.status().as_u16()),
+            Err(403)
+        );
         assert!(member(Role::Editor).require(&perm, Some(1)).is_ok());
         assert!(member(Role::Admin).require(&perm, Some(1)).is_ok());
-        assert_eq!(member(Role::Admin).require(&perm, Some(2)).map_err(|e| e.status().as_u16()), Err(404));
-        assert_eq!(Principal::anonymous().require(&perm, Some(1)).map_err(|e| e.status().as_u16()), Err(401));
-        let key = |scope| Principal { actor: Actor::ApiKey { id: 1, name: "k".into() }, municipality_id: Some(1), role: None, key_scope: Some(scope), request_id: None };
-        assert_eq!(key(KeyScope::Read).require(&perm, Some(1)).map_err(|e| e.status().as_u16()), Err(403));
+        assert_eq!(
+            member(Role::Admin)
+                .require(&perm, Some(2))
+                .map_err(|e| e.status().as_u16()),
+            Err(404)
+        );
+        assert_eq!(
+            Principal::anonymous()
+                .require(&perm, Some(1))
+                .map_err(|e| e.status().as_u16()),
+            Err(401)
+        );
+        let key = |scope| Principal {
+            actor: Actor::ApiKey {
+                id: 1,
+                name: "k".into(),
+            },
+            municipality_id: Some(1),
+            role: None,
+            key_scope: Some(scope),
+            request_id: None,
+        };
+        assert_eq!(
+            key(KeyScope::Read)
+                .require(&perm, Some(1))
+                .map_err(|e| e.status().as_u16()),
+            Err(403)
+        );
         assert!(key(KeyScope::Write).require(&perm, Some(1)).is_ok());
         let admin_perm = Permission::admin("x.admin", "");
-        assert_eq!(key(KeyScope::Write).require(&admin_perm, Some(1)).map_err(|e| e.status().as_u16()), Err(403));
-        let op = Principal { actor: Actor::User { id: 9, username: "op".into() }, municipality_id: None, role: Some(Role::Operator), key_scope: None, request_id: None };
-        assert_eq!(op.require(&perm, Some(1)).map_err(|e| e.status().as_u16()), Err(404));
+        assert_eq!(
+            key(KeyScope::Write)
+                .require(&admin_perm, Some(1))
+                .map_err(|e| e.status().as_u16()),
+            Err(403)
+        );
+        let op = Principal {
+            actor: Actor::User {
+                id: 9,
+                username: "op".into(),
+            },
+            municipality_id: None,
+            role: Some(Role::Operator),
+            key_scope: None,
+            request_id: None,
+        };
+        assert_eq!(
+            op.require(&perm, Some(1)).map_err(|e| e.status().as_u16()),
+            Err(404)
+        );
         assert!(op.require(&Permission::operator("p", ""), None).is_ok());
-        assert_eq!(member(Role::Admin).require(&Permission::operator("p", ""), None).map_err(|e| e.status().as_u16()), Err(403));
+        assert_eq!(
+            member(Role::Admin)
+                .require(&Permission::operator("p", ""), None)
+                .map_err(|e| e.status().as_u16()),
+            Err(403)
+        );
     }
 }

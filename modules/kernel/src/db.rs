@@ -51,9 +51,14 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
-                return Err("sqlite URL has no file path (expected sqlite://path/to/file.db)".into());
+                return Err(
+                    "sqlite URL has no file path (expected sqlite://path/to/file.db)".into(),
+                );
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
@@ -127,12 +132,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         match conn {
-            DbConnection::Postgres(c) => {
-                <AnsiTransactionManager as TransactionManager<PgConnection>>::is_broken_transaction_manager(c)
-            }
-            DbConnection::Sqlite(c) => {
-                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::is_broken_transaction_manager(c)
-            }
+            DbConnection::Postgres(c) => <AnsiTransactionManager as TransactionManager<
+                PgConnection,
+            >>::is_broken_transaction_manager(c),
+            DbConnection::Sqlite(c) => <AnsiTransactionManager as TransactionManager<
+                SqliteConnection,
+            >>::is_broken_transaction_manager(c),
         }
     }
 }
@@ -183,14 +188,18 @@ impl Db {
         }
         let manager = ConnectionManager {
             url: url.clone(),
-            busy_timeout_ms: u64::try_from(settings.sqlite_busy_timeout.as_millis()).unwrap_or(5000),
+            busy_timeout_ms: u64::try_from(settings.sqlite_busy_timeout.as_millis())
+                .unwrap_or(5000),
         };
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_connections.max(1))
             .connection_timeout(settings.connect_timeout)
             .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.display()))?;
-        Ok(Self { pool, backend: url.backend() })
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -198,7 +207,9 @@ impl Db {
     }
 
     pub fn get(&self) -> Result<PooledConnection, ApiError> {
-        self.pool.get().map_err(|e| ApiError::unavailable(format!("database pool: {e}")))
+        self.pool
+            .get()
+            .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))
     }
 
     /// Runs blocking database work off the async executor.
@@ -263,7 +274,9 @@ where
     let result = f(conn);
     match (result, conn) {
         (Ok(v), DbConnection::Sqlite(c)) => {
-            <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(c)?;
+            <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(
+                c,
+            )?;
             Ok(v)
         }
         (Ok(v), DbConnection::Postgres(c)) => {
@@ -277,7 +290,10 @@ where
             Err(e)
         }
         (Err(e), DbConnection::Postgres(c)) => {
-            let _ = <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(c);
+            let _ =
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(
+                    c,
+                );
             Err(e)
         }
     }
@@ -306,8 +322,14 @@ mod tests {
             DatabaseUrl::parse("sqlite:/tmp/x.db"),
             Ok(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
         );
-        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").map(|u| u.backend()), Ok(Backend::Postgres));
-        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").map(|u| u.backend()), Ok(Backend::Postgres));
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").map(|u| u.backend()),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").map(|u| u.backend()),
+            Ok(Backend::Postgres)
+        );
         for bad in ["data/x.db", "mysql://u@h/db", "sqlite://", "", "http://x"] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad} should be refused");
         }
@@ -317,7 +339,9 @@ mod tests {
     fn passwords_never_reach_logs() {
         let url = DatabaseUrl::parse("postgres://app:hunter2@db:5432/retning").map(|u| u.display());
         assert_eq!(url, Ok("postgres://app:***@db:5432/retning".to_owned()));
-        let err = DatabaseUrl::parse("mysql://app:hunter2@db/x").err().unwrap_or_default();
+        let err = DatabaseUrl::parse("mysql://app:hunter2@db/x")
+            .err()
+            .unwrap_or_default();
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

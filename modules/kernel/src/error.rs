@@ -22,8 +22,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), message: message.into() }
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -59,7 +67,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code: code.into(),
@@ -70,12 +82,24 @@ impl ApiError {
         }
     }
 
-    pub fn with_fields(status: StatusCode, code: &'static str, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
-        Self { errors, ..Self::new(status, code, detail) }
+    pub fn with_fields(
+        status: StatusCode,
+        code: &'static str,
+        detail: impl Into<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
+        Self {
+            errors,
+            ..Self::new(status, code, detail)
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
     pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
@@ -90,7 +114,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
     /// 422 with one named field.
-    pub fn field(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn field(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
     /// 422 listing every invalid field.
@@ -99,15 +127,30 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed", detail) }
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation.failed",
+                detail,
+            )
+        }
     }
     /// 422 with a module-specific code, still naming the fields.
-    pub fn rule(code: impl Into<Cow<'static, str>>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn rule(
+        code: impl Into<Cow<'static, str>>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let message = message.into();
         let field = field.into();
         Self {
             errors: vec![FieldError::new(field.clone(), "rule", message.clone())],
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{field}: {message}"))
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                format!("{field}: {message}"),
+            )
         }
     }
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
@@ -124,7 +167,11 @@ impl ApiError {
         Self {
             internal: Some(internal.into()),
             retry_after_secs: Some(1),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service is busy; try again")
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the service is busy; try again",
+            )
         }
     }
     pub fn internal(internal: impl Into<String>) -> Self {
@@ -196,16 +243,18 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match &e {
             E::NotFound => ApiError::not_found("object"),
-            E::DatabaseError(K::UniqueViolation, _) => {
-                ApiError::conflict("conflict.duplicate", "an object with the same unique value exists")
-            }
+            E::DatabaseError(K::UniqueViolation, _) => ApiError::conflict(
+                "conflict.duplicate",
+                "an object with the same unique value exists",
+            ),
             E::DatabaseError(K::ForeignKeyViolation, _) => ApiError::conflict(
                 "conflict.reference",
                 "the change refers to an object that does not exist, or is still referred to",
             ),
-            E::DatabaseError(K::SerializationFailure, _) => {
-                ApiError { retry_after_secs: Some(1), ..ApiError::conflict("conflict.retry", "a concurrent change won; retry") }
-            }
+            E::DatabaseError(K::SerializationFailure, _) => ApiError {
+                retry_after_secs: Some(1),
+                ..ApiError::conflict("conflict.retry", "a concurrent change won; retry")
+            },
             E::DatabaseError(K::CheckViolation, _) | E::DatabaseError(K::NotNullViolation, _) => {
                 ApiError::internal(format!("constraint not caught by validation: {e}"))
             }
@@ -230,7 +279,12 @@ impl Validator {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn add(&mut self, field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.errors.push(FieldError::new(field, code, message));
     }
     /// A required text: not blank, at most `max` characters.
@@ -238,13 +292,21 @@ impl Validator {
         if value.trim().is_empty() {
             self.add(field, "required", "must not be blank");
         } else if value.chars().count() > max {
-            self.add(field, "too_long", format!("must be at most {max} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
         }
     }
     pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) {
         if let Some(v) = value {
             if v.chars().count() > max {
-                self.add(field, "too_long", format!("must be at most {max} characters"));
+                self.add(
+                    field,
+                    "too_long",
+                    format!("must be at most {max} characters"),
+                );
             }
         }
     }

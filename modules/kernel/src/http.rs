@@ -42,7 +42,9 @@ pub async fn request_middleware(
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
     let started = Instant::now();
-    let result = request_id::REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone())).await;
+    let result = request_id::REQUEST_ID
+        .scope(id.clone(), next.call(req).instrument(span.clone()))
+        .await;
     // Handlers and extractors turn their errors into responses; an `Err` here comes from a
     // middleware and is rendered by actix itself.
     let mut res = result?.map_into_boxed_body();
@@ -65,16 +67,25 @@ pub async fn request_middleware(
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(header::HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     let csp = if path.starts_with("/docs") {
         // Swagger UI: its own scripts and styles, served from this binary.
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status.is_server_error() {
@@ -89,13 +100,21 @@ pub async fn request_middleware(
 fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
     let (code, detail) = match status {
         StatusCode::NOT_FOUND => ("not_found", "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ("request.method_not_allowed", "the resource does not support this method"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "request.method_not_allowed",
+            "the resource does not support this method",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "the request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("request.unsupported_media_type", "unsupported content type"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("request.unsupported_media_type", "unsupported content type")
+        }
         StatusCode::BAD_REQUEST => ("request.bad", "the request could not be understood"),
         StatusCode::UNAUTHORIZED => ("auth.required", "authentication is required"),
         StatusCode::FORBIDDEN => ("auth.forbidden", "not allowed"),
-        s if s.is_server_error() => ("internal", "an internal error occurred; quote the request id when reporting it"),
+        s if s.is_server_error() => (
+            "internal",
+            "an internal error occurred; quote the request id when reporting it",
+        ),
         _ => ("request.failed", "the request failed"),
     };
     let problem = Problem {
@@ -115,8 +134,12 @@ fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
 /// The default service: an unknown route is 404, a known route with another method is 405.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
     if req.resource_map().has_resource(req.path()) {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed", format!("{} is not supported here", req.method()))
-            .error_response()
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "request.method_not_allowed",
+            format!("{} is not supported here", req.method()),
+        )
+        .error_response()
     } else {
         ApiError::not_found("route").error_response()
     }
@@ -127,29 +150,56 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
     let fields: Vec<FieldError> = req
         .match_info()
         .iter()
-        .filter(|(name, value)| (name.ends_with("id") || *name == "date") && value.parse::<i64>().is_err())
-        .map(|(name, _)| FieldError::new(format!("path.{name}"), "invalid", "is not a valid value here"))
+        .filter(|(name, value)| {
+            (name.ends_with("id") || *name == "date") && value.parse::<i64>().is_err()
+        })
+        .map(|(name, _)| {
+            FieldError::new(
+                format!("path.{name}"),
+                "invalid",
+                "is not a valid value here",
+            )
+        })
         .collect();
     let fields = if fields.is_empty() {
         vec![FieldError::new("path", "invalid", err.to_string())]
     } else {
         fields
     };
-    ApiError::with_fields(StatusCode::BAD_REQUEST, "request.invalid_path", "a path parameter is not valid", fields).into()
+    ApiError::with_fields(
+        StatusCode::BAD_REQUEST,
+        "request.invalid_path",
+        "a path parameter is not valid",
+        fields,
+    )
+    .into()
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
 }
 
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
     let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
-    let too_large =
-        || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", format!("the body may be at most {limit} bytes"));
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            format!("the body may be at most {limit} bytes"),
+        )
+    };
     if let Some(len) = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -162,7 +212,9 @@ async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Byte
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("request.bad_body", format!("could not read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request("request.bad_body", format!("could not read the body: {e}"))
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -182,11 +234,17 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
                 "request.malformed_json",
-                format!("the body is not valid JSON (line {}, column {})", inner.line(), inner.column()),
+                format!(
+                    "the body is not valid JSON (line {}, column {})",
+                    inner.line(),
+                    inner.column()
+                ),
             ),
             Category::Data => {
                 let message = strip_position(&inner.to_string());
-                let field = if path == "." { missing_field(&message).unwrap_or_else(|| "body".to_owned()) } else {
+                let field = if path == "." {
+                    missing_field(&message).unwrap_or_else(|| "body".to_owned())
+                } else {
                     match missing_field(&message) {
                         Some(f) => format!("{path}.{f}"),
                         None => path,
@@ -277,8 +335,12 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 }
 
 /// A GET answered with an ETag computed from the body; `If-None-Match` with the same tag gets 304.
-pub fn json_with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal(format!("serialize: {e}")))?;
+pub fn json_with_etag<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+) -> Result<HttpResponse, ApiError> {
+    let body =
+        serde_json::to_vec(value).map_err(|e| ApiError::internal(format!("serialize: {e}")))?;
     Ok(with_etag(req, body, "application/json"))
 }
 
@@ -289,9 +351,15 @@ pub fn with_etag(req: &HttpRequest, body: Vec<u8>, content_type: &'static str) -
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag));
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag
+            })
+        });
     if matches {
-        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
     }
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
@@ -319,13 +387,26 @@ mod tests {
     #[test]
     fn json_errors_name_the_field() {
         let e = decode_json::<Outer>(br#"{"title": 5, "targets": []}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("title"));
-        let e = decode_json::<Outer>(br#"{"title": "x", "targets": [{"unit": "a"}, {"unit": 1}]}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("targets[1].unit"));
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("title")
+        );
+        let e = decode_json::<Outer>(br#"{"title": "x", "targets": [{"unit": "a"}, {"unit": 1}]}"#)
+            .err();
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("targets[1].unit")
+        );
         let e = decode_json::<Outer>(br#"{"targets": []}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("title"));
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("title")
+        );
         let e = decode_json::<Outer>(br#"{"title": "x", "targets": [{}]}"#).err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("targets[0].unit"));
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("targets[0].unit")
+        );
         let e = decode_json::<Outer>(br#"{"title": "#).err();
         assert_eq!(e.as_ref().map(|e| e.code()), Some("request.malformed_json"));
     }
@@ -340,9 +421,15 @@ mod tests {
     #[test]
     fn query_errors_name_the_parameter() {
         let e = decode_query::<Q>("limit=abc&theme=x").err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("query.limit"));
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("query.limit")
+        );
         let e = decode_query::<Q>("limit=5").err();
-        assert_eq!(e.as_ref().map(|e| e.errors()[0].field.as_str()), Some("query.theme"));
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("query.theme")
+        );
         assert!(decode_query::<Q>("theme=x").is_ok());
     }
 }

@@ -19,7 +19,12 @@ pub trait ComputedIndicator: Send + Sync {
     fn unit(&self) -> &'static str;
     /// The value for a municipality for the period ending on `on` (a year for yearly figures),
     /// or `None` where there is no data to compute it from.
-    fn compute(&self, conn: &mut DbConnection, municipality_id: i64, on: NaiveDate) -> Result<Option<f64>, ApiError>;
+    fn compute(
+        &self,
+        conn: &mut DbConnection,
+        municipality_id: i64,
+        on: NaiveDate,
+    ) -> Result<Option<f64>, ApiError>;
 }
 
 /// Every computed indicator of the registered modules, by key.
@@ -36,7 +41,9 @@ pub struct IndicatorInfo {
 }
 
 impl IndicatorRegistry {
-    pub fn new(indicators: impl IntoIterator<Item = Arc<dyn ComputedIndicator>>) -> Result<Self, String> {
+    pub fn new(
+        indicators: impl IntoIterator<Item = Arc<dyn ComputedIndicator>>,
+    ) -> Result<Self, String> {
         let mut by_key = BTreeMap::new();
         for i in indicators {
             if by_key.insert(i.key(), i.clone()).is_some() {
@@ -54,7 +61,11 @@ impl IndicatorRegistry {
     pub fn list(&self) -> Vec<IndicatorInfo> {
         self.by_key
             .values()
-            .map(|i| IndicatorInfo { key: i.key().to_owned(), description: i.description().to_owned(), unit: i.unit().to_owned() })
+            .map(|i| IndicatorInfo {
+                key: i.key().to_owned(),
+                description: i.description().to_owned(),
+                unit: i.unit().to_owned(),
+            })
             .collect()
     }
 }

@@ -44,7 +44,12 @@ pub struct Timestamp(pub NaiveDateTime);
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        s.collect_str(
+            &self
+                .0
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
     }
 }
 

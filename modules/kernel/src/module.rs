@@ -52,16 +52,25 @@ impl std::fmt::Display for RegistryError {
         match self {
             RegistryError::Duplicate(n) => write!(f, "module {n:?} is registered twice"),
             RegistryError::UnknownDependency { module, dependency } => {
-                write!(f, "module {module:?} depends on {dependency:?}, which is not registered")
+                write!(
+                    f,
+                    "module {module:?} depends on {dependency:?}, which is not registered"
+                )
             }
-            RegistryError::Cycle(names) => write!(f, "modules depend on each other in a cycle: {}", names.join(" -> ")),
+            RegistryError::Cycle(names) => write!(
+                f,
+                "modules depend on each other in a cycle: {}",
+                names.join(" -> ")
+            ),
         }
     }
 }
 
 /// Checks names and dependencies; returns the modules in dependency order (dependencies first,
 /// otherwise in the given order).
-pub fn validate(modules: &[(&'static str, &'static [&'static str])]) -> Result<Vec<&'static str>, RegistryError> {
+pub fn validate(
+    modules: &[(&'static str, &'static [&'static str])],
+) -> Result<Vec<&'static str>, RegistryError> {
     let mut seen = HashSet::new();
     for (name, _) in modules {
         if !seen.insert(*name) {
@@ -72,7 +81,10 @@ pub fn validate(modules: &[(&'static str, &'static [&'static str])]) -> Result<V
     for (name, ds) in modules {
         for d in *ds {
             if !deps.contains_key(d) {
-                return Err(RegistryError::UnknownDependency { module: (*name).to_owned(), dependency: (*d).to_owned() });
+                return Err(RegistryError::UnknownDependency {
+                    module: (*name).to_owned(),
+                    dependency: (*d).to_owned(),
+                });
             }
         }
     }
@@ -92,7 +104,8 @@ pub fn validate(modules: &[(&'static str, &'static [&'static str])]) -> Result<V
             Some(Mark::Done) => return Ok(()),
             Some(Mark::Visiting) => {
                 let start = stack.iter().position(|s| *s == n).unwrap_or(0);
-                let mut cycle: Vec<String> = stack[start..].iter().map(|s| (*s).to_owned()).collect();
+                let mut cycle: Vec<String> =
+                    stack[start..].iter().map(|s| (*s).to_owned()).collect();
                 cycle.push(n.to_owned());
                 return Err(RegistryError::Cycle(cycle));
             }
@@ -122,27 +135,48 @@ mod tests {
 
     #[test]
     fn orders_dependencies_first() {
-        let order = validate(&[("placements", &["evidence"]), ("goals", &[]), ("evidence", &[])]);
+        let order = validate(&[
+            ("placements", &["evidence"]),
+            ("goals", &[]),
+            ("evidence", &[]),
+        ]);
         assert_eq!(order, Ok(vec!["evidence", "placements", "goals"]));
     }
 
     #[test]
     fn rejects_duplicates() {
-        assert_eq!(validate(&[("goals", &[]), ("goals", &[])]), Err(RegistryError::Duplicate("goals".into())));
+        assert_eq!(
+            validate(&[("goals", &[]), ("goals", &[])]),
+            Err(RegistryError::Duplicate("goals".into()))
+        );
     }
 
     #[test]
     fn rejects_unknown_dependency() {
         assert_eq!(
             validate(&[("placements", &["evidence"])]),
-            Err(RegistryError::UnknownDependency { module: "placements".into(), dependency: "evidence".into() })
+            Err(RegistryError::UnknownDependency {
+                module: "placements".into(),
+                dependency: "evidence".into()
+            })
         );
     }
 
     #[test]
     fn rejects_cycles() {
         let r = validate(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])]);
-        assert_eq!(r, Err(RegistryError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()])));
-        assert!(matches!(validate(&[("a", &["a"])]), Err(RegistryError::Cycle(_))));
+        assert_eq!(
+            r,
+            Err(RegistryError::Cycle(vec![
+                "a".into(),
+                "b".into(),
+                "c".into(),
+                "a".into()
+            ]))
+        );
+        assert!(matches!(
+            validate(&[("a", &["a"])]),
+            Err(RegistryError::Cycle(_))
+        ));
     }
 }

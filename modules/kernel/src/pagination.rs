@@ -53,16 +53,20 @@ impl PageParams {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::field("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"))),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )),
         }
     }
 
     fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
         match &self.cursor {
             None => Ok(None),
-            Some(c) => Cursor::decode(c)
-                .map(Some)
-                .ok_or_else(|| ApiError::field("cursor", "invalid", "is not a cursor this API issued")),
+            Some(c) => Cursor::decode(c).map(Some).ok_or_else(|| {
+                ApiError::field("cursor", "invalid", "is not a cursor this API issued")
+            }),
         }
     }
 
@@ -71,7 +75,11 @@ impl PageParams {
         match self.cursor()? {
             None => Ok(0),
             Some(Cursor::Offset(n)) => Ok(n),
-            Some(Cursor::After(_)) => Err(ApiError::field("cursor", "invalid", "is not a cursor of this list")),
+            Some(Cursor::After(_)) => Err(ApiError::field(
+                "cursor",
+                "invalid",
+                "is not a cursor of this list",
+            )),
         }
     }
 
@@ -80,7 +88,11 @@ impl PageParams {
         match self.cursor()? {
             None => Ok(None),
             Some(Cursor::After(n)) => Ok(Some(n)),
-            Some(Cursor::Offset(_)) => Err(ApiError::field("cursor", "invalid", "is not a cursor of this list")),
+            Some(Cursor::Offset(_)) => Err(ApiError::field(
+                "cursor",
+                "invalid",
+                "is not a cursor of this list",
+            )),
         }
     }
 }
@@ -102,11 +114,19 @@ impl<T> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         let next_cursor = more.then(|| Cursor::Offset(offset + limit).encode());
-        Self { items: rows, next_cursor, total }
+        Self {
+            items: rows,
+            next_cursor,
+            total,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor, total: self.total }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+            total: self.total,
+        }
     }
 }
 
@@ -119,14 +139,23 @@ mod tests {
         for c in [Cursor::Offset(0), Cursor::Offset(1234), Cursor::After(99)] {
             assert_eq!(Cursor::decode(&c.encode()), Some(c));
         }
-        for bad in ["", "zz", "!!", &URL_SAFE_NO_PAD.encode("o-5"), &URL_SAFE_NO_PAD.encode("x5")] {
+        for bad in [
+            "",
+            "zz",
+            "!!",
+            &URL_SAFE_NO_PAD.encode("o-5"),
+            &URL_SAFE_NO_PAD.encode("x5"),
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn limit_bounds() {
-        let p = |l| PageParams { limit: Some(l), cursor: None };
+        let p = |l| PageParams {
+            limit: Some(l),
+            cursor: None,
+        };
         assert_eq!(PageParams::default().limit().ok(), Some(50));
         assert_eq!(p(500).limit().ok(), Some(500));
         assert!(p(0).limit().is_err());
@@ -137,7 +166,10 @@ mod tests {
     fn page_from_offset() {
         let page = Page::from_offset(vec![1, 2, 3], 10, 2, Some(13));
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.next_cursor.as_deref().and_then(Cursor::decode), Some(Cursor::Offset(12)));
+        assert_eq!(
+            page.next_cursor.as_deref().and_then(Cursor::decode),
+            Some(Cursor::Offset(12))
+        );
         let last = Page::from_offset(vec![1], 12, 2, None);
         assert_eq!(last.next_cursor, None);
     }

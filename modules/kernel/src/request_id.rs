@@ -14,7 +14,9 @@ pub fn current() -> Option<String> {
 pub fn accept_incoming(value: &str) -> Option<String> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
     ok.then(|| value.to_owned())
 }
 

@@ -65,4 +65,10 @@ diesel::table! {
 
 diesel::joinable!(users -> municipalities (municipality_id));
 diesel::joinable!(api_keys -> municipalities (municipality_id));
-diesel::allow_tables_to_appear_in_same_query!(municipalities, users, api_keys, audit_log, disabled_modules);
+diesel::allow_tables_to_appear_in_same_query!(
+    municipalities,
+    users,
+    api_keys,
+    audit_log,
+    disabled_modules
+);

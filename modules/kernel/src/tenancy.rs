@@ -29,7 +29,11 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<M
 
 /// The municipality a module's route addresses: 404 when it does not exist, or when the module
 /// is switched off for it (one query).
-pub fn resolve(conn: &mut DbConnection, slug: &str, module: &str) -> Result<Municipality, ApiError> {
+pub fn resolve(
+    conn: &mut DbConnection,
+    slug: &str,
+    module: &str,
+) -> Result<Municipality, ApiError> {
     let module = module.to_owned();
     municipalities::table
         .filter(municipalities::slug.eq(slug))
@@ -47,7 +51,9 @@ pub fn resolve(conn: &mut DbConnection, slug: &str, module: &str) -> Result<Muni
 /// Slugs are lower-case ASCII letters, digits and dashes, as they stand in URLs.
 pub fn valid_slug(slug: &str) -> bool {
     (2..=40).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
 }
