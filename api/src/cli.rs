@@ -26,8 +26,9 @@ use crate::settings::{Overrides, Settings};
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// Defaults to `serve`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Args)]
@@ -118,7 +119,8 @@ enum KeyCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let bind = match &cli.command {
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let bind = match &command {
         Command::Serve { bind } => bind.clone(),
         _ => None,
     };
@@ -136,7 +138,7 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&settings);
-    match run(cli.command, settings) {
+    match run(command, settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -344,7 +346,11 @@ fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Result<St
 
 /// Prepares the database and the shared state the server (and the tests) run with.
 pub fn prepare(settings: &Settings) -> Result<AppContext, String> {
-    let registry = registry()?;
+    prepare_with(settings, registry()?)
+}
+
+/// [`prepare`] with a given module registry (tests add modules of their own).
+pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContext, String> {
     let db = connect(settings)?;
     if settings.database.run_migrations {
         let applied = db.migrate()?;

@@ -2,5 +2,6 @@
 
 mod auth;
 mod framework;
+mod goals;
 mod platform;
 mod repo;

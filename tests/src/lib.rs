@@ -205,6 +205,8 @@ pub struct TestApp {
 /// Options for [`TestApp::with`].
 #[derive(Default, Clone)]
 pub struct Options {
+    /// Modules registered after the compiled-in ones (test indicators and the like).
+    pub extra_modules: Vec<std::sync::Arc<dyn retning_kernel::Module>>,
     /// Skip loading `seed/` (the database is migrated but empty).
     pub unseeded: bool,
     pub body_limit: Option<usize>,
@@ -238,7 +240,10 @@ impl TestApp {
         if let Some(ttl) = options.token_ttl_secs {
             settings.auth.token_ttl_secs = ttl;
         }
-        let ctx = retning_api::cli::prepare(&settings).unwrap_or_else(|e| panic!("prepare: {e}"));
+        let mut modules = retning_api::registry::compiled_modules();
+        modules.extend(options.extra_modules.iter().cloned());
+        let registry = retning_api::registry::Registry::new(modules).unwrap_or_else(|e| panic!("registry: {e}"));
+        let ctx = retning_api::cli::prepare_with(&settings, registry).unwrap_or_else(|e| panic!("prepare: {e}"));
         let service = test::init_service(retning_api::server::build_app(&ctx)).await;
         Some(Self {
             service: Box::new(Boxed(service)),

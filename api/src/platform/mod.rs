@@ -59,9 +59,9 @@ impl Module for PlatformModule {
     fn seed(
         &self,
         conn: &mut retning_kernel::DbConnection,
-        seed_dir: &std::path::Path,
+        ctx: &retning_kernel::module::SeedContext<'_>,
     ) -> Result<(), String> {
-        crate::seed::seed_municipalities(conn, seed_dir)
+        crate::seed::seed_municipalities(conn, ctx.dir)
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         cfg.service(municipalities::list)

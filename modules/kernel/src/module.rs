@@ -29,15 +29,22 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Registers routes (relative to `/api/v1`) with their OpenAPI paths.
     fn configure(&self, cfg: &mut ServiceConfig);
-    /// Loads the module's seed data from `seed_dir` into a database where it is not yet loaded.
-    /// Runs inside one transaction together with every other module's seed.
-    fn seed(&self, _conn: &mut DbConnection, _seed_dir: &Path) -> Result<(), String> {
+    /// Loads the module's seed data into a database where it is not yet loaded (skipping what
+    /// is there). Runs inside one transaction together with every other module's seed, in
+    /// dependency order.
+    fn seed(&self, _conn: &mut DbConnection, _ctx: &SeedContext<'_>) -> Result<(), String> {
         Ok(())
     }
     /// Indicators this module computes for the goals module.
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         Vec::new()
     }
+}
+
+/// What a seed loader may use: the seed folder and the kernel's registrations.
+pub struct SeedContext<'a> {
+    pub dir: &'a Path,
+    pub indicators: &'a crate::indicators::IndicatorRegistry,
 }
 
 #[derive(Debug, PartialEq, Eq)]

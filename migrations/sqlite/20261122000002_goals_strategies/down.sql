@@ -1,0 +1,9 @@
+DROP TABLE measurements;
+DROP TABLE target_themes;
+DROP TABLE targets;
+DROP TABLE node_themes;
+DROP TABLE nodes;
+DROP TABLE strategy_follow_ups;
+DROP TABLE strategies;
+DROP TABLE units;
+DROP TABLE themes;

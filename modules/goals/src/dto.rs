@@ -1,0 +1,585 @@
+//! Request and response bodies of the goals module.
+
+use chrono::NaiveDate;
+use retning_kernel::{double_option, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::progress::{Assessment, Direction, Frequency, Trend};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Readable by anyone, without login (as the strategy documents are).
+    Public,
+    /// Readable by the municipality's own users and keys only.
+    Internal,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Internal => "internal",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "public" {
+            Visibility::Public
+        } else {
+            Visibility::Internal
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Count,
+    Percent,
+    Dkk,
+    Ratio,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Percent => "percent",
+            Unit::Dkk => "dkk",
+            Unit::Ratio => "ratio",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "count" => Some(Unit::Count),
+            "percent" => Some(Unit::Percent),
+            "dkk" => Some(Unit::Dkk),
+            "ratio" => Some(Unit::Ratio),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Measurements are entered by hand.
+    Manual,
+    /// The value is computed by another module (see `computed_indicator` and GET /indicators).
+    Computed,
+}
+
+pub fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Increase => "increase",
+        Direction::Decrease => "decrease",
+        Direction::Keep => "keep",
+    }
+}
+
+pub fn parse_direction(s: &str) -> Direction {
+    match s {
+        "increase" => Direction::Increase,
+        "decrease" => Direction::Decrease,
+        _ => Direction::Keep,
+    }
+}
+
+pub fn frequency_str(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Monthly => "monthly",
+        Frequency::Quarterly => "quarterly",
+        Frequency::HalfYearly => "half_yearly",
+        Frequency::Annual => "annual",
+        Frequency::Irregular => "irregular",
+    }
+}
+
+pub fn parse_frequency(s: &str) -> Frequency {
+    match s {
+        "monthly" => Frequency::Monthly,
+        "quarterly" => Frequency::Quarterly,
+        "half_yearly" => Frequency::HalfYearly,
+        "annual" => Frequency::Annual,
+        _ => Frequency::Irregular,
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Themes and units
+
+/// A shared theme that makes different strategies comparable.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThemeView {
+    /// Stable identifier (`early-preventive-effort`).
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `pejlemaerke` (KL's three) or `theme`.
+    pub kind: String,
+    /// The slug of the broader theme, if any.
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTheme {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `pejlemaerke` or `theme` (default).
+    pub kind: Option<String>,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemePatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+/// An organisational unit (afdeling, institution, område).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    /// The municipality's own word (`afdeling`, `døgninstitution`, `område`).
+    pub kind: String,
+    pub parent: Option<String>,
+}
+
+/// A unit as referred to from nodes and targets.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitRef {
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub parent: Option<String>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Strategies
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    /// The source document's file name.
+    pub file: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<NaiveDate>,
+    /// What was left out, approximated or garbled when transcribing.
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub date: NaiveDate,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StrategyView {
+    pub id: i64,
+    /// The municipality's slug.
+    pub municipality: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub visibility: Visibility,
+    /// `active` or `archived`.
+    pub status: String,
+    /// Null where the source does not say.
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source: SourceRef,
+    /// The municipality's own names of the tree's levels, top-down.
+    pub level_names: Vec<String>,
+    #[schema(value_type = Option<Frequency>)]
+    pub follow_up_rhythm: Option<String>,
+    pub follow_ups: Vec<FollowUp>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub archived_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStrategy {
+    pub title: String,
+    pub summary: Option<String>,
+    /// Default `internal`.
+    pub visibility: Option<Visibility>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source: Option<SourceRef>,
+    #[serde(default)]
+    pub level_names: Vec<String>,
+    pub follow_up_rhythm: Option<Frequency>,
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// Only the fields present are changed; `null` clears a field that may be empty.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyPatch {
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub summary: Option<Option<String>>,
+    pub visibility: Option<Visibility>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub period_start: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub period_end: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub adopted_by: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub adopted_on: Option<Option<NaiveDate>>,
+    pub source: Option<SourceRef>,
+    pub level_names: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Frequency>)]
+    pub follow_up_rhythm: Option<Option<Frequency>>,
+    /// Replaces the follow-up dates.
+    pub follow_ups: Option<Vec<FollowUp>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StrategyQuery {
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `active` (default), `archived` or `all`.
+    pub status: Option<String>,
+    pub visibility: Option<Visibility>,
+    /// Only strategies with a node or target on this theme (slug).
+    pub theme: Option<String>,
+    /// `title`, `period_start`, `created_at` (default `title`); prefix `-` for descending.
+    pub sort: Option<String>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Nodes and the tree
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NodeView {
+    pub id: i64,
+    pub strategy_id: i64,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    /// The municipality's own word for this level (`vision`, `strategisk mål`, `indsatsområde`).
+    pub kind: String,
+    pub code: Option<String>,
+    pub title: String,
+    pub body: Option<String>,
+    pub unit: Option<UnitRef>,
+    /// Theme slugs.
+    pub themes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TreeNode {
+    #[serde(flatten)]
+    pub node: NodeView,
+    pub targets: Vec<TargetView>,
+    #[schema(no_recursion)]
+    pub children: Vec<TreeNode>,
+}
+
+/// A strategy with its whole tree, every target and its latest measurement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyTree {
+    pub strategy: StrategyView,
+    pub as_of: NaiveDate,
+    pub nodes: Vec<TreeNode>,
+    /// Counts over the whole tree.
+    pub counts: TreeCounts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreeCounts {
+    pub nodes: usize,
+    pub targets: usize,
+    /// Nodes per kind (the municipality's own words).
+    pub nodes_by_kind: std::collections::BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNode {
+    /// The parent node (same strategy); null or absent for a top-level node.
+    pub parent_id: Option<i64>,
+    pub kind: String,
+    pub code: Option<String>,
+    pub title: String,
+    pub body: Option<String>,
+    /// A unit key of the municipality.
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// Position among its siblings (default: last).
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodePatch {
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<Option<String>>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub body: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<Option<String>>,
+    /// Replaces the node's themes.
+    pub themes: Option<Vec<String>>,
+    pub position: Option<i32>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Targets and measurements
+
+/// The value a target is judged by.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestValue {
+    pub date: NaiveDate,
+    pub value: f64,
+    pub note: Option<String>,
+    /// True when computed by another module rather than entered.
+    pub computed: bool,
+}
+
+/// A measurable target with what is derived from its measurements.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetView {
+    pub id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub title: String,
+    pub indicator: String,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub baseline_value: Option<f64>,
+    pub baseline_date: Option<NaiveDate>,
+    pub target_value: Option<f64>,
+    pub deadline: Option<NaiveDate>,
+    pub frequency: Frequency,
+    pub owner_unit: Option<UnitRef>,
+    pub source: Source,
+    /// The computed indicator's key, for `source = computed`.
+    pub computed_indicator: Option<String>,
+    pub themes: Vec<String>,
+    /// The measurement the target is judged by (see the README's rules).
+    pub latest: Option<LatestValue>,
+    /// 0-100: how far from baseline to target.
+    pub progress: Option<f64>,
+    pub progress_unclamped: Option<f64>,
+    pub assessment: Assessment,
+    pub trend: Option<Trend>,
+    pub stale: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTarget {
+    pub title: String,
+    pub indicator: String,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub baseline_value: Option<f64>,
+    pub baseline_date: Option<NaiveDate>,
+    pub target_value: Option<f64>,
+    pub deadline: Option<NaiveDate>,
+    pub frequency: Frequency,
+    /// A unit key of the municipality.
+    pub owner_unit: Option<String>,
+    /// Default `manual`.
+    pub source: Option<Source>,
+    pub computed_indicator: Option<String>,
+    #[serde(default)]
+    pub themes: Vec<String>,
+}
+
+/// Only the fields present are changed; `null` clears an optional field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetPatch {
+    pub title: Option<String>,
+    pub indicator: Option<String>,
+    pub unit: Option<Unit>,
+    pub direction: Option<Direction>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub baseline_value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub baseline_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub target_value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub deadline: Option<Option<NaiveDate>>,
+    pub frequency: Option<Frequency>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub owner_unit: Option<Option<String>>,
+    pub source: Option<Source>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub computed_indicator: Option<Option<String>>,
+    pub themes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TargetQuery {
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Only targets on this theme (slug), directly or through their node.
+    pub theme: Option<String>,
+    /// Only targets of this node or its descendants.
+    pub node: Option<i64>,
+    pub strategy: Option<i64>,
+    pub assessment: Option<Assessment>,
+    pub stale: Option<bool>,
+    /// Judge as of this date (default today, UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Judge as of this date (default today, UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasurementView {
+    pub date: NaiveDate,
+    pub value: f64,
+    pub note: Option<String>,
+    /// Who entered it (username or API key name).
+    pub recorded_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: Timestamp,
+    /// False for an earlier value that was corrected or removed.
+    pub current: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub superseded_at: Option<Timestamp>,
+    pub superseded_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementInput {
+    pub value: f64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeasurementQuery {
+    /// Include corrected and removed values (default false).
+    pub history: Option<bool>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Comparison
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// The theme's slug.
+    pub theme: String,
+    /// Comma-separated municipality slugs (default: all).
+    pub municipalities: Option<String>,
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityRef {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparedNode {
+    pub strategy_id: i64,
+    pub strategy_title: String,
+    #[serde(flatten)]
+    pub node: NodeView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparedTarget {
+    pub strategy_title: String,
+    #[serde(flatten)]
+    pub target: TargetView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityComparison {
+    pub municipality: MunicipalityRef,
+    pub nodes: Vec<ComparedNode>,
+    pub targets: Vec<ComparedTarget>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Comparison {
+    pub theme: ThemeView,
+    pub as_of: NaiveDate,
+    pub municipalities: Vec<MunicipalityComparison>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityOverview {
+    pub municipality: MunicipalityRef,
+    pub strategies: usize,
+    pub targets: usize,
+    /// Targets per assessment (every assessment is present, zero included).
+    pub by_assessment: std::collections::BTreeMap<String, usize>,
+    pub stale: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub as_of: NaiveDate,
+    pub municipalities: Vec<MunicipalityOverview>,
+}

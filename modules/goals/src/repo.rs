@@ -1,0 +1,393 @@
+//! All SQL of the goals module: functions taking the connection and the municipality.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use retning_kernel::{ApiError, DbConnection, FieldError};
+
+use crate::model::*;
+use crate::schema::*;
+
+// ------------------------------------------------------------------------------------------
+// Themes
+
+pub fn list_themes(conn: &mut DbConnection) -> QueryResult<Vec<ThemeRow>> {
+    themes::table.select(ThemeRow::as_select()).order((themes::kind.asc(), themes::id.asc())).load(conn)
+}
+
+pub fn theme_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ThemeRow>> {
+    themes::table.filter(themes::slug.eq(slug)).select(ThemeRow::as_select()).first(conn).optional()
+}
+
+/// Resolves theme slugs to ids; unknown slugs are field errors named `<field>[i]`.
+pub fn theme_ids(conn: &mut DbConnection, field: &str, slugs: &[String]) -> Result<Vec<i64>, ApiError> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<(i64, String)> =
+        themes::table.filter(themes::slug.eq_any(slugs)).select((themes::id, themes::slug)).load(conn)?;
+    let by_slug: HashMap<&str, i64> = found.iter().map(|(id, s)| (s.as_str(), *id)).collect();
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for (i, slug) in slugs.iter().enumerate() {
+        match by_slug.get(slug.as_str()) {
+            Some(id) if !ids.contains(id) => ids.push(*id),
+            Some(_) => errors.push(FieldError::new(format!("{field}[{i}]"), "duplicate", "is listed twice")),
+            None => errors.push(FieldError::new(format!("{field}[{i}]"), "unknown_theme", format!("{slug:?} is not a theme (see GET /api/v1/themes)"))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ids)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+pub fn theme_slugs(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>> {
+    Ok(themes::table.select((themes::id, themes::slug)).load::<(i64, String)>(conn)?.into_iter().collect())
+}
+
+// ------------------------------------------------------------------------------------------
+// Units
+
+pub fn list_units(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<Vec<UnitRow>> {
+    units::table
+        .filter(units::municipality_id.eq(municipality_id))
+        .select(UnitRow::as_select())
+        .order(units::id.asc())
+        .load(conn)
+}
+
+pub fn unit_id(conn: &mut DbConnection, municipality_id: i64, field: &str, key: &str) -> Result<i64, ApiError> {
+    units::table
+        .filter(units::municipality_id.eq(municipality_id))
+        .filter(units::key.eq(key))
+        .select(units::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::field(field, "unknown_unit", format!("{key:?} is not a unit of this municipality")))
+}
+
+// ------------------------------------------------------------------------------------------
+// Strategies
+
+pub struct StrategyFilter {
+    pub include_internal: bool,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+    pub theme_id: Option<i64>,
+    pub sort: StrategySort,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum StrategySort {
+    Title(bool),
+    PeriodStart(bool),
+    CreatedAt(bool),
+}
+
+impl StrategySort {
+    pub fn parse(s: Option<&str>) -> Result<Self, ApiError> {
+        let s = s.unwrap_or("title");
+        let (desc, field) = match s.strip_prefix('-') {
+            Some(f) => (true, f),
+            None => (false, s),
+        };
+        match field {
+            "title" => Ok(StrategySort::Title(desc)),
+            "period_start" => Ok(StrategySort::PeriodStart(desc)),
+            "created_at" => Ok(StrategySort::CreatedAt(desc)),
+            _ => Err(ApiError::field("sort", "invalid", "must be title, period_start or created_at, optionally prefixed with -")),
+        }
+    }
+}
+
+pub fn list_strategies(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    filter: &StrategyFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<StrategyRow>, i64)> {
+    let build = || {
+        let mut q = strategies::table.filter(strategies::municipality_id.eq(municipality_id)).into_boxed();
+        if !filter.include_internal {
+            q = q.filter(strategies::visibility.eq("public"));
+        }
+        if let Some(v) = &filter.visibility {
+            q = q.filter(strategies::visibility.eq(v.clone()));
+        }
+        if let Some(s) = &filter.status {
+            q = q.filter(strategies::status.eq(s.clone()));
+        }
+        if let Some(theme) = filter.theme_id {
+            let via_nodes = nodes::table
+                .inner_join(node_themes::table)
+                .filter(node_themes::theme_id.eq(theme))
+                .select(nodes::strategy_id);
+            let via_targets = targets::table
+                .inner_join(target_themes::table)
+                .filter(target_themes::theme_id.eq(theme))
+                .select(targets::strategy_id);
+            q = q.filter(strategies::id.eq_any(via_nodes).or(strategies::id.eq_any(via_targets)));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let mut q = build().select(StrategyRow::as_select());
+    q = match filter.sort {
+        StrategySort::Title(false) => q.order((strategies::title.asc(), strategies::id.asc())),
+        StrategySort::Title(true) => q.order((strategies::title.desc(), strategies::id.desc())),
+        StrategySort::PeriodStart(false) => q.order((strategies::period_start.asc(), strategies::id.asc())),
+        StrategySort::PeriodStart(true) => q.order((strategies::period_start.desc(), strategies::id.desc())),
+        StrategySort::CreatedAt(false) => q.order(strategies::id.asc()),
+        StrategySort::CreatedAt(true) => q.order(strategies::id.desc()),
+    };
+    let rows = q.limit(limit + 1).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
+/// A strategy of this municipality that the caller may see; 404 otherwise.
+pub fn strategy(conn: &mut DbConnection, municipality_id: i64, id: i64, include_internal: bool) -> Result<StrategyRow, ApiError> {
+    let mut q = strategies::table
+        .filter(strategies::municipality_id.eq(municipality_id))
+        .filter(strategies::id.eq(id))
+        .select(StrategyRow::as_select())
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(strategies::visibility.eq("public"));
+    }
+    q.first(conn).optional()?.ok_or_else(|| ApiError::not_found("strategy"))
+}
+
+pub fn follow_ups(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<FollowUpRow>>> {
+    let rows: Vec<FollowUpRow> = strategy_follow_ups::table
+        .filter(strategy_follow_ups::strategy_id.eq_any(strategy_ids))
+        .select(FollowUpRow::as_select())
+        .order((strategy_follow_ups::date.asc(), strategy_follow_ups::id.asc()))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<FollowUpRow>> = HashMap::new();
+    for r in rows {
+        map.entry(r.strategy_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+pub fn replace_follow_ups(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    strategy_id: i64,
+    items: &[(NaiveDate, String)],
+) -> QueryResult<()> {
+    diesel::delete(strategy_follow_ups::table.filter(strategy_follow_ups::strategy_id.eq(strategy_id))).execute(conn)?;
+    for (date, label) in items {
+        diesel::insert_into(strategy_follow_ups::table)
+            .values((
+                strategy_follow_ups::municipality_id.eq(municipality_id),
+                strategy_follow_ups::strategy_id.eq(strategy_id),
+                strategy_follow_ups::date.eq(date),
+                strategy_follow_ups::label.eq(label),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Nodes
+
+pub fn nodes_of_strategies(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<Vec<NodeRow>> {
+    nodes::table
+        .filter(nodes::strategy_id.eq_any(strategy_ids))
+        .select(NodeRow::as_select())
+        .order((nodes::position.asc(), nodes::id.asc()))
+        .load(conn)
+}
+
+pub fn node(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<NodeRow, ApiError> {
+    nodes::table
+        .filter(nodes::municipality_id.eq(municipality_id))
+        .filter(nodes::id.eq(id))
+        .select(NodeRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("node"))
+}
+
+pub fn next_node_position(conn: &mut DbConnection, strategy_id: i64, parent_id: Option<i64>) -> QueryResult<i32> {
+    let q = nodes::table.filter(nodes::strategy_id.eq(strategy_id)).into_boxed();
+    let q = match parent_id {
+        Some(p) => q.filter(nodes::parent_id.eq(p)),
+        None => q.filter(nodes::parent_id.is_null()),
+    };
+    let max: Option<i32> = q.select(diesel::dsl::max(nodes::position)).first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub fn node_themes_of(conn: &mut DbConnection, node_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let rows: Vec<(i64, i64)> = node_themes::table
+        .filter(node_themes::node_id.eq_any(node_ids))
+        .select((node_themes::node_id, node_themes::theme_id))
+        .order((node_themes::node_id.asc(), node_themes::theme_id.asc()))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (n, t) in rows {
+        map.entry(n).or_default().push(t);
+    }
+    Ok(map)
+}
+
+pub fn set_node_themes(conn: &mut DbConnection, municipality_id: i64, node_id: i64, theme_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(node_themes::table.filter(node_themes::node_id.eq(node_id))).execute(conn)?;
+    for t in theme_ids {
+        diesel::insert_into(node_themes::table)
+            .values((node_themes::node_id.eq(node_id), node_themes::theme_id.eq(t), node_themes::municipality_id.eq(municipality_id)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A node and all its descendants (ids), given every node of its strategy.
+pub fn subtree(all: &[NodeRow], root: i64) -> Vec<i64> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(all.iter().filter(|n| n.parent_id == Some(parent)).map(|n| n.id));
+        i += 1;
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------
+// Targets
+
+pub fn targets_of_strategies(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<Vec<TargetRow>> {
+    targets::table
+        .filter(targets::strategy_id.eq_any(strategy_ids))
+        .select(TargetRow::as_select())
+        .order((targets::position.asc(), targets::id.asc()))
+        .load(conn)
+}
+
+pub fn target(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<TargetRow, ApiError> {
+    targets::table
+        .filter(targets::municipality_id.eq(municipality_id))
+        .filter(targets::id.eq(id))
+        .select(TargetRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("target"))
+}
+
+pub fn target_themes_of(conn: &mut DbConnection, target_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let rows: Vec<(i64, i64)> = target_themes::table
+        .filter(target_themes::target_id.eq_any(target_ids))
+        .select((target_themes::target_id, target_themes::theme_id))
+        .order((target_themes::target_id.asc(), target_themes::theme_id.asc()))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (n, t) in rows {
+        map.entry(n).or_default().push(t);
+    }
+    Ok(map)
+}
+
+pub fn set_target_themes(conn: &mut DbConnection, municipality_id: i64, target_id: i64, theme_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(target_themes::table.filter(target_themes::target_id.eq(target_id))).execute(conn)?;
+    for t in theme_ids {
+        diesel::insert_into(target_themes::table)
+            .values((
+                target_themes::target_id.eq(target_id),
+                target_themes::theme_id.eq(t),
+                target_themes::municipality_id.eq(municipality_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn next_target_position(conn: &mut DbConnection, node_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> =
+        targets::table.filter(targets::node_id.eq(node_id)).select(diesel::dsl::max(targets::position)).first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+// ------------------------------------------------------------------------------------------
+// Measurements
+
+/// The current measurements of these targets, grouped by target.
+pub fn current_measurements(conn: &mut DbConnection, target_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<MeasurementRow>>> {
+    let rows: Vec<MeasurementRow> = measurements::table
+        .filter(measurements::target_id.eq_any(target_ids))
+        .filter(measurements::superseded_at.is_null())
+        .select(MeasurementRow::as_select())
+        .order((measurements::target_id.asc(), measurements::date.asc()))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<MeasurementRow>> = HashMap::new();
+    for r in rows {
+        map.entry(r.target_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+pub fn measurement_history(
+    conn: &mut DbConnection,
+    target_id: i64,
+    include_superseded: bool,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut q = measurements::table.filter(measurements::target_id.eq(target_id)).select(MeasurementRow::as_select()).into_boxed();
+    if !include_superseded {
+        q = q.filter(measurements::superseded_at.is_null());
+    }
+    if let Some(f) = from {
+        q = q.filter(measurements::date.ge(f));
+    }
+    if let Some(t) = to {
+        q = q.filter(measurements::date.le(t));
+    }
+    q.order((measurements::date.asc(), measurements::id.asc())).load(conn)
+}
+
+pub fn current_measurement(conn: &mut DbConnection, target_id: i64, date: NaiveDate) -> QueryResult<Option<MeasurementRow>> {
+    measurements::table
+        .filter(measurements::target_id.eq(target_id))
+        .filter(measurements::date.eq(date))
+        .filter(measurements::superseded_at.is_null())
+        .select(MeasurementRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn supersede(conn: &mut DbConnection, id: i64, by: &str) -> QueryResult<()> {
+    diesel::update(measurements::table.find(id))
+        .set((measurements::superseded_at.eq(retning_kernel::now()), measurements::superseded_by.eq(by)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_measurement(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    target_id: i64,
+    date: NaiveDate,
+    value: f64,
+    note: Option<&str>,
+    by: &str,
+) -> QueryResult<MeasurementRow> {
+    diesel::insert_into(measurements::table)
+        .values((
+            measurements::municipality_id.eq(municipality_id),
+            measurements::target_id.eq(target_id),
+            measurements::date.eq(date),
+            measurements::value.eq(value),
+            measurements::note.eq(note),
+            measurements::recorded_by.eq(by),
+            measurements::recorded_at.eq(retning_kernel::now()),
+        ))
+        .returning(measurements::all_columns)
+        .get_result(conn)
+}

@@ -1,0 +1,182 @@
+//! Side by side: the municipalities' nodes and targets on one theme, and their assessments.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::indicators::IndicatorRegistry;
+use retning_kernel::schema::{disabled_modules, municipalities};
+use retning_kernel::tenancy::Municipality;
+use retning_kernel::{ApiError, Db, DbConnection, Principal};
+
+use super::{as_of, sees_internal};
+use crate::dto::*;
+use crate::model::StrategyRow;
+use crate::progress::Assessment;
+use crate::repo;
+use crate::schema::strategies;
+use crate::views::{self, Lookup};
+
+/// Municipalities with the goals module on, by slug order of the request (or by name).
+fn municipalities_for(conn: &mut DbConnection, slugs: Option<&str>) -> Result<Vec<Municipality>, ApiError> {
+    let on = municipalities::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            disabled_modules::table
+                .filter(disabled_modules::municipality_id.eq(municipalities::id))
+                .filter(disabled_modules::module.eq(crate::NAME)),
+        )))
+        .select(Municipality::as_select())
+        .order(municipalities::name.asc());
+    let all: Vec<Municipality> = on.load(conn)?;
+    match slugs {
+        None => Ok(all),
+        Some(list) => {
+            let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            if wanted.is_empty() || wanted.len() > 100 {
+                return Err(ApiError::field("municipalities", "invalid", "a comma-separated list of 1-100 municipality slugs"));
+            }
+            wanted
+                .iter()
+                .map(|w| {
+                    all.iter()
+                        .find(|m| m.slug == *w)
+                        .cloned()
+                        .ok_or_else(|| ApiError::field("municipalities", "unknown_municipality", format!("{w:?} is not a municipality with goals")))
+                })
+                .collect()
+        }
+    }
+}
+
+/// Active strategies each caller may see: public ones, and internal ones of their own municipality.
+fn visible_strategies(conn: &mut DbConnection, who: &Principal, ms: &[Municipality]) -> Result<Vec<StrategyRow>, ApiError> {
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let rows: Vec<StrategyRow> = strategies::table
+        .filter(strategies::municipality_id.eq_any(&ids))
+        .filter(strategies::status.eq("active"))
+        .select(StrategyRow::as_select())
+        .order(strategies::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| s.is_public() || ms.iter().any(|m| m.id == s.municipality_id && sees_internal(who, m)))
+        .collect())
+}
+
+/// Per municipality, the nodes and targets on a theme (directly, or targets on a node with it),
+/// with progress and assessment. Public strategies for everyone, plus the caller's own internal ones.
+#[utoipa::path(
+    tag = "goals",
+    params(CompareQuery),
+    responses((status = 200, description = "The comparison (ETag)", body = Comparison)),
+    security((), ("bearer" = []))
+)]
+#[get("/compare")]
+pub async fn compare(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    indicators: web::Data<IndicatorRegistry>,
+    who: Principal,
+    q: Query<CompareQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.0;
+    let as_of = as_of(q.as_of);
+    let result = db
+        .run(move |conn| {
+            let theme = repo::theme_by_slug(conn, &q.theme)?.ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme (see GET /api/v1/themes)"))?;
+            let theme_id = theme.id;
+            let theme = super::themes::theme_view(conn, theme)?;
+            let ms = municipalities_for(conn, q.municipalities.as_deref())?;
+            let strategies = visible_strategies(conn, &who, &ms)?;
+            let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
+            let titles: HashMap<i64, &str> = strategies.iter().map(|s| (s.id, s.title.as_str())).collect();
+            let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
+            let nodes = repo::nodes_of_strategies(conn, &strategy_ids)?;
+            let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
+            let node_themes = repo::node_themes_of(conn, &node_ids)?;
+            let target_rows = repo::targets_of_strategies(conn, &strategy_ids)?;
+            let target_ids: Vec<i64> = target_rows.iter().map(|t| t.id).collect();
+            let target_themes = repo::target_themes_of(conn, &target_ids)?;
+            let on_theme = |ids: Option<&Vec<i64>>| ids.is_some_and(|ts| ts.contains(&theme_id));
+            let chosen: Vec<_> = target_rows
+                .into_iter()
+                .filter(|t| on_theme(target_themes.get(&t.id)) || on_theme(node_themes.get(&t.node_id)))
+                .collect();
+            let target_views = views::target_views(conn, &lookup, &indicators, &chosen, as_of)?;
+            let municipalities = ms
+                .iter()
+                .map(|m| MunicipalityComparison {
+                    municipality: MunicipalityRef { slug: m.slug.clone(), name: m.name.clone() },
+                    nodes: nodes
+                        .iter()
+                        .filter(|n| n.municipality_id == m.id && on_theme(node_themes.get(&n.id)))
+                        .map(|n| ComparedNode {
+                            strategy_id: n.strategy_id,
+                            strategy_title: titles.get(&n.strategy_id).copied().unwrap_or_default().to_owned(),
+                            node: views::node_view(n, &lookup, node_themes.get(&n.id)),
+                        })
+                        .collect(),
+                    targets: target_views
+                        .iter()
+                        .zip(&chosen)
+                        .filter(|(_, row)| row.municipality_id == m.id)
+                        .map(|(t, _)| ComparedTarget {
+                            strategy_title: titles.get(&t.strategy_id).copied().unwrap_or_default().to_owned(),
+                            target: t.clone(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            Ok(Comparison { theme, as_of, municipalities })
+        })
+        .await?;
+    json_with_etag(&req, &result)
+}
+
+/// Each municipality's targets counted by assessment (public strategies, plus the caller's own).
+#[utoipa::path(
+    tag = "goals",
+    params(AsOfQuery),
+    responses((status = 200, description = "The overview (ETag)", body = Overview)),
+    security((), ("bearer" = []))
+)]
+#[get("/compare/overview")]
+pub async fn overview(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    indicators: web::Data<IndicatorRegistry>,
+    who: Principal,
+    q: Query<AsOfQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let as_of = as_of(q.0.as_of);
+    let result = db
+        .run(move |conn| {
+            let ms = municipalities_for(conn, None)?;
+            let strategies = visible_strategies(conn, &who, &ms)?;
+            let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
+            let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
+            let rows = repo::targets_of_strategies(conn, &strategy_ids)?;
+            let targets = views::target_views(conn, &lookup, &indicators, &rows, as_of)?;
+            let municipalities = ms
+                .iter()
+                .map(|m| {
+                    let mut by_assessment: BTreeMap<String, usize> = Assessment::ALL.iter().map(|a| (a.as_str().to_owned(), 0)).collect();
+                    let mine: Vec<_> = targets.iter().zip(&rows).filter(|(_, r)| r.municipality_id == m.id).map(|(t, _)| t).collect();
+                    for t in &mine {
+                        *by_assessment.entry(t.assessment.as_str().to_owned()).or_insert(0) += 1;
+                    }
+                    MunicipalityOverview {
+                        municipality: MunicipalityRef { slug: m.slug.clone(), name: m.name.clone() },
+                        strategies: strategies.iter().filter(|s| s.municipality_id == m.id).count(),
+                        targets: mine.len(),
+                        stale: mine.iter().filter(|t| t.stale).count(),
+                        by_assessment,
+                    }
+                })
+                .collect();
+            Ok(Overview { as_of, municipalities })
+        })
+        .await?;
+    json_with_etag(&req, &result)
+}

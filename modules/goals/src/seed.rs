@@ -1,0 +1,291 @@
+//! Loads `seed/goals/themes.json` and one file per municipality (`seed/goals/<slug>.json`),
+//! transcribed from the source documents. Idempotent: what exists (by slug or key) is skipped.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use retning_kernel::audit::{self, Change};
+use retning_kernel::module::SeedContext;
+use retning_kernel::schema::municipalities;
+use retning_kernel::{ApiError, DbConnection, Principal};
+use serde::Deserialize;
+
+use crate::dto::*;
+use crate::progress::{Direction, Frequency};
+use crate::repo;
+use crate::routes::seed_api as api;
+use crate::schema::{strategies, units};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    #[allow(dead_code)]
+    source: String,
+    themes: Vec<ThemeSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeSeed {
+    slug: String,
+    name: String,
+    kind: String,
+    parent: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MunicipalityFile {
+    municipality: String,
+    units: Vec<UnitSeed>,
+    strategies: Vec<StrategySeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitSeed {
+    key: String,
+    name: String,
+    kind: String,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategySeed {
+    key: String,
+    title: String,
+    summary: Option<String>,
+    source: SourceRef,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    adopted_by: Option<String>,
+    adopted_on: Option<NaiveDate>,
+    visibility: Visibility,
+    level_names: Vec<String>,
+    follow_ups: Vec<FollowUp>,
+    follow_up_rhythm: Option<Frequency>,
+    nodes: Vec<NodeSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeSeed {
+    kind: String,
+    code: Option<String>,
+    title: String,
+    body: Option<String>,
+    themes: Vec<String>,
+    unit: Option<String>,
+    targets: Vec<TargetSeed>,
+    children: Vec<NodeSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetSeed {
+    key: String,
+    title: String,
+    indicator: String,
+    unit: Unit,
+    direction: Direction,
+    baseline_value: Option<f64>,
+    baseline_date: Option<NaiveDate>,
+    target_value: Option<f64>,
+    deadline: Option<NaiveDate>,
+    frequency: Frequency,
+    owner_unit: Option<String>,
+    computed: Option<String>,
+    themes: Vec<String>,
+    measurements: Vec<MeasurementSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeasurementSeed {
+    date: NaiveDate,
+    value: f64,
+    note: Option<String>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))
+}
+
+pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
+    let dir = ctx.dir.join("goals");
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    load_themes(conn, &dir.join("themes.json"))?;
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "themes.json"))
+        .collect();
+    files.sort();
+    for path in files {
+        let file: MunicipalityFile = read(&path)?;
+        load_municipality(conn, ctx, file).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn load_themes(conn: &mut DbConnection, path: &Path) -> Result<(), String> {
+    let file: ThemeFile = read(path)?;
+    for t in file.themes {
+        if repo::theme_by_slug(conn, &t.slug).map_err(|e| e.to_string())?.is_some() {
+            continue;
+        }
+        let parent_id = match &t.parent {
+            Some(p) => Some(repo::theme_by_slug(conn, p).map_err(|e| e.to_string())?.ok_or(format!("theme {}: unknown parent {p}", t.slug))?.id),
+            None => None,
+        };
+        let row = api::insert_theme(conn, &t.slug, &t.name, t.description.as_deref(), &t.kind, parent_id).map_err(|e| e.to_string())?;
+        audit::record(conn, &Principal::system(), Change {
+            municipality_id: None,
+            action: "seed",
+            object_type: "theme",
+            object_id: Some(row.id),
+            details: serde_json::json!({"slug": row.slug}),
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: MunicipalityFile) -> Result<(), String> {
+    let err = |e: ApiError| e.to_string();
+    let Some(mid) = municipalities::table
+        .filter(municipalities::slug.eq(&file.municipality))
+        .select(municipalities::id)
+        .first::<i64>(conn)
+        .optional()
+        .map_err(|e| e.to_string())?
+    else {
+        return Err(format!("municipality {:?} is not in municipalities.json", file.municipality));
+    };
+    // Units: parents first (the file lists them in that order).
+    let mut unit_ids: HashMap<String, i64> = units::table
+        .filter(units::municipality_id.eq(mid))
+        .select((units::key, units::id))
+        .load::<(String, i64)>(conn)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    for u in &file.units {
+        if unit_ids.contains_key(&u.key) {
+            continue;
+        }
+        let parent = match &u.parent {
+            Some(p) => Some(*unit_ids.get(p).ok_or(format!("unit {}: unknown parent {p} (list parents first)", u.key))?),
+            None => None,
+        };
+        let row = api::insert_unit(conn, mid, &u.key, &u.name, &u.kind, parent).map_err(err)?;
+        unit_ids.insert(row.key, row.id);
+    }
+    for s in file.strategies {
+        let exists: i64 = strategies::table
+            .filter(strategies::municipality_id.eq(mid))
+            .filter(strategies::key.eq(&s.key))
+            .count()
+            .get_result(conn)
+            .map_err(|e| e.to_string())?;
+        if exists > 0 {
+            continue;
+        }
+        let new = NewStrategy {
+            title: s.title.clone(),
+            summary: s.summary.clone(),
+            visibility: Some(s.visibility),
+            period_start: s.period_start,
+            period_end: s.period_end,
+            adopted_by: s.adopted_by.clone(),
+            adopted_on: s.adopted_on,
+            source: Some(s.source.clone()),
+            level_names: s.level_names.clone(),
+            follow_up_rhythm: s.follow_up_rhythm,
+            follow_ups: s.follow_ups.clone(),
+        };
+        let row = api::insert_strategy(conn, mid, Some(&s.key), &new, "active").map_err(err)?;
+        for (i, node) in s.nodes.iter().enumerate() {
+            insert_node(conn, ctx, mid, row.id, None, i, node, &unit_ids)?;
+        }
+        audit::record(conn, &Principal::system(), Change {
+            municipality_id: Some(mid),
+            action: "seed",
+            object_type: "strategy",
+            object_id: Some(row.id),
+            details: serde_json::json!({"key": s.key, "source": s.source.file}),
+        })
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_node(
+    conn: &mut DbConnection,
+    ctx: &SeedContext<'_>,
+    mid: i64,
+    strategy_id: i64,
+    parent: Option<i64>,
+    position: usize,
+    seed: &NodeSeed,
+    unit_ids: &HashMap<String, i64>,
+) -> Result<(), String> {
+    let err = |e: ApiError| e.to_string();
+    let unit = |key: &Option<String>| -> Result<Option<i64>, String> {
+        key.as_ref().map(|k| unit_ids.get(k).copied().ok_or(format!("unknown unit {k}"))).transpose()
+    };
+    let input = NewNode {
+        parent_id: parent,
+        kind: seed.kind.clone(),
+        code: seed.code.clone(),
+        title: seed.title.clone(),
+        body: seed.body.clone(),
+        unit: seed.unit.clone(),
+        themes: seed.themes.clone(),
+        position: None,
+    };
+    let themes = repo::theme_ids(conn, "themes", &seed.themes).map_err(|e| format!("node {:?}: {e}", seed.title))?;
+    let node = api::insert_node(conn, mid, strategy_id, parent, Some(i32::try_from(position).unwrap_or(i32::MAX)), &input, unit(&seed.unit)?, &themes)
+        .map_err(err)?;
+    for t in &seed.targets {
+        // A target the text measures with an indicator another module computes is wired to it
+        // when that module is registered; otherwise it takes measurements by hand.
+        let computed = t.computed.clone().filter(|k| ctx.indicators.contains(k));
+        let new = NewTarget {
+            title: t.title.clone(),
+            indicator: t.indicator.clone(),
+            unit: t.unit,
+            direction: t.direction,
+            baseline_value: t.baseline_value,
+            baseline_date: t.baseline_date,
+            target_value: t.target_value,
+            deadline: t.deadline,
+            frequency: t.frequency,
+            owner_unit: t.owner_unit.clone(),
+            source: Some(if computed.is_some() { Source::Computed } else { Source::Manual }),
+            computed_indicator: computed,
+            themes: t.themes.clone(),
+        };
+        api::validate_target(&new, ctx.indicators).map_err(|e| format!("target {}: {e}", t.key))?;
+        let themes = repo::theme_ids(conn, "themes", &t.themes).map_err(|e| format!("target {}: {e}", t.key))?;
+        let row = api::insert_target(conn, &node, Some(&t.key), &new, unit(&t.owner_unit)?, &themes).map_err(err)?;
+        for m in &t.measurements {
+            api::check_value(&row.unit, m.value, m.note.as_deref()).map_err(|e| format!("target {} {}: {e}", t.key, m.date))?;
+            repo::insert_measurement(conn, mid, row.id, m.date, m.value, m.note.as_deref(), "seed").map_err(|e| e.to_string())?;
+        }
+    }
+    for (i, child) in seed.children.iter().enumerate() {
+        insert_node(conn, ctx, mid, strategy_id, Some(node.id), i, child, unit_ids)?;
+    }
+    Ok(())
+}
