@@ -22,6 +22,7 @@ both_backends!(
     etag_and_304,
     targets_csv_parses_back,
     switched_off_module_is_404,
+    tree_takes_a_fixed_number_of_queries,
 );
 each_backend!(computed_indicator_mechanism, seed_wires_targets_to_registered_indicators);
 
@@ -521,4 +522,42 @@ async fn switched_off_module_is_404(app: TestApp) {
     assert!(cmp["municipalities"].as_array().is_some_and(|a| a.iter().all(|m| m["municipality"]["slug"] != "vejle")));
     app.put("/api/v1/municipalities/vejle/modules/goals").bearer(&op).json(&json!({"enabled": true})).send().await.ok(200);
     app.get("/api/v1/municipalities/vejle/strategies").send().await.ok(200);
+}
+
+async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
+    // A strategy ten times the size of Vordingborg's, with measurements on every target.
+    let small = strategy_id(&app, "vordingborg").await;
+    let editor = app.token("vordingborg", Role::Editor);
+    let s = app.post("/api/v1/municipalities/vordingborg/strategies").bearer(&editor).json(&new_strategy()).send().await.ok(201);
+    let sid = s["id"].as_i64().unwrap_or_default();
+    for i in 0..10 {
+        let area = app.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes")).bearer(&editor)
+            .json(&json!({"kind": "indsatsområde", "title": format!("Område {i}"), "themes": ["early-detection"]})).send().await.ok(201);
+        for j in 0..5 {
+            let goal = app.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes")).bearer(&editor)
+                .json(&json!({"kind": "mål", "title": format!("Mål {i}.{j}"), "parent_id": area["id"], "unit": "ppr"})).send().await.ok(201);
+            let t = app.post(&format!("/api/v1/municipalities/vordingborg/nodes/{}/targets", goal["id"])).bearer(&editor)
+                .json(&json!({"title": format!("Andel {i}.{j}"), "indicator": "Andel", "unit": "percent", "direction": "increase",
+                    "baseline_value": 10, "baseline_date": "2024-01-01", "target_value": 50, "deadline": "2027-12-31", "frequency": "quarterly",
+                    "themes": ["data-knowledge"]})).send().await.ok(201);
+            for date in ["2024-06-30", "2024-12-31"] {
+                app.put(&format!("/api/v1/municipalities/vordingborg/targets/{}/measurements/{date}", t["id"])).bearer(&editor)
+                    .json(&json!({"value": 20 + j})).send().await.ok(201);
+            }
+        }
+    }
+    let count = |id: i64| {
+        app.with_conn(|conn| {
+            let m = retning_kernel::tenancy::find_by_slug(conn, "vordingborg").ok().flatten().unwrap_or_else(|| panic!("vordingborg"));
+            let before = retning_kernel::db::queries_on_this_thread();
+            let tree = retning_goals::views::strategy_tree(conn, &m, id, true, &app.ctx.registry.indicators, chrono::Utc::now().date_naive())
+                .unwrap_or_else(|e| panic!("{e}"));
+            (retning_kernel::db::queries_on_this_thread() - before, tree.counts.nodes, tree.counts.targets)
+        })
+    };
+    let (q_small, n_small, t_small) = count(small);
+    let (q_big, n_big, t_big) = count(sid);
+    assert_eq!((n_small, t_small, n_big, t_big), (7, 7, 60, 50));
+    assert_eq!(q_small, q_big, "the tree's queries must not grow with its size");
+    assert!(q_big <= 10, "{q_big} queries");
 }

@@ -222,3 +222,31 @@ pub fn build_tree(nodes: &[NodeRow], node_themes: &HashMap<i64, Vec<i64>>, targe
     let mut targets_by_node = targets_by_node;
     build(None, &children, &mut targets_by_node, node_themes, lookup, 0)
 }
+
+/// A strategy with its whole tree, as of a date: a fixed number of queries whatever its size
+/// (strategy, follow-ups, themes, units, nodes, node themes, targets, target themes,
+/// measurements, plus one computation per computed indicator and date).
+pub fn strategy_tree(
+    conn: &mut DbConnection,
+    m: &retning_kernel::tenancy::Municipality,
+    id: i64,
+    include_internal: bool,
+    indicators: &IndicatorRegistry,
+    as_of: NaiveDate,
+) -> Result<StrategyTree, ApiError> {
+    let row = repo::strategy(conn, m.id, id, include_internal)?;
+    let follow_ups = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
+    let lookup = Lookup::load(conn, &[m.id])?;
+    let nodes = repo::nodes_of_strategies(conn, &[id])?;
+    let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
+    let node_themes = repo::node_themes_of(conn, &node_ids)?;
+    let target_rows = repo::targets_of_strategies(conn, &[id])?;
+    let targets = target_views(conn, &lookup, indicators, &target_rows, as_of)?;
+    let mut by_kind = std::collections::BTreeMap::new();
+    for n in &nodes {
+        *by_kind.entry(n.kind.clone()).or_insert(0) += 1;
+    }
+    let counts = TreeCounts { nodes: nodes.len(), targets: targets.len(), nodes_by_kind: by_kind };
+    let tree_nodes = build_tree(&nodes, &node_themes, targets, &lookup);
+    Ok(StrategyTree { strategy: strategy_view(row, &m.slug, follow_ups), as_of, nodes: tree_nodes, counts })
+}

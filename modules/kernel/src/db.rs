@@ -14,6 +14,27 @@ use crate::error::ApiError;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+thread_local! {
+    static QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Statements run so far by connections on this thread (every connection of the pool counts
+/// them), so the database work of one call can be measured: `Db::run` logs it per request, and
+/// tests pin that a tree or a list takes a fixed number of queries.
+pub fn queries_on_this_thread() -> u64 {
+    QUERIES.with(std::cell::Cell::get)
+}
+
+struct QueryCounter;
+
+impl diesel::connection::Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            QUERIES.with(|q| q.set(q.get() + 1));
+        }
+    }
+}
+
 /// The connection every repository function takes.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -109,7 +130,11 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, diesel::ConnectionError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(QueryCounter);
+                Ok(DbConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)?;
@@ -120,6 +145,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                     self.busy_timeout_ms
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                conn.set_instrumentation(QueryCounter);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -219,11 +245,16 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _in_request = span.enter();
             let mut conn = pool
                 .get()
                 .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
-            f(&mut conn)
+            let before = queries_on_this_thread();
+            let result = f(&mut conn);
+            tracing::debug!(queries = queries_on_this_thread() - before, "database work");
+            result
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?

@@ -14,7 +14,7 @@ use crate::dto::*;
 use crate::model::StrategyRow;
 use crate::repo::{self, StrategyFilter, StrategySort};
 use crate::schema::strategies;
-use crate::views::{self, Lookup};
+use crate::views;
 use crate::{perm, NAME};
 
 fn validate_strategy(v: &mut Validator, s: &NewStrategy) {
@@ -344,21 +344,7 @@ pub async fn tree(
     let tree = db
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, NAME)?;
-            let row = repo::strategy(conn, m.id, id, sees_internal(&who, &m))?;
-            let f = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
-            let lookup = Lookup::load(conn, &[m.id])?;
-            let nodes = repo::nodes_of_strategies(conn, &[id])?;
-            let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
-            let node_themes = repo::node_themes_of(conn, &node_ids)?;
-            let target_rows = repo::targets_of_strategies(conn, &[id])?;
-            let targets = views::target_views(conn, &lookup, &indicators, &target_rows, as_of)?;
-            let mut by_kind = std::collections::BTreeMap::new();
-            for n in &nodes {
-                *by_kind.entry(n.kind.clone()).or_insert(0) += 1;
-            }
-            let counts = TreeCounts { nodes: nodes.len(), targets: targets.len(), nodes_by_kind: by_kind };
-            let tree_nodes = views::build_tree(&nodes, &node_themes, targets, &lookup);
-            Ok(StrategyTree { strategy: views::strategy_view(row, &m.slug, f), as_of, nodes: tree_nodes, counts })
+            views::strategy_tree(conn, &m, id, sees_internal(&who, &m), &indicators, as_of)
         })
         .await?;
     json_with_etag(&req, &tree)
