@@ -260,7 +260,7 @@ fn read_password() -> Result<String, String> {
     Ok(password)
 }
 
-fn create_user(
+pub fn create_user(
     db: &Db,
     municipality: Option<&str>,
     username: &str,
@@ -310,7 +310,7 @@ fn create_user(
     Ok(())
 }
 
-fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Result<String, String> {
+pub fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Result<String, String> {
     let scope = KeyScope::parse(scope).ok_or("--scope must be read or write")?;
     if name.trim().is_empty() {
         return Err("--name must not be blank".into());

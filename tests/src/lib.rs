@@ -212,6 +212,7 @@ pub struct Options {
     pub body_limit: Option<usize>,
     pub account_burst: Option<u32>,
     pub token_ttl_secs: Option<u64>,
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl TestApp {
@@ -237,6 +238,7 @@ impl TestApp {
         if let Some(burst) = options.account_burst {
             settings.auth.account_burst = burst;
         }
+        settings.server.cors_allowed_origins = options.cors_allowed_origins.clone();
         if let Some(ttl) = options.token_ttl_secs {
             settings.auth.token_ttl_secs = ttl;
         }
