@@ -24,7 +24,7 @@ both_backends!(
     switched_off_module_is_404,
     tree_takes_a_fixed_number_of_queries,
 );
-each_backend!(computed_indicator_mechanism, seed_wires_targets_to_registered_indicators);
+each_backend!(computed_indicator_mechanism, seed_wires_targets_to_registered_indicators, seeding_again_wires_an_indicator_registered_later);
 
 async fn strategy_id(app: &TestApp, municipality: &str) -> i64 {
     let list = app.get(&format!("/api/v1/municipalities/{municipality}/strategies")).send().await.ok(200);
@@ -427,6 +427,34 @@ async fn seed_wires_targets_to_registered_indicators(backend: Backend) {
     assert_eq!((full_year["latest"]["date"].as_str(), full_year["latest"]["value"].as_f64()), (Some("2017-12-31"), Some(1.0)));
     let others: Vec<&Value> = t.iter().filter(|x| x["id"] != full_year["id"]).collect();
     assert!(others.iter().all(|x| x["source"] == "manual"), "only registered indicators are wired");
+}
+
+async fn seeding_again_wires_an_indicator_registered_later(backend: Backend) {
+    // First start without the indicator, as an installation from before the module existed.
+    let Some(app) = TestApp::start(backend).await else { return };
+    let key = "placements.share_network";
+    let before = app.get("/api/v1/municipalities/vejle/targets").send().await.ok(200);
+    let network = before["items"].as_array().and_then(|a| a.iter().find(|t| t["latest"]["value"].as_f64() == Some(10.0)).cloned()).unwrap_or_default();
+    if app.ctx.registry.indicators.contains(key) {
+        // Once the placements module registers it, the first seed already wired it.
+        assert_eq!(network["computed_indicator"], key);
+        return;
+    }
+    assert_eq!(network["source"], "manual");
+    // The module arrives; `retning seed` runs again.
+    let mut modules = retning_api::registry::compiled_modules();
+    modules.push(Arc::new(IndicatorModule(key)));
+    let registry = retning_api::registry::Registry::new(modules).unwrap_or_else(|e| panic!("{e}"));
+    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let target: (String, Option<String>) = app.with_conn(|c| {
+        use retning_goals::schema::targets;
+        targets::table.find(network["id"].as_i64().unwrap_or_default()).select((targets::source, targets::computed_indicator)).first(c).unwrap_or_else(|e| panic!("{e}"))
+    });
+    assert_eq!(target, ("computed".to_owned(), Some(key.to_owned())));
+    assert_eq!(app.audit_count("wire", "target"), 1);
+    // Seeding a third time changes nothing more.
+    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_dir()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.audit_count("wire", "target"), 1);
 }
 
 async fn comparison_side_by_side(app: TestApp) {

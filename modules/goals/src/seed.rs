@@ -198,6 +198,7 @@ fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: Munic
             .get_result(conn)
             .map_err(|e| e.to_string())?;
         if exists > 0 {
+            wire_existing(conn, ctx, mid, &s.nodes)?;
             continue;
         }
         let new = NewStrategy {
@@ -286,6 +287,42 @@ fn insert_node(
     }
     for (i, child) in seed.children.iter().enumerate() {
         insert_node(conn, ctx, mid, strategy_id, Some(node.id), i, child, unit_ids)?;
+    }
+    Ok(())
+}
+
+/// On a database seeded before a module registered an indicator, seeding again wires the
+/// seeded targets the text measures with it (still hand-entered targets only; audited).
+fn wire_existing(conn: &mut DbConnection, ctx: &SeedContext<'_>, mid: i64, nodes: &[NodeSeed]) -> Result<(), String> {
+    use crate::schema::targets;
+    for node in nodes {
+        for t in &node.targets {
+            let Some(key) = t.computed.as_deref().filter(|k| ctx.indicators.contains(k)) else { continue };
+            let found: Option<(i64, String)> = targets::table
+                .filter(targets::municipality_id.eq(mid))
+                .filter(targets::key.eq(&t.key))
+                .select((targets::id, targets::source))
+                .first(conn)
+                .optional()
+                .map_err(|e| e.to_string())?;
+            if let Some((id, source)) = found {
+                if source == "manual" {
+                    diesel::update(targets::table.find(id))
+                        .set((targets::source.eq("computed"), targets::computed_indicator.eq(key), targets::updated_at.eq(retning_kernel::now())))
+                        .execute(conn)
+                        .map_err(|e| e.to_string())?;
+                    audit::record(conn, &Principal::system(), Change {
+                        municipality_id: Some(mid),
+                        action: "wire",
+                        object_type: "target",
+                        object_id: Some(id),
+                        details: serde_json::json!({"key": t.key, "computed_indicator": key}),
+                    })
+                    .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        wire_existing(conn, ctx, mid, &node.children)?;
     }
     Ok(())
 }
