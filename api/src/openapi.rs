@@ -20,6 +20,9 @@ use utoipa::{Modify, OpenApi as _};
         (name = "users", description = "A municipality's users (admins)"),
         (name = "api-keys", description = "API keys for dashboards (admins)"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "goals", description = "Strategies as trees, measurable targets, measurements, derived progress and assessment, themes, comparison"),
+        (name = "placements", description = "Measures on the staircase and the statistics the targets are written in (no CPR number, ever)"),
+        (name = "evidence", description = "Evidence programmes: the catalogue, which municipality runs what, partnerships and their shares"),
     ),
     modifiers(&Common)
 )]

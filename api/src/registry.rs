@@ -13,6 +13,8 @@ pub fn compiled_modules() -> Vec<Arc<dyn Module>> {
     modules.push(Arc::new(retning_goals::GoalsModule));
     #[cfg(feature = "placements")]
     modules.push(Arc::new(retning_placements::PlacementsModule));
+    #[cfg(feature = "evidence")]
+    modules.push(Arc::new(retning_evidence::EvidenceModule));
     modules
 }
 

@@ -1,6 +1,7 @@
 //! One integration binary: every database test runs on SQLite and on PostgreSQL.
 
 mod auth;
+mod evidence;
 mod framework;
 mod goals;
 mod platform;

@@ -1,0 +1,305 @@
+//! Seed loading from `seed/evidence/`: the catalogue, adoptions and partnerships. Runs inside
+//! the seed transaction; skips what exists (programmes by short name, adoptions by
+//! municipality and programme, partnerships by host adoption, partners by municipality).
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use retning_kernel::audit::{self, Change};
+use retning_kernel::{tenancy, DbConnection, Principal};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::dto::{AdoptionStatus, CapacityUnit, Grade, KnowledgeDeclaration};
+use crate::model::{AdoptionData, ProgrammeData};
+use crate::repo::{self, NewPartnershipData, ShareSpec};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    #[allow(dead_code)]
+    source: String,
+    #[allow(dead_code)]
+    notes: String,
+    programmes: Vec<ProgrammeSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgrammeSeed {
+    short_name: String,
+    name: String,
+    description: Option<String>,
+    target_group: Option<String>,
+    age_min: Option<i32>,
+    age_max: Option<i32>,
+    age_note: Option<String>,
+    typical_duration: Option<String>,
+    staircase_step: Option<i32>,
+    knowledge_declaration: KnowledgeDeclaration,
+    source_reference: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdoptionsFile {
+    #[allow(dead_code)]
+    source: String,
+    #[allow(dead_code)]
+    notes: String,
+    adoptions: Vec<AdoptionSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdoptionSeed {
+    municipality: String,
+    programme: String,
+    status: AdoptionStatus,
+    started_on: Option<NaiveDate>,
+    ended_on: Option<NaiveDate>,
+    yearly_capacity: Option<i32>,
+    capacity_unit: Option<CapacityUnit>,
+    certified_practitioners: Option<i32>,
+    operating_unit: Option<String>,
+    notes: Option<String>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnershipsFile {
+    #[allow(dead_code)]
+    source: String,
+    #[allow(dead_code)]
+    notes: String,
+    partnerships: Vec<PartnershipSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnershipSeed {
+    host: String,
+    programme: String,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    allow_over_share: bool,
+    notes: Option<String>,
+    /// Seeded partners are invited: a seed never records an answer the sources do not give.
+    partners: Vec<PartnerSeed>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerSeed {
+    municipality: String,
+    yearly_share: Option<i32>,
+}
+
+fn read<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn grade(g: Option<Grade>) -> Option<String> {
+    g.map(|g| g.as_str().to_owned())
+}
+
+fn record(
+    conn: &mut DbConnection,
+    municipality_id: Option<i64>,
+    object_type: &str,
+    object_id: i64,
+    details: serde_json::Value,
+) -> Result<(), String> {
+    audit::record(
+        conn,
+        &Principal::system(),
+        Change {
+            municipality_id,
+            action: "seed",
+            object_type,
+            object_id: Some(object_id),
+            details,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn municipality_id(conn: &mut DbConnection, file: &str, slug: &str) -> Result<i64, String> {
+    tenancy::find_by_slug(conn, slug)
+        .map_err(|e| e.to_string())?
+        .map(|m| m.id)
+        .ok_or_else(|| format!("{file}: unknown municipality {slug:?}"))
+}
+
+fn programme_id(conn: &mut DbConnection, file: &str, short_name: &str) -> Result<i64, String> {
+    repo::find_programme_by_short_name(conn, short_name)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.id)
+        .ok_or_else(|| format!("{file}: unknown programme {short_name:?}"))
+}
+
+/// Loads the three files of `dir` where they exist; a folder without them loads nothing.
+pub fn load(conn: &mut DbConnection, dir: &Path) -> Result<(), String> {
+    let catalogue = dir.join("catalogue.json");
+    if catalogue.is_file() {
+        load_catalogue(conn, &read(&catalogue)?)?;
+    }
+    let adoptions = dir.join("adoptions.json");
+    if adoptions.is_file() {
+        load_adoptions(conn, &read(&adoptions)?)?;
+    }
+    let partnerships = dir.join("partnerships.json");
+    if partnerships.is_file() {
+        load_partnerships(conn, &read(&partnerships)?)?;
+    }
+    Ok(())
+}
+
+fn load_catalogue(conn: &mut DbConnection, file: &CatalogueFile) -> Result<(), String> {
+    for p in &file.programmes {
+        if !tenancy::valid_slug(&p.short_name) {
+            return Err(format!(
+                "catalogue.json: invalid short_name {:?}",
+                p.short_name
+            ));
+        }
+        if repo::find_programme_by_short_name(conn, &p.short_name)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            continue;
+        }
+        let k = &p.knowledge_declaration;
+        let data = ProgrammeData {
+            short_name: p.short_name.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            target_group: p.target_group.clone(),
+            age_min: p.age_min,
+            age_max: p.age_max,
+            age_note: p.age_note.clone(),
+            typical_duration: p.typical_duration.clone(),
+            staircase_step: p.staircase_step,
+            grade_target_group: grade(k.target_group),
+            grade_method: grade(k.method),
+            grade_implementation: grade(k.implementation),
+            grade_effect: grade(k.effect),
+            grade_economy: grade(k.economy),
+            source_reference: p.source_reference.clone(),
+        };
+        let row = repo::insert_programme(conn, &data)
+            .map_err(|e| format!("catalogue.json: {}: {e}", p.short_name))?;
+        record(
+            conn,
+            None,
+            "evidence_programme",
+            row.id,
+            serde_json::json!({"short_name": row.short_name, "source": "seed/evidence/catalogue.json"}),
+        )?;
+    }
+    Ok(())
+}
+
+fn load_adoptions(conn: &mut DbConnection, file: &AdoptionsFile) -> Result<(), String> {
+    const FILE: &str = "adoptions.json";
+    for a in &file.adoptions {
+        let m = municipality_id(conn, FILE, &a.municipality)?;
+        let programme = programme_id(conn, FILE, &a.programme)?;
+        if repo::find_adoption_by_programme(conn, m, programme)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            continue;
+        }
+        let data = AdoptionData {
+            programme_id: programme,
+            status: a.status.as_str().to_owned(),
+            started_on: a.started_on,
+            ended_on: a.ended_on,
+            yearly_capacity: a.yearly_capacity,
+            capacity_unit: a.capacity_unit.map(|u| u.as_str().to_owned()),
+            certified_practitioners: a.certified_practitioners,
+            operating_unit: a.operating_unit.clone(),
+            notes: a.notes.clone(),
+        };
+        let row = repo::insert_adoption(conn, m, &data)
+            .map_err(|e| format!("{FILE}: {} {}: {e}", a.municipality, a.programme))?;
+        record(
+            conn,
+            Some(m),
+            "evidence_adoption",
+            row.id,
+            serde_json::json!({"programme": a.programme, "status": row.status, "source": a.source}),
+        )?;
+    }
+    Ok(())
+}
+
+fn load_partnerships(conn: &mut DbConnection, file: &PartnershipsFile) -> Result<(), String> {
+    const FILE: &str = "partnerships.json";
+    let err = |e: &dyn std::fmt::Display| format!("{FILE}: {e}");
+    for p in &file.partnerships {
+        let host = municipality_id(conn, FILE, &p.host)?;
+        let programme = programme_id(conn, FILE, &p.programme)?;
+        let adoption = repo::find_adoption_by_programme(conn, host, programme)
+            .map_err(|e| err(&e))?
+            .ok_or_else(|| format!("{FILE}: {} has no adoption of {}", p.host, p.programme))?;
+        if repo::count_partnerships_on(conn, host, adoption.id).map_err(|e| err(&e))? > 0 {
+            continue;
+        }
+        let mut partners = Vec::with_capacity(p.partners.len());
+        for partner in &p.partners {
+            partners.push(municipality_id(conn, FILE, &partner.municipality)?);
+        }
+        let specs: Vec<ShareSpec> = p
+            .partners
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ShareSpec {
+                index: Some(i),
+                yearly_share: s.yearly_share,
+            })
+            .collect();
+        repo::check_shares(
+            conn,
+            &adoption,
+            None,
+            (p.period_start, p.period_end),
+            &specs,
+            "partners",
+        )
+        .map_err(|e| err(&e))?;
+        let row = repo::insert_partnership(
+            conn,
+            host,
+            &NewPartnershipData {
+                adoption_id: adoption.id,
+                period_start: p.period_start,
+                period_end: p.period_end,
+                allow_over_share: p.allow_over_share,
+                notes: p.notes.clone(),
+            },
+        )
+        .map_err(|e| err(&e))?;
+        for (partner, id) in p.partners.iter().zip(partners) {
+            repo::insert_partner(conn, host, row.id, id, partner.yearly_share)
+                .map_err(|e| err(&e))?;
+        }
+        record(
+            conn,
+            Some(host),
+            "evidence_partnership",
+            row.id,
+            serde_json::json!({
+                "programme": p.programme,
+                "partners": p.partners.iter().map(|s| s.municipality.as_str()).collect::<Vec<_>>(),
+                "status": "invited",
+                "source": p.source,
+            }),
+        )?;
+    }
+    Ok(())
+}
