@@ -8,7 +8,7 @@ backend=${1:-sqlite}
 port=18080
 duration=${DURATION:-10s}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -q -p retning-api
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p retning-api
 bin=target/release/retning
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; [ -n "${pgdb:-}" ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null' EXIT

@@ -391,3 +391,29 @@ pub fn insert_measurement(
         .returning(measurements::all_columns)
         .get_result(conn)
 }
+
+// ------------------------------------------------------------------------------------------
+// Comparison by theme: only the rows on the theme leave the database.
+
+pub fn nodes_on_theme(conn: &mut DbConnection, strategy_ids: &[i64], theme_id: i64) -> QueryResult<Vec<NodeRow>> {
+    nodes::table
+        .filter(nodes::strategy_id.eq_any(strategy_ids))
+        .filter(nodes::id.eq_any(node_themes::table.filter(node_themes::theme_id.eq(theme_id)).select(node_themes::node_id)))
+        .select(NodeRow::as_select())
+        .order((nodes::strategy_id.asc(), nodes::position.asc(), nodes::id.asc()))
+        .load(conn)
+}
+
+/// Targets tagged with the theme, or sitting on a node tagged with it.
+pub fn targets_on_theme(conn: &mut DbConnection, strategy_ids: &[i64], theme_id: i64) -> QueryResult<Vec<TargetRow>> {
+    targets::table
+        .filter(targets::strategy_id.eq_any(strategy_ids))
+        .filter(
+            targets::id
+                .eq_any(target_themes::table.filter(target_themes::theme_id.eq(theme_id)).select(target_themes::target_id))
+                .or(targets::node_id.eq_any(node_themes::table.filter(node_themes::theme_id.eq(theme_id)).select(node_themes::node_id))),
+        )
+        .select(TargetRow::as_select())
+        .order((targets::strategy_id.asc(), targets::position.asc(), targets::id.asc()))
+        .load(conn)
+}

@@ -92,17 +92,10 @@ pub async fn compare(
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
             let titles: HashMap<i64, &str> = strategies.iter().map(|s| (s.id, s.title.as_str())).collect();
             let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
-            let nodes = repo::nodes_of_strategies(conn, &strategy_ids)?;
+            let nodes = repo::nodes_on_theme(conn, &strategy_ids, theme_id)?;
             let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
             let node_themes = repo::node_themes_of(conn, &node_ids)?;
-            let target_rows = repo::targets_of_strategies(conn, &strategy_ids)?;
-            let target_ids: Vec<i64> = target_rows.iter().map(|t| t.id).collect();
-            let target_themes = repo::target_themes_of(conn, &target_ids)?;
-            let on_theme = |ids: Option<&Vec<i64>>| ids.is_some_and(|ts| ts.contains(&theme_id));
-            let chosen: Vec<_> = target_rows
-                .into_iter()
-                .filter(|t| on_theme(target_themes.get(&t.id)) || on_theme(node_themes.get(&t.node_id)))
-                .collect();
+            let chosen = repo::targets_on_theme(conn, &strategy_ids, theme_id)?;
             let target_views = views::target_views(conn, &lookup, &indicators, &chosen, as_of)?;
             let municipalities = ms
                 .iter()
@@ -110,7 +103,7 @@ pub async fn compare(
                     municipality: MunicipalityRef { slug: m.slug.clone(), name: m.name.clone() },
                     nodes: nodes
                         .iter()
-                        .filter(|n| n.municipality_id == m.id && on_theme(node_themes.get(&n.id)))
+                        .filter(|n| n.municipality_id == m.id)
                         .map(|n| ComparedNode {
                             strategy_id: n.strategy_id,
                             strategy_title: titles.get(&n.strategy_id).copied().unwrap_or_default().to_owned(),

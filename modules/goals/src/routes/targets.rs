@@ -157,14 +157,17 @@ pub async fn create(
         .json(view))
 }
 
-/// Loads the targets the query selects, judged as of its date (before pagination).
+/// The targets the query selects, judged as of its date, and how many there are in all.
+/// Only the requested window (`skip`, `take`) is judged, unless a filter on a derived value
+/// (assessment, staleness) needs every target judged first.
 fn select_targets(
     conn: &mut DbConnection,
     indicators: &IndicatorRegistry,
     who: &Principal,
     slug: &str,
     q: &TargetQuery,
-) -> Result<Vec<TargetView>, ApiError> {
+    window: Option<(usize, usize)>,
+) -> Result<(Vec<TargetView>, usize), ApiError> {
     let m = tenancy::resolve(conn, slug, NAME)?;
     let include_internal = sees_internal(who, &m);
     let mut sq = strategies::table
@@ -200,6 +203,12 @@ fn select_targets(
         rows.retain(|r| tt.get(&r.id).is_some_and(|ts| ts.contains(&t.id)) || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id)));
     }
     let lookup = Lookup::load(conn, &[m.id])?;
+    let derived_filter = q.assessment.is_some() || q.stale.is_some();
+    if let (Some((skip, take)), false) = (window, derived_filter) {
+        let total = rows.len();
+        let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
+        return Ok((views::target_views(conn, &lookup, indicators, &page, as_of(q.as_of))?, total));
+    }
     let mut out = views::target_views(conn, &lookup, indicators, &rows, as_of(q.as_of))?;
     if let Some(a) = q.assessment {
         out.retain(|t| t.assessment == a);
@@ -207,7 +216,11 @@ fn select_targets(
     if let Some(s) = q.stale {
         out.retain(|t| t.stale == s);
     }
-    Ok(out)
+    let total = out.len();
+    if let Some((skip, take)) = window {
+        out = out.into_iter().skip(skip).take(take).collect();
+    }
+    Ok((out, total))
 }
 
 /// The municipality's targets with latest value, progress and assessment; filter by theme,
@@ -231,10 +244,9 @@ pub async fn list(
     let page = PageParams { limit: q.limit, cursor: q.cursor.clone() };
     let (limit, offset) = (page.limit()?, page.offset()?);
     let slug = slug.into_inner();
-    let all = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q)).await?;
-    let total = all.len() as i64;
-    let rows: Vec<TargetView> = all.into_iter().skip(usize::try_from(offset).unwrap_or(0)).take(usize::try_from(limit + 1).unwrap_or(0)).collect();
-    json_with_etag(&req, &Page::from_offset(rows, offset, limit, Some(total)))
+    let window = (usize::try_from(offset).unwrap_or(0), usize::try_from(limit + 1).unwrap_or(0));
+    let (rows, total) = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, Some(window))).await?;
+    json_with_etag(&req, &Page::from_offset(rows, offset, limit, Some(total as i64)))
 }
 
 /// The same targets as CSV (UTF-8 with a byte-order mark and a header row, so a spreadsheet
@@ -256,7 +268,7 @@ pub async fn csv(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let slug = slug.into_inner();
-    let all = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q)).await?;
+    let (all, _) = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, None)).await?;
     let mut out = String::from("\u{feff}");
     out.push_str("target_id,strategy_id,node_id,title,indicator,unit,direction,baseline_value,baseline_date,target_value,deadline,frequency,source,latest_date,latest_value,progress,assessment,trend,stale,themes\r\n");
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
