@@ -167,9 +167,14 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
                 Assessment::NotAchieved
             } else {
                 match (spec.baseline_date, spec.deadline, spec.baseline_value) {
-                    (Some(start), Some(end), Some(_)) if end > start && spec.direction != Direction::Keep => {
+                    // Graded against time only where progress is graded (a real distance to go).
+                    (Some(start), Some(end), Some(base))
+                        if end > start && spec.direction != Direction::Keep && (target - base).abs() > f64::EPSILON =>
+                    {
                         let total = (end - start).num_days() as f64;
-                        let elapsed = ((cur.date - start).num_days() as f64 / total).clamp(0.0, 1.0);
+                        // Time elapsed by the judging date, not by the value's date: an old
+                        // value must not make a target look on track.
+                        let elapsed = ((as_of.min(end) - start).num_days() as f64 / total).clamp(0.0, 1.0);
                         let gap = elapsed * 100.0 - progress;
                         if gap <= LIKELY_GAP {
                             Assessment::Likely
@@ -273,6 +278,16 @@ mod tests {
         // 20 points behind: uncertain.
         let r = derive(&s, &[p(d(2016, 12, 31), 48.0)], d(2017, 1, 10));
         assert_eq!(r.assessment, Assessment::Uncertain);
+    }
+
+    #[test]
+    fn an_old_value_does_not_look_on_track() {
+        // Only the baseline measured, the deadline reached: all the time gone, none of the way.
+        let s = spec(Direction::Decrease, Some(194.0), Some(170.0));
+        let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2017, 12, 31));
+        assert_eq!((r.progress, r.assessment), (Some(0.0), Assessment::Unlikely));
+        let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2015, 1, 15));
+        assert_eq!(r.assessment, Assessment::Likely, "just started");
     }
 
     #[test]
