@@ -68,6 +68,7 @@ pub fn build_app(
 > {
     let (app, mut doc) = register(App::new().into_utoipa_app(), &ctx.registry).split_for_parts();
     crate::openapi::add_problem_responses(&mut doc);
+    let routes = route_methods(&doc);
     let cors_on = !ctx.cors_allowed_origins.is_empty();
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -94,6 +95,7 @@ pub fn build_app(
         .app_data(BodyLimit(ctx.body_limit))
         .app_data(ImportLimit(ctx.import_limit))
         .app_data(web::PathConfig::default().error_handler(khttp::path_error))
+        .app_data(web::Data::new(routes))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
         .route(
             "/docs",
@@ -107,6 +109,31 @@ pub fn build_app(
         .wrap(Compress::default())
         .wrap(Condition::new(cors_on, cors))
         .wrap(from_fn(khttp::request_middleware))
+}
+
+/// Every documented route with its methods (the document is collected from registration).
+fn route_methods(doc: &OpenApi) -> khttp::RouteMethods {
+    let routes = doc
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let mut methods = Vec::new();
+            for (present, name) in [
+                (item.get.is_some(), "GET"),
+                (item.post.is_some(), "POST"),
+                (item.put.is_some(), "PUT"),
+                (item.patch.is_some(), "PATCH"),
+                (item.delete.is_some(), "DELETE"),
+            ] {
+                if present {
+                    methods.push(name);
+                }
+            }
+            (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+        })
+        .collect();
+    khttp::RouteMethods(routes)
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -8,10 +8,11 @@ use actix_web::{get, post, web, HttpRequest};
 use diesel::prelude::*;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::auth::{self, Actor, AuthState, Role, TokenSubject, UserRow};
 use retning_kernel::http::Json;
 use retning_kernel::schema::{municipalities, users};
-use retning_kernel::{ApiError, Db, Principal};
+use retning_kernel::{ApiError, Db};
 
 use super::dto::{LoginRequest, Me, TokenResponse};
 
@@ -148,7 +149,7 @@ fn invalid_credentials() -> ApiError {
     security(("bearer" = []))
 )]
 #[get("/auth/me")]
-pub async fn me(db: web::Data<Db>, who: Principal) -> Result<web::Json<Me>, ApiError> {
+pub async fn me(db: web::Data<Db>, Authenticated(who): Authenticated) -> Result<web::Json<Me>, ApiError> {
     let (kind, id, name) = match &who.actor {
         Actor::Anonymous | Actor::System => {
             return Err(ApiError::unauthorized(

@@ -3,12 +3,13 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::{self, Actor, KeyScope};
 use retning_kernel::http::{Json, Query};
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::schema::api_keys;
-use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
+use retning_kernel::{tenancy, ApiError, Db, Timestamp, Validator};
 
 use super::dto::{ApiKeyView, CreatedApiKey, NewApiKey};
 use super::perm;
@@ -65,7 +66,7 @@ fn view((id, name, prefix, scope, created_by, created_at, revoked_at): KeyRow) -
 #[get("/municipalities/{municipality}/api-keys")]
 pub async fn list(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<ApiKeyView>>, ApiError> {
@@ -102,7 +103,7 @@ pub async fn list(
 #[post("/municipalities/{municipality}/api-keys")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     body: Json<NewApiKey>,
 ) -> Result<HttpResponse, ApiError> {
@@ -174,7 +175,7 @@ pub async fn create(
 #[delete("/municipalities/{municipality}/api-keys/{id}")]
 pub async fn revoke(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();

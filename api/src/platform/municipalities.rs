@@ -3,12 +3,13 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
 use retning_kernel::http::{Json, Query};
 use retning_kernel::pagination::{Cursor, Page, PageParams};
 use retning_kernel::schema::{disabled_modules, municipalities};
 use retning_kernel::tenancy::{self, Municipality};
-use retning_kernel::{ApiError, Db, Principal, Validator};
+use retning_kernel::{ApiError, Db, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -86,7 +87,7 @@ pub async fn get(
 #[post("/municipalities")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     body: Json<NewMunicipality>,
 ) -> Result<HttpResponse, ApiError> {
     who.require(&perm::MUNICIPALITY_MANAGE, None)?;
@@ -149,7 +150,7 @@ pub async fn create(
 #[patch("/municipalities/{municipality}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     body: Json<MunicipalityPatch>,
 ) -> Result<web::Json<MunicipalityView>, ApiError> {
@@ -248,7 +249,7 @@ pub async fn list_modules(
 pub async fn switch_module(
     db: web::Data<Db>,
     catalog: web::Data<ModuleCatalog>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, String)>,
     body: Json<ModuleSwitch>,
 ) -> Result<web::Json<ModuleState>, ApiError> {
@@ -334,7 +335,7 @@ pub struct AuditQuery {
 #[get("/municipalities/{municipality}/audit")]
 pub async fn audit_log(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     q: Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {

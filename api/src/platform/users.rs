@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::{self, Role, UserRow};
 use retning_kernel::http::{Json, Query};
@@ -93,7 +94,7 @@ pub fn insert_user(
 #[get("/municipalities/{municipality}/users")]
 pub async fn list(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
@@ -130,7 +131,7 @@ pub async fn list(
 #[post("/municipalities/{municipality}/users")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
@@ -182,7 +183,7 @@ pub async fn create(
 #[patch("/municipalities/{municipality}/users/{id}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<UserPatch>,
 ) -> Result<web::Json<UserView>, ApiError> {

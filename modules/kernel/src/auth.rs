@@ -557,6 +557,27 @@ impl FromRequest for Principal {
     }
 }
 
+/// A caller with credentials. Handlers that need them take this before their other extractors,
+/// so an anonymous request is refused with 401 before its body or query is judged.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let who = principal.await?;
+            if who.is_anonymous() {
+                return Err(ApiError::unauthorized("auth.required", "this action needs a bearer token or API key"));
+            }
+            Ok(Authenticated(who))
+        })
+    }
+}
+
 /// A user row as the login needs it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]

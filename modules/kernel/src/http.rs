@@ -131,18 +131,31 @@ fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
         .body(serde_json::to_string(&problem).unwrap_or_default())
 }
 
+/// The routes and their methods (app data, built from the same registration as the spec), so
+/// that a known route asked with another method gets 405 with `Allow`.
+#[derive(Default)]
+pub struct RouteMethods(pub Vec<(actix_web::dev::ResourceDef, Vec<&'static str>)>);
+
 /// The default service: an unknown route is 404, a known route with another method is 405.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
-    if req.resource_map().has_resource(req.path()) {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "request.method_not_allowed",
-            format!("{} is not supported here", req.method()),
-        )
-        .error_response()
-    } else {
-        ApiError::not_found("route").error_response()
+    let allowed: Vec<&str> = req
+        .app_data::<web::Data<RouteMethods>>()
+        .map(|routes| {
+            let mut methods: Vec<&str> = routes.0.iter().filter(|(def, _)| def.is_match(req.path())).flat_map(|(_, m)| m.iter().copied()).collect();
+            methods.sort_unstable();
+            methods.dedup();
+            methods
+        })
+        .unwrap_or_default();
+    if allowed.is_empty() {
+        return ApiError::not_found("route").error_response();
     }
+    let mut resp = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed", format!("{} is not supported here", req.method()))
+        .error_response();
+    if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    resp
 }
 
 /// Turns a path-parameter error into a problem naming the parameter.

@@ -2,9 +2,10 @@
 //! municipality's editors.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, with_etag, Json, Query};
 use retning_kernel::pagination::Page;
-use retning_kernel::{tenancy, ApiError, Db, Principal, Validator};
+use retning_kernel::{tenancy, ApiError, Db, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -276,7 +277,7 @@ pub async fn get(
 #[post("/municipalities/{municipality}/adoptions")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     body: Json<NewAdoption>,
 ) -> Result<HttpResponse, ApiError> {
@@ -344,7 +345,7 @@ pub async fn create(
 #[patch("/municipalities/{municipality}/adoptions/{id}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<AdoptionPatch>,
 ) -> Result<web::Json<AdoptionView>, ApiError> {
@@ -434,7 +435,7 @@ pub async fn update(
 #[delete("/municipalities/{municipality}/adoptions/{id}")]
 pub async fn remove(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();

@@ -3,6 +3,7 @@
 //! adoption, to nobody else.
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::pagination::Page;
 use retning_kernel::tenancy::{self, Municipality};
@@ -68,7 +69,7 @@ fn require_figures_read(
 pub async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     q: Query<FiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -114,7 +115,7 @@ pub async fn list(
 #[put("/municipalities/{municipality}/adoptions/{id}/figures/{period}")]
 pub async fn put(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, String)>,
     body: Json<FiguresInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -199,7 +200,7 @@ pub async fn put(
 pub async fn get(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, period) = path.into_inner();
@@ -229,7 +230,7 @@ pub async fn get(
 #[delete("/municipalities/{municipality}/adoptions/{id}/figures/{period}")]
 pub async fn remove(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, period) = path.into_inner();

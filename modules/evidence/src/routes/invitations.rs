@@ -2,6 +2,7 @@
 //! addressed by the partnership's id.
 
 use actix_web::{post, web};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::{tenancy, ApiError, Db, Principal};
 
 use super::{audit_in, partnership_view};
@@ -78,7 +79,7 @@ async fn answer(
 #[post("/municipalities/{municipality}/partnership-invitations/{id}/accept")]
 pub async fn accept(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<web::Json<PartnershipView>, ApiError> {
     let (slug, id) = path.into_inner();
@@ -101,7 +102,7 @@ pub async fn accept(
 #[post("/municipalities/{municipality}/partnership-invitations/{id}/decline")]
 pub async fn decline(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<web::Json<PartnershipView>, ApiError> {
     let (slug, id) = path.into_inner();

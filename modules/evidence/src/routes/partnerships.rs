@@ -5,10 +5,11 @@ use std::collections::HashSet;
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::pagination::Page;
 use retning_kernel::tenancy::{self, Municipality};
-use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::{ApiError, Db, DbConnection, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -115,7 +116,7 @@ fn host_view(conn: &mut DbConnection, host_id: i64, id: i64) -> Result<Partnersh
 pub async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     q: Query<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -165,7 +166,7 @@ pub async fn list(
 pub async fn get(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
@@ -194,7 +195,7 @@ pub async fn get(
 #[post("/municipalities/{municipality}/partnerships")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     slug: web::Path<String>,
     body: Json<NewPartnership>,
 ) -> Result<HttpResponse, ApiError> {
@@ -288,7 +289,7 @@ pub async fn create(
 #[patch("/municipalities/{municipality}/partnerships/{id}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<PartnershipPatch>,
 ) -> Result<web::Json<PartnershipView>, ApiError> {

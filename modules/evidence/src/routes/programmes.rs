@@ -1,9 +1,10 @@
 //! The programme catalogue: platform-wide, read by everyone, written by the operator.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::pagination::Page;
-use retning_kernel::{tenancy, ApiError, Db, Principal, Validator};
+use retning_kernel::{tenancy, ApiError, Db, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -157,7 +158,7 @@ pub async fn get(
 #[post("/programmes")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     body: Json<NewProgramme>,
 ) -> Result<HttpResponse, ApiError> {
     who.require(&perm::PROGRAMME_MANAGE, None)?;
@@ -216,7 +217,7 @@ pub async fn create(
 #[patch("/programmes/{id}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     id: web::Path<i64>,
     body: Json<ProgrammePatch>,
 ) -> Result<web::Json<ProgrammeView>, ApiError> {

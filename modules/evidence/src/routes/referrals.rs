@@ -3,11 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::error::FieldError;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::pagination::Page;
 use retning_kernel::tenancy::{self, Municipality};
-use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::{ApiError, Db, DbConnection, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -78,7 +79,7 @@ fn readable(
 pub async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     q: Query<ReferralQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -146,7 +147,7 @@ pub async fn list(
 pub async fn get(
     req: HttpRequest,
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, referral_id) = path.into_inner();
@@ -188,7 +189,7 @@ pub async fn get(
 #[post("/municipalities/{municipality}/partnerships/{id}/referrals")]
 pub async fn create(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<NewReferral>,
 ) -> Result<HttpResponse, ApiError> {
@@ -299,7 +300,7 @@ pub async fn create(
 #[delete("/municipalities/{municipality}/partnerships/{id}/referrals/{referral_id}")]
 pub async fn remove(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, referral_id) = path.into_inner();

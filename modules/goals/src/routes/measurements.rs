@@ -2,6 +2,7 @@
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
@@ -90,7 +91,7 @@ pub async fn list(
 #[put("/municipalities/{municipality}/targets/{id}/measurements/{date}")]
 pub async fn put(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64, NaiveDate)>,
     body: Json<MeasurementInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -148,7 +149,7 @@ pub async fn put(
     security(("bearer" = []))
 )]
 #[delete("/municipalities/{municipality}/targets/{id}/measurements/{date}")]
-pub async fn remove(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64, NaiveDate)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64, NaiveDate)>) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
     db.write(move |conn| {
         let m = tenancy::resolve(conn, &slug, NAME)?;

@@ -3,9 +3,10 @@
 use actix_web::http::header;
 use actix_web::{delete, patch, post, web, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::http::Json;
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
 
 use crate::dto::*;
 use crate::model::{NodeRow, StrategyRow};
@@ -81,7 +82,7 @@ pub(crate) fn insert_node(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies/{id}/nodes")]
-pub async fn create(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>, body: Json<NewNode>) -> Result<HttpResponse, ApiError> {
+pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>, body: Json<NewNode>) -> Result<HttpResponse, ApiError> {
     let (slug, strategy_id) = path.into_inner();
     let body = body.0;
     let (view, slug) = db
@@ -121,7 +122,7 @@ pub async fn create(db: web::Data<Db>, who: Principal, path: web::Path<(String, 
     security(("bearer" = []))
 )]
 #[patch("/municipalities/{municipality}/nodes/{id}")]
-pub async fn update(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>, body: Json<NodePatch>) -> Result<web::Json<NodeView>, ApiError> {
+pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>, body: Json<NodePatch>) -> Result<web::Json<NodeView>, ApiError> {
     let (slug, id) = path.into_inner();
     let p = body.0;
     let view = db
@@ -185,7 +186,7 @@ pub async fn update(db: web::Data<Db>, who: Principal, path: web::Path<(String, 
     security(("bearer" = []))
 )]
 #[delete("/municipalities/{municipality}/nodes/{id}")]
-pub async fn remove(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     db.write(move |conn| {
         let m = tenancy::resolve(conn, &slug, NAME)?;

@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::indicators::IndicatorRegistry;
@@ -139,7 +140,7 @@ pub async fn list(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies")]
-pub async fn create(db: web::Data<Db>, who: Principal, slug: web::Path<String>, body: Json<NewStrategy>) -> Result<HttpResponse, ApiError> {
+pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<NewStrategy>) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let slug = slug.into_inner();
     let (view, slug) = db
@@ -198,7 +199,7 @@ pub async fn get(req: HttpRequest, db: web::Data<Db>, who: Principal, path: web:
 #[patch("/municipalities/{municipality}/strategies/{id}")]
 pub async fn update(
     db: web::Data<Db>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<StrategyPatch>,
 ) -> Result<web::Json<StrategyView>, ApiError> {
@@ -287,7 +288,7 @@ pub async fn update(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies/{id}/archive")]
-pub async fn archive(db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>) -> Result<web::Json<StrategyView>, ApiError> {
+pub async fn archive(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>) -> Result<web::Json<StrategyView>, ApiError> {
     let (slug, id) = path.into_inner();
     let view = db
         .write(move |conn| {

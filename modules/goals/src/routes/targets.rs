@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::http::{json_with_etag, with_etag, Json, Query};
 use retning_kernel::indicators::IndicatorRegistry;
@@ -121,7 +122,7 @@ pub(crate) fn visible_target(conn: &mut DbConnection, municipality_id: i64, id: 
 pub async fn create(
     db: web::Data<Db>,
     indicators: web::Data<IndicatorRegistry>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<NewTarget>,
 ) -> Result<HttpResponse, ApiError> {
@@ -361,7 +362,7 @@ pub async fn get(
 pub async fn update(
     db: web::Data<Db>,
     indicators: web::Data<IndicatorRegistry>,
-    who: Principal,
+    Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<TargetPatch>,
 ) -> Result<web::Json<TargetView>, ApiError> {

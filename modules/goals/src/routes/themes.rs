@@ -3,10 +3,11 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
+use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::http::{json_with_etag, Json};
 use retning_kernel::indicators::{IndicatorInfo, IndicatorRegistry};
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
 
 use crate::dto::*;
 use crate::model::{ThemeRow, UnitRow};
@@ -50,7 +51,7 @@ pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, A
 /// Add a theme (platform operator).
 #[utoipa::path(tag = "goals", request_body = NewTheme, responses((status = 201, description = "Created", body = ThemeView)), security(("bearer" = [])))]
 #[post("/themes")]
-pub async fn create(db: web::Data<Db>, who: Principal, body: Json<NewTheme>) -> Result<HttpResponse, ApiError> {
+pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, body: Json<NewTheme>) -> Result<HttpResponse, ApiError> {
     who.require(&perm::THEME_MANAGE, None)?;
     let body = body.0;
     let mut v = Validator::new();
@@ -115,7 +116,7 @@ pub(crate) fn insert_theme(
     security(("bearer" = []))
 )]
 #[patch("/themes/{slug}")]
-pub async fn update(db: web::Data<Db>, who: Principal, slug: web::Path<String>, body: Json<ThemePatch>) -> Result<web::Json<ThemeView>, ApiError> {
+pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<ThemePatch>) -> Result<web::Json<ThemeView>, ApiError> {
     who.require(&perm::THEME_MANAGE, None)?;
     let p = body.0;
     let mut v = Validator::new();
@@ -214,7 +215,7 @@ pub(crate) fn insert_unit(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/units")]
-pub async fn create_unit(db: web::Data<Db>, who: Principal, slug: web::Path<String>, body: Json<NewUnit>) -> Result<HttpResponse, ApiError> {
+pub async fn create_unit(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<NewUnit>) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let slug = slug.into_inner();
     let view = db
