@@ -55,7 +55,12 @@ enum Command {
     /// Apply pending migrations and exit.
     Migrate,
     /// Load the seed data (municipalities, strategies, …) where missing.
-    Seed,
+    Seed {
+        /// Also generate synthetic demo measures for the four seeded municipalities (marked
+        /// synthetic everywhere; running it again replaces them).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Write the OpenAPI document.
     Openapi {
         /// File to write (default: standard output).
@@ -196,11 +201,14 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { demo } => {
             let db = connect(&settings)?;
             db.migrate()?;
             crate::seed::load(&db, &registry()?, &settings.seed.dir)?;
             println!("seed loaded from {}", settings.seed.dir.display());
+            if demo {
+                seed_demo(&db)?;
+            }
             Ok(())
         }
         Command::User {
@@ -241,6 +249,21 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
         }
         Command::Serve { .. } => serve(settings),
     }
+}
+
+#[cfg(feature = "placements")]
+fn seed_demo(db: &Db) -> Result<(), String> {
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let summary = retning_placements::demo::generate(&mut conn).map_err(|e| e.to_string())?;
+    for (municipality, n) in summary {
+        println!("{municipality}: {n} synthetic measures (demo data, not real children)");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "placements"))]
+fn seed_demo(_db: &Db) -> Result<(), String> {
+    Err("--demo needs the placements module (build with the `placements` feature)".into())
 }
 
 fn read_password() -> Result<String, String> {
@@ -290,7 +313,7 @@ pub fn create_user(
         ),
         None => None,
     };
-    let user = write_transaction(&mut *conn, |conn| {
+    let user = write_transaction(&mut conn, |conn| {
         crate::platform::users::insert_user(
             conn,
             &Principal::system(),
@@ -320,7 +343,7 @@ pub fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Resul
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no municipality {municipality:?}"))?;
     let (secret, prefix, hash) = auth::new_api_key();
-    write_transaction(&mut *conn, |conn| -> Result<(), ApiError> {
+    write_transaction(&mut conn, |conn| -> Result<(), ApiError> {
         let id: i64 = diesel::insert_into(api_keys::table)
             .values((
                 api_keys::municipality_id.eq(m.id),

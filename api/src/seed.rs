@@ -94,8 +94,11 @@ pub fn load(db: &Db, registry: &Registry, dir: &Path) -> Result<(), String> {
         ));
     }
     let mut conn = db.get().map_err(|e| e.to_string())?;
-    let ctx = retning_kernel::module::SeedContext { dir, indicators: &registry.indicators };
-    write_transaction(&mut *conn, |conn| -> Result<(), SeedError> {
+    let ctx = retning_kernel::module::SeedContext {
+        dir,
+        indicators: &registry.indicators,
+    };
+    write_transaction(&mut conn, |conn| -> Result<(), SeedError> {
         for m in &registry.modules {
             m.seed(conn, &ctx)
                 .map_err(|e| SeedError(format!("module {}: {e}", m.name())))?;

@@ -29,9 +29,7 @@ pub struct AppContext {
     pub cors_allowed_origins: Vec<String>,
 }
 
-/// Limit for CSV imports (app data; modules read it).
-#[derive(Debug, Clone, Copy)]
-pub struct ImportLimit(pub usize);
+pub use retning_kernel::ImportLimit;
 
 fn register<T>(app: UtoipaApp<T>, registry: &Registry) -> UtoipaApp<T>
 where

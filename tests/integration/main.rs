@@ -4,5 +4,6 @@ mod auth;
 mod evidence;
 mod framework;
 mod goals;
+mod placements;
 mod platform;
 mod repo;

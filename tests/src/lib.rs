@@ -244,8 +244,10 @@ impl TestApp {
         }
         let mut modules = retning_api::registry::compiled_modules();
         modules.extend(options.extra_modules.iter().cloned());
-        let registry = retning_api::registry::Registry::new(modules).unwrap_or_else(|e| panic!("registry: {e}"));
-        let ctx = retning_api::cli::prepare_with(&settings, registry).unwrap_or_else(|e| panic!("prepare: {e}"));
+        let registry = retning_api::registry::Registry::new(modules)
+            .unwrap_or_else(|e| panic!("registry: {e}"));
+        let ctx = retning_api::cli::prepare_with(&settings, registry)
+            .unwrap_or_else(|e| panic!("prepare: {e}"));
         let service = test::init_service(retning_api::server::build_app(&ctx)).await;
         Some(Self {
             service: Box::new(Boxed(service)),

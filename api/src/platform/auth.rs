@@ -149,7 +149,10 @@ fn invalid_credentials() -> ApiError {
     security(("bearer" = []))
 )]
 #[get("/auth/me")]
-pub async fn me(db: web::Data<Db>, Authenticated(who): Authenticated) -> Result<web::Json<Me>, ApiError> {
+pub async fn me(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+) -> Result<web::Json<Me>, ApiError> {
     let (kind, id, name) = match &who.actor {
         Actor::Anonymous | Actor::System => {
             return Err(ApiError::unauthorized(

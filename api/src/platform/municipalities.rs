@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{Json, Query};
 use retning_kernel::pagination::{Cursor, Page, PageParams};
 use retning_kernel::schema::{disabled_modules, municipalities};

@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::auth::{self, Role, UserRow};
 use retning_kernel::http::{Json, Query};
 use retning_kernel::pagination::{Page, PageParams};

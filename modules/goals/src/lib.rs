@@ -18,11 +18,16 @@ pub const NAME: &str = "goals";
 
 pub mod perm {
     use super::Permission;
-    pub const READ_INTERNAL: Permission =
-        Permission::read("goals.read_internal", "read the municipality's internal strategies and their targets");
-    pub const WRITE: Permission =
-        Permission::write("goals.write", "create and change strategies, nodes, targets, units and measurements");
-    pub const THEME_MANAGE: Permission = Permission::operator("goals.theme.manage", "manage the shared themes");
+    pub const READ_INTERNAL: Permission = Permission::read(
+        "goals.read_internal",
+        "read the municipality's internal strategies and their targets",
+    );
+    pub const WRITE: Permission = Permission::write(
+        "goals.write",
+        "create and change strategies, nodes, targets, units and measurements",
+    );
+    pub const THEME_MANAGE: Permission =
+        Permission::operator("goals.theme.manage", "manage the shared themes");
 }
 
 pub struct GoalsModule;
@@ -37,7 +42,11 @@ impl Module for GoalsModule {
     fn configure(&self, cfg: &mut ServiceConfig) {
         routes::configure(cfg);
     }
-    fn seed(&self, conn: &mut DbConnection, ctx: &retning_kernel::module::SeedContext<'_>) -> Result<(), String> {
+    fn seed(
+        &self,
+        conn: &mut DbConnection,
+        ctx: &retning_kernel::module::SeedContext<'_>,
+    ) -> Result<(), String> {
         seed::load(conn, ctx)
     }
 }

@@ -36,7 +36,9 @@ impl Frequency {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Assessment {
     Achieved,
@@ -134,7 +136,8 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
     let mut points: Vec<Point> = series.to_vec();
     points.sort_by_key(|p| p.date);
     let window_end = spec.deadline.map_or(as_of, |d| d.min(as_of));
-    let in_window = |p: &&Point| p.date <= window_end && spec.baseline_date.is_none_or(|b| p.date >= b);
+    let in_window =
+        |p: &&Point| p.date <= window_end && spec.baseline_date.is_none_or(|b| p.date >= b);
     let current = points.iter().rev().find(in_window).copied();
 
     let progress_unclamped = match (spec.target_value, current) {
@@ -146,7 +149,9 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
                     0.0
                 }
             }
-            (_, Some(base)) if (target - base).abs() > f64::EPSILON => (cur.value - base) / (target - base) * 100.0,
+            (_, Some(base)) if (target - base).abs() > f64::EPSILON => {
+                (cur.value - base) / (target - base) * 100.0
+            }
             _ => {
                 if meets(spec.direction, cur.value, target) {
                     100.0
@@ -169,12 +174,15 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
                 match (spec.baseline_date, spec.deadline, spec.baseline_value) {
                     // Graded against time only where progress is graded (a real distance to go).
                     (Some(start), Some(end), Some(base))
-                        if end > start && spec.direction != Direction::Keep && (target - base).abs() > f64::EPSILON =>
+                        if end > start
+                            && spec.direction != Direction::Keep
+                            && (target - base).abs() > f64::EPSILON =>
                     {
                         let total = (end - start).num_days() as f64;
                         // Time elapsed by the judging date, not by the value's date: an old
                         // value must not make a target look on track.
-                        let elapsed = ((as_of.min(end) - start).num_days() as f64 / total).clamp(0.0, 1.0);
+                        let elapsed =
+                            ((as_of.min(end) - start).num_days() as f64 / total).clamp(0.0, 1.0);
                         let gap = elapsed * 100.0 - progress;
                         if gap <= LIKELY_GAP {
                             Assessment::Likely
@@ -203,7 +211,10 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
                 Direction::Increase | Direction::Decrease => Trend::Negative,
                 Direction::Keep => match spec.target_value.or(spec.baseline_value) {
                     Some(reference) => {
-                        let (before, after) = ((prev.value - reference).abs(), (last.value - reference).abs());
+                        let (before, after) = (
+                            (prev.value - reference).abs(),
+                            (last.value - reference).abs(),
+                        );
                         if after < before {
                             Trend::Positive
                         } else {
@@ -220,13 +231,24 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
     let follow_up_over = spec.deadline.is_some_and(|d| as_of > d);
     let stale = match spec.frequency.interval_days() {
         Some(days) if !follow_up_over => {
-            let last = upto.last().map(|p| p.date).or(spec.baseline_date).unwrap_or(spec.created_on);
+            let last = upto
+                .last()
+                .map(|p| p.date)
+                .or(spec.baseline_date)
+                .unwrap_or(spec.created_on);
             (as_of - last).num_days() > days
         }
         _ => false,
     };
 
-    Derived { current, progress, progress_unclamped, assessment, trend, stale }
+    Derived {
+        current,
+        progress,
+        progress_unclamped,
+        assessment,
+        trend,
+        stale,
+    }
 }
 
 #[cfg(test)]
@@ -260,9 +282,15 @@ mod tests {
         let r = derive(&s, &[p(d(2015, 12, 31), 182.0)], d(2016, 1, 15));
         assert_eq!(r.progress, Some(50.0));
         let r = derive(&s, &[p(d(2015, 12, 31), 200.0)], d(2016, 1, 15));
-        assert_eq!((r.progress, r.progress_unclamped.map(f64::round)), (Some(0.0), Some(-25.0)));
+        assert_eq!(
+            (r.progress, r.progress_unclamped.map(f64::round)),
+            (Some(0.0), Some(-25.0))
+        );
         let r = derive(&s, &[p(d(2016, 12, 31), 160.0)], d(2017, 1, 15));
-        assert_eq!((r.progress, r.assessment), (Some(100.0), Assessment::Achieved));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(100.0), Assessment::Achieved)
+        );
         assert!(r.progress_unclamped.is_some_and(|u| u > 141.0 && u < 142.0));
     }
 
@@ -285,7 +313,10 @@ mod tests {
         // Only the baseline measured, the deadline reached: all the time gone, none of the way.
         let s = spec(Direction::Decrease, Some(194.0), Some(170.0));
         let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2017, 12, 31));
-        assert_eq!((r.progress, r.assessment), (Some(0.0), Assessment::Unlikely));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(0.0), Assessment::Unlikely)
+        );
         let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2015, 1, 15));
         assert_eq!(r.assessment, Assessment::Likely, "just started");
     }
@@ -297,8 +328,15 @@ mod tests {
         assert_eq!(r.assessment, Assessment::NotAchieved);
         assert!(!r.stale, "follow-up is over after the deadline");
         // A value recorded after the deadline does not change the verdict.
-        let r = derive(&s, &[p(d(2017, 6, 30), 60.0), p(d(2018, 2, 1), 80.0)], d(2018, 3, 1));
-        assert_eq!((r.assessment, r.current.map(|c| c.value)), (Assessment::NotAchieved, Some(60.0)));
+        let r = derive(
+            &s,
+            &[p(d(2017, 6, 30), 60.0), p(d(2018, 2, 1), 80.0)],
+            d(2018, 3, 1),
+        );
+        assert_eq!(
+            (r.assessment, r.current.map(|c| c.value)),
+            (Assessment::NotAchieved, Some(60.0))
+        );
         // Reached by the deadline: achieved, also afterwards.
         let r = derive(&s, &[p(d(2017, 12, 31), 76.0)], d(2020, 1, 1));
         assert_eq!(r.assessment, Assessment::Achieved);
@@ -306,20 +344,36 @@ mod tests {
 
     #[test]
     fn no_baseline() {
-        let s = Spec { baseline_value: None, baseline_date: None, ..spec(Direction::Increase, None, Some(60.0)) };
+        let s = Spec {
+            baseline_value: None,
+            baseline_date: None,
+            ..spec(Direction::Increase, None, Some(60.0))
+        };
         let r = derive(&s, &[p(d(2016, 6, 1), 40.0)], d(2016, 7, 1));
-        assert_eq!((r.progress, r.assessment), (Some(0.0), Assessment::Uncertain));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(0.0), Assessment::Uncertain)
+        );
         let r = derive(&s, &[p(d(2016, 6, 1), 61.0)], d(2016, 7, 1));
-        assert_eq!((r.progress, r.assessment), (Some(100.0), Assessment::Achieved));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(100.0), Assessment::Achieved)
+        );
     }
 
     #[test]
     fn target_equal_to_baseline() {
         let s = spec(Direction::Decrease, Some(100.0), Some(100.0));
         let r = derive(&s, &[p(d(2016, 1, 1), 101.0)], d(2016, 2, 1));
-        assert_eq!((r.progress, r.assessment), (Some(0.0), Assessment::Uncertain));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(0.0), Assessment::Uncertain)
+        );
         let r = derive(&s, &[p(d(2016, 1, 1), 99.0)], d(2016, 2, 1));
-        assert_eq!((r.progress, r.assessment), (Some(100.0), Assessment::Achieved));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(100.0), Assessment::Achieved)
+        );
     }
 
     #[test]
@@ -328,18 +382,31 @@ mod tests {
         let r = derive(&s, &[p(d(2016, 1, 1), 10.1)], d(2016, 2, 1));
         assert_eq!(r.assessment, Assessment::Achieved);
         let r = derive(&s, &[p(d(2016, 1, 1), 8.0)], d(2016, 2, 1));
-        assert_eq!((r.progress, r.assessment), (Some(0.0), Assessment::Uncertain));
-        let r = derive(&s, &[p(d(2015, 1, 1), 7.0), p(d(2016, 1, 1), 9.0)], d(2016, 2, 1));
+        assert_eq!(
+            (r.progress, r.assessment),
+            (Some(0.0), Assessment::Uncertain)
+        );
+        let r = derive(
+            &s,
+            &[p(d(2015, 1, 1), 7.0), p(d(2016, 1, 1), 9.0)],
+            d(2016, 2, 1),
+        );
         assert_eq!(r.trend, Some(Trend::Positive));
     }
 
     #[test]
     fn nothing_to_judge_by() {
         let s = spec(Direction::Increase, Some(25.0), None);
-        assert_eq!(derive(&s, &[p(d(2016, 1, 1), 30.0)], d(2016, 2, 1)).assessment, Assessment::NotAssessed);
+        assert_eq!(
+            derive(&s, &[p(d(2016, 1, 1), 30.0)], d(2016, 2, 1)).assessment,
+            Assessment::NotAssessed
+        );
         let s = spec(Direction::Increase, Some(25.0), Some(75.0));
         let r = derive(&s, &[], d(2016, 2, 1));
-        assert_eq!((r.current, r.progress, r.assessment), (None, None, Assessment::NotAssessed));
+        assert_eq!(
+            (r.current, r.progress, r.assessment),
+            (None, None, Assessment::NotAssessed)
+        );
         // Measurements before the baseline are history, not progress.
         let r = derive(&s, &[p(d(2010, 12, 31), 90.0)], d(2016, 2, 1));
         assert_eq!(r.current, None);
@@ -348,11 +415,21 @@ mod tests {
     #[test]
     fn trends() {
         let s = spec(Direction::Decrease, Some(194.0), Some(170.0));
-        let t = |a: f64, b: f64| derive(&s, &[p(d(2015, 12, 31), a), p(d(2016, 12, 31), b)], d(2017, 1, 5)).trend;
+        let t = |a: f64, b: f64| {
+            derive(
+                &s,
+                &[p(d(2015, 12, 31), a), p(d(2016, 12, 31), b)],
+                d(2017, 1, 5),
+            )
+            .trend
+        };
         assert_eq!(t(190.0, 180.0), Some(Trend::Positive));
         assert_eq!(t(180.0, 190.0), Some(Trend::Negative));
         assert_eq!(t(180.0, 180.5), Some(Trend::Unchanged));
-        assert_eq!(derive(&s, &[p(d(2015, 12, 31), 190.0)], d(2016, 1, 5)).trend, None);
+        assert_eq!(
+            derive(&s, &[p(d(2015, 12, 31), 190.0)], d(2016, 1, 5)).trend,
+            None
+        );
     }
 
     #[test]

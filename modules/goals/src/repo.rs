@@ -13,28 +13,49 @@ use crate::schema::*;
 // Themes
 
 pub fn list_themes(conn: &mut DbConnection) -> QueryResult<Vec<ThemeRow>> {
-    themes::table.select(ThemeRow::as_select()).order((themes::kind.asc(), themes::id.asc())).load(conn)
+    themes::table
+        .select(ThemeRow::as_select())
+        .order((themes::kind.asc(), themes::id.asc()))
+        .load(conn)
 }
 
 pub fn theme_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ThemeRow>> {
-    themes::table.filter(themes::slug.eq(slug)).select(ThemeRow::as_select()).first(conn).optional()
+    themes::table
+        .filter(themes::slug.eq(slug))
+        .select(ThemeRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Resolves theme slugs to ids; unknown slugs are field errors named `<field>[i]`.
-pub fn theme_ids(conn: &mut DbConnection, field: &str, slugs: &[String]) -> Result<Vec<i64>, ApiError> {
+pub fn theme_ids(
+    conn: &mut DbConnection,
+    field: &str,
+    slugs: &[String],
+) -> Result<Vec<i64>, ApiError> {
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
-    let found: Vec<(i64, String)> =
-        themes::table.filter(themes::slug.eq_any(slugs)).select((themes::id, themes::slug)).load(conn)?;
+    let found: Vec<(i64, String)> = themes::table
+        .filter(themes::slug.eq_any(slugs))
+        .select((themes::id, themes::slug))
+        .load(conn)?;
     let by_slug: HashMap<&str, i64> = found.iter().map(|(id, s)| (s.as_str(), *id)).collect();
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for (i, slug) in slugs.iter().enumerate() {
         match by_slug.get(slug.as_str()) {
             Some(id) if !ids.contains(id) => ids.push(*id),
-            Some(_) => errors.push(FieldError::new(format!("{field}[{i}]"), "duplicate", "is listed twice")),
-            None => errors.push(FieldError::new(format!("{field}[{i}]"), "unknown_theme", format!("{slug:?} is not a theme (see GET /api/v1/themes)"))),
+            Some(_) => errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "duplicate",
+                "is listed twice",
+            )),
+            None => errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "unknown_theme",
+                format!("{slug:?} is not a theme (see GET /api/v1/themes)"),
+            )),
         }
     }
     if errors.is_empty() {
@@ -45,7 +66,11 @@ pub fn theme_ids(conn: &mut DbConnection, field: &str, slugs: &[String]) -> Resu
 }
 
 pub fn theme_slugs(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>> {
-    Ok(themes::table.select((themes::id, themes::slug)).load::<(i64, String)>(conn)?.into_iter().collect())
+    Ok(themes::table
+        .select((themes::id, themes::slug))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -59,14 +84,25 @@ pub fn list_units(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<
         .load(conn)
 }
 
-pub fn unit_id(conn: &mut DbConnection, municipality_id: i64, field: &str, key: &str) -> Result<i64, ApiError> {
+pub fn unit_id(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    field: &str,
+    key: &str,
+) -> Result<i64, ApiError> {
     units::table
         .filter(units::municipality_id.eq(municipality_id))
         .filter(units::key.eq(key))
         .select(units::id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::field(field, "unknown_unit", format!("{key:?} is not a unit of this municipality")))
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                "unknown_unit",
+                format!("{key:?} is not a unit of this municipality"),
+            )
+        })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -98,7 +134,11 @@ impl StrategySort {
             "title" => Ok(StrategySort::Title(desc)),
             "period_start" => Ok(StrategySort::PeriodStart(desc)),
             "created_at" => Ok(StrategySort::CreatedAt(desc)),
-            _ => Err(ApiError::field("sort", "invalid", "must be title, period_start or created_at, optionally prefixed with -")),
+            _ => Err(ApiError::field(
+                "sort",
+                "invalid",
+                "must be title, period_start or created_at, optionally prefixed with -",
+            )),
         }
     }
 }
@@ -111,7 +151,9 @@ pub fn list_strategies(
     limit: i64,
 ) -> QueryResult<(Vec<StrategyRow>, i64)> {
     let build = || {
-        let mut q = strategies::table.filter(strategies::municipality_id.eq(municipality_id)).into_boxed();
+        let mut q = strategies::table
+            .filter(strategies::municipality_id.eq(municipality_id))
+            .into_boxed();
         if !filter.include_internal {
             q = q.filter(strategies::visibility.eq("public"));
         }
@@ -130,7 +172,11 @@ pub fn list_strategies(
                 .inner_join(target_themes::table)
                 .filter(target_themes::theme_id.eq(theme))
                 .select(targets::strategy_id);
-            q = q.filter(strategies::id.eq_any(via_nodes).or(strategies::id.eq_any(via_targets)));
+            q = q.filter(
+                strategies::id
+                    .eq_any(via_nodes)
+                    .or(strategies::id.eq_any(via_targets)),
+            );
         }
         q
     };
@@ -139,8 +185,12 @@ pub fn list_strategies(
     q = match filter.sort {
         StrategySort::Title(false) => q.order((strategies::title.asc(), strategies::id.asc())),
         StrategySort::Title(true) => q.order((strategies::title.desc(), strategies::id.desc())),
-        StrategySort::PeriodStart(false) => q.order((strategies::period_start.asc(), strategies::id.asc())),
-        StrategySort::PeriodStart(true) => q.order((strategies::period_start.desc(), strategies::id.desc())),
+        StrategySort::PeriodStart(false) => {
+            q.order((strategies::period_start.asc(), strategies::id.asc()))
+        }
+        StrategySort::PeriodStart(true) => {
+            q.order((strategies::period_start.desc(), strategies::id.desc()))
+        }
         StrategySort::CreatedAt(false) => q.order(strategies::id.asc()),
         StrategySort::CreatedAt(true) => q.order(strategies::id.desc()),
     };
@@ -149,7 +199,12 @@ pub fn list_strategies(
 }
 
 /// A strategy of this municipality that the caller may see; 404 otherwise.
-pub fn strategy(conn: &mut DbConnection, municipality_id: i64, id: i64, include_internal: bool) -> Result<StrategyRow, ApiError> {
+pub fn strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    include_internal: bool,
+) -> Result<StrategyRow, ApiError> {
     let mut q = strategies::table
         .filter(strategies::municipality_id.eq(municipality_id))
         .filter(strategies::id.eq(id))
@@ -158,14 +213,22 @@ pub fn strategy(conn: &mut DbConnection, municipality_id: i64, id: i64, include_
     if !include_internal {
         q = q.filter(strategies::visibility.eq("public"));
     }
-    q.first(conn).optional()?.ok_or_else(|| ApiError::not_found("strategy"))
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("strategy"))
 }
 
-pub fn follow_ups(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<FollowUpRow>>> {
+pub fn follow_ups(
+    conn: &mut DbConnection,
+    strategy_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<FollowUpRow>>> {
     let rows: Vec<FollowUpRow> = strategy_follow_ups::table
         .filter(strategy_follow_ups::strategy_id.eq_any(strategy_ids))
         .select(FollowUpRow::as_select())
-        .order((strategy_follow_ups::date.asc(), strategy_follow_ups::id.asc()))
+        .order((
+            strategy_follow_ups::date.asc(),
+            strategy_follow_ups::id.asc(),
+        ))
         .load(conn)?;
     let mut map: HashMap<i64, Vec<FollowUpRow>> = HashMap::new();
     for r in rows {
@@ -180,7 +243,10 @@ pub fn replace_follow_ups(
     strategy_id: i64,
     items: &[(NaiveDate, String)],
 ) -> QueryResult<()> {
-    diesel::delete(strategy_follow_ups::table.filter(strategy_follow_ups::strategy_id.eq(strategy_id))).execute(conn)?;
+    diesel::delete(
+        strategy_follow_ups::table.filter(strategy_follow_ups::strategy_id.eq(strategy_id)),
+    )
+    .execute(conn)?;
     for (date, label) in items {
         diesel::insert_into(strategy_follow_ups::table)
             .values((
@@ -197,7 +263,10 @@ pub fn replace_follow_ups(
 // ------------------------------------------------------------------------------------------
 // Nodes
 
-pub fn nodes_of_strategies(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<Vec<NodeRow>> {
+pub fn nodes_of_strategies(
+    conn: &mut DbConnection,
+    strategy_ids: &[i64],
+) -> QueryResult<Vec<NodeRow>> {
     nodes::table
         .filter(nodes::strategy_id.eq_any(strategy_ids))
         .select(NodeRow::as_select())
@@ -215,8 +284,14 @@ pub fn node(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<No
         .ok_or_else(|| ApiError::not_found("node"))
 }
 
-pub fn next_node_position(conn: &mut DbConnection, strategy_id: i64, parent_id: Option<i64>) -> QueryResult<i32> {
-    let q = nodes::table.filter(nodes::strategy_id.eq(strategy_id)).into_boxed();
+pub fn next_node_position(
+    conn: &mut DbConnection,
+    strategy_id: i64,
+    parent_id: Option<i64>,
+) -> QueryResult<i32> {
+    let q = nodes::table
+        .filter(nodes::strategy_id.eq(strategy_id))
+        .into_boxed();
     let q = match parent_id {
         Some(p) => q.filter(nodes::parent_id.eq(p)),
         None => q.filter(nodes::parent_id.is_null()),
@@ -225,7 +300,10 @@ pub fn next_node_position(conn: &mut DbConnection, strategy_id: i64, parent_id: 
     Ok(max.map_or(0, |m| m + 1))
 }
 
-pub fn node_themes_of(conn: &mut DbConnection, node_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
+pub fn node_themes_of(
+    conn: &mut DbConnection,
+    node_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
     let rows: Vec<(i64, i64)> = node_themes::table
         .filter(node_themes::node_id.eq_any(node_ids))
         .select((node_themes::node_id, node_themes::theme_id))
@@ -238,11 +316,20 @@ pub fn node_themes_of(conn: &mut DbConnection, node_ids: &[i64]) -> QueryResult<
     Ok(map)
 }
 
-pub fn set_node_themes(conn: &mut DbConnection, municipality_id: i64, node_id: i64, theme_ids: &[i64]) -> QueryResult<()> {
+pub fn set_node_themes(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    node_id: i64,
+    theme_ids: &[i64],
+) -> QueryResult<()> {
     diesel::delete(node_themes::table.filter(node_themes::node_id.eq(node_id))).execute(conn)?;
     for t in theme_ids {
         diesel::insert_into(node_themes::table)
-            .values((node_themes::node_id.eq(node_id), node_themes::theme_id.eq(t), node_themes::municipality_id.eq(municipality_id)))
+            .values((
+                node_themes::node_id.eq(node_id),
+                node_themes::theme_id.eq(t),
+                node_themes::municipality_id.eq(municipality_id),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -254,7 +341,11 @@ pub fn subtree(all: &[NodeRow], root: i64) -> Vec<i64> {
     let mut i = 0;
     while i < out.len() {
         let parent = out[i];
-        out.extend(all.iter().filter(|n| n.parent_id == Some(parent)).map(|n| n.id));
+        out.extend(
+            all.iter()
+                .filter(|n| n.parent_id == Some(parent))
+                .map(|n| n.id),
+        );
         i += 1;
     }
     out
@@ -263,7 +354,10 @@ pub fn subtree(all: &[NodeRow], root: i64) -> Vec<i64> {
 // ------------------------------------------------------------------------------------------
 // Targets
 
-pub fn targets_of_strategies(conn: &mut DbConnection, strategy_ids: &[i64]) -> QueryResult<Vec<TargetRow>> {
+pub fn targets_of_strategies(
+    conn: &mut DbConnection,
+    strategy_ids: &[i64],
+) -> QueryResult<Vec<TargetRow>> {
     targets::table
         .filter(targets::strategy_id.eq_any(strategy_ids))
         .select(TargetRow::as_select())
@@ -271,7 +365,11 @@ pub fn targets_of_strategies(conn: &mut DbConnection, strategy_ids: &[i64]) -> Q
         .load(conn)
 }
 
-pub fn target(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<TargetRow, ApiError> {
+pub fn target(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> Result<TargetRow, ApiError> {
     targets::table
         .filter(targets::municipality_id.eq(municipality_id))
         .filter(targets::id.eq(id))
@@ -281,11 +379,17 @@ pub fn target(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<
         .ok_or_else(|| ApiError::not_found("target"))
 }
 
-pub fn target_themes_of(conn: &mut DbConnection, target_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
+pub fn target_themes_of(
+    conn: &mut DbConnection,
+    target_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
     let rows: Vec<(i64, i64)> = target_themes::table
         .filter(target_themes::target_id.eq_any(target_ids))
         .select((target_themes::target_id, target_themes::theme_id))
-        .order((target_themes::target_id.asc(), target_themes::theme_id.asc()))
+        .order((
+            target_themes::target_id.asc(),
+            target_themes::theme_id.asc(),
+        ))
         .load(conn)?;
     let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
     for (n, t) in rows {
@@ -294,8 +398,14 @@ pub fn target_themes_of(conn: &mut DbConnection, target_ids: &[i64]) -> QueryRes
     Ok(map)
 }
 
-pub fn set_target_themes(conn: &mut DbConnection, municipality_id: i64, target_id: i64, theme_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(target_themes::table.filter(target_themes::target_id.eq(target_id))).execute(conn)?;
+pub fn set_target_themes(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    target_id: i64,
+    theme_ids: &[i64],
+) -> QueryResult<()> {
+    diesel::delete(target_themes::table.filter(target_themes::target_id.eq(target_id)))
+        .execute(conn)?;
     for t in theme_ids {
         diesel::insert_into(target_themes::table)
             .values((
@@ -309,8 +419,10 @@ pub fn set_target_themes(conn: &mut DbConnection, municipality_id: i64, target_i
 }
 
 pub fn next_target_position(conn: &mut DbConnection, node_id: i64) -> QueryResult<i32> {
-    let max: Option<i32> =
-        targets::table.filter(targets::node_id.eq(node_id)).select(diesel::dsl::max(targets::position)).first(conn)?;
+    let max: Option<i32> = targets::table
+        .filter(targets::node_id.eq(node_id))
+        .select(diesel::dsl::max(targets::position))
+        .first(conn)?;
     Ok(max.map_or(0, |m| m + 1))
 }
 
@@ -318,7 +430,10 @@ pub fn next_target_position(conn: &mut DbConnection, node_id: i64) -> QueryResul
 // Measurements
 
 /// The current measurements of these targets, grouped by target.
-pub fn current_measurements(conn: &mut DbConnection, target_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<MeasurementRow>>> {
+pub fn current_measurements(
+    conn: &mut DbConnection,
+    target_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<MeasurementRow>>> {
     let rows: Vec<MeasurementRow> = measurements::table
         .filter(measurements::target_id.eq_any(target_ids))
         .filter(measurements::superseded_at.is_null())
@@ -339,7 +454,10 @@ pub fn measurement_history(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let mut q = measurements::table.filter(measurements::target_id.eq(target_id)).select(MeasurementRow::as_select()).into_boxed();
+    let mut q = measurements::table
+        .filter(measurements::target_id.eq(target_id))
+        .select(MeasurementRow::as_select())
+        .into_boxed();
     if !include_superseded {
         q = q.filter(measurements::superseded_at.is_null());
     }
@@ -349,10 +467,15 @@ pub fn measurement_history(
     if let Some(t) = to {
         q = q.filter(measurements::date.le(t));
     }
-    q.order((measurements::date.asc(), measurements::id.asc())).load(conn)
+    q.order((measurements::date.asc(), measurements::id.asc()))
+        .load(conn)
 }
 
-pub fn current_measurement(conn: &mut DbConnection, target_id: i64, date: NaiveDate) -> QueryResult<Option<MeasurementRow>> {
+pub fn current_measurement(
+    conn: &mut DbConnection,
+    target_id: i64,
+    date: NaiveDate,
+) -> QueryResult<Option<MeasurementRow>> {
     measurements::table
         .filter(measurements::target_id.eq(target_id))
         .filter(measurements::date.eq(date))
@@ -364,7 +487,10 @@ pub fn current_measurement(conn: &mut DbConnection, target_id: i64, date: NaiveD
 
 pub fn supersede(conn: &mut DbConnection, id: i64, by: &str) -> QueryResult<()> {
     diesel::update(measurements::table.find(id))
-        .set((measurements::superseded_at.eq(retning_kernel::now()), measurements::superseded_by.eq(by)))
+        .set((
+            measurements::superseded_at.eq(retning_kernel::now()),
+            measurements::superseded_by.eq(by),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -395,25 +521,55 @@ pub fn insert_measurement(
 // ------------------------------------------------------------------------------------------
 // Comparison by theme: only the rows on the theme leave the database.
 
-pub fn nodes_on_theme(conn: &mut DbConnection, strategy_ids: &[i64], theme_id: i64) -> QueryResult<Vec<NodeRow>> {
+pub fn nodes_on_theme(
+    conn: &mut DbConnection,
+    strategy_ids: &[i64],
+    theme_id: i64,
+) -> QueryResult<Vec<NodeRow>> {
     nodes::table
         .filter(nodes::strategy_id.eq_any(strategy_ids))
-        .filter(nodes::id.eq_any(node_themes::table.filter(node_themes::theme_id.eq(theme_id)).select(node_themes::node_id)))
+        .filter(
+            nodes::id.eq_any(
+                node_themes::table
+                    .filter(node_themes::theme_id.eq(theme_id))
+                    .select(node_themes::node_id),
+            ),
+        )
         .select(NodeRow::as_select())
-        .order((nodes::strategy_id.asc(), nodes::position.asc(), nodes::id.asc()))
+        .order((
+            nodes::strategy_id.asc(),
+            nodes::position.asc(),
+            nodes::id.asc(),
+        ))
         .load(conn)
 }
 
 /// Targets tagged with the theme, or sitting on a node tagged with it.
-pub fn targets_on_theme(conn: &mut DbConnection, strategy_ids: &[i64], theme_id: i64) -> QueryResult<Vec<TargetRow>> {
+pub fn targets_on_theme(
+    conn: &mut DbConnection,
+    strategy_ids: &[i64],
+    theme_id: i64,
+) -> QueryResult<Vec<TargetRow>> {
     targets::table
         .filter(targets::strategy_id.eq_any(strategy_ids))
         .filter(
             targets::id
-                .eq_any(target_themes::table.filter(target_themes::theme_id.eq(theme_id)).select(target_themes::target_id))
-                .or(targets::node_id.eq_any(node_themes::table.filter(node_themes::theme_id.eq(theme_id)).select(node_themes::node_id))),
+                .eq_any(
+                    target_themes::table
+                        .filter(target_themes::theme_id.eq(theme_id))
+                        .select(target_themes::target_id),
+                )
+                .or(targets::node_id.eq_any(
+                    node_themes::table
+                        .filter(node_themes::theme_id.eq(theme_id))
+                        .select(node_themes::node_id),
+                )),
         )
         .select(TargetRow::as_select())
-        .order((targets::strategy_id.asc(), targets::position.asc(), targets::id.asc()))
+        .order((
+            targets::strategy_id.asc(),
+            targets::position.asc(),
+            targets::id.asc(),
+        ))
         .load(conn)
 }

@@ -114,7 +114,8 @@ struct MeasurementSeed {
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de).map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))
 }
 
 pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
@@ -127,7 +128,10 @@ pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "themes.json"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && p.file_name().is_some_and(|n| n != "themes.json")
+        })
         .collect();
     files.sort();
     for path in files {
@@ -140,27 +144,51 @@ pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String
 fn load_themes(conn: &mut DbConnection, path: &Path) -> Result<(), String> {
     let file: ThemeFile = read(path)?;
     for t in file.themes {
-        if repo::theme_by_slug(conn, &t.slug).map_err(|e| e.to_string())?.is_some() {
+        if repo::theme_by_slug(conn, &t.slug)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
             continue;
         }
         let parent_id = match &t.parent {
-            Some(p) => Some(repo::theme_by_slug(conn, p).map_err(|e| e.to_string())?.ok_or(format!("theme {}: unknown parent {p}", t.slug))?.id),
+            Some(p) => Some(
+                repo::theme_by_slug(conn, p)
+                    .map_err(|e| e.to_string())?
+                    .ok_or(format!("theme {}: unknown parent {p}", t.slug))?
+                    .id,
+            ),
             None => None,
         };
-        let row = api::insert_theme(conn, &t.slug, &t.name, t.description.as_deref(), &t.kind, parent_id).map_err(|e| e.to_string())?;
-        audit::record(conn, &Principal::system(), Change {
-            municipality_id: None,
-            action: "seed",
-            object_type: "theme",
-            object_id: Some(row.id),
-            details: serde_json::json!({"slug": row.slug}),
-        })
+        let row = api::insert_theme(
+            conn,
+            &t.slug,
+            &t.name,
+            t.description.as_deref(),
+            &t.kind,
+            parent_id,
+        )
+        .map_err(|e| e.to_string())?;
+        audit::record(
+            conn,
+            &Principal::system(),
+            Change {
+                municipality_id: None,
+                action: "seed",
+                object_type: "theme",
+                object_id: Some(row.id),
+                details: serde_json::json!({"slug": row.slug}),
+            },
+        )
         .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: MunicipalityFile) -> Result<(), String> {
+fn load_municipality(
+    conn: &mut DbConnection,
+    ctx: &SeedContext<'_>,
+    file: MunicipalityFile,
+) -> Result<(), String> {
     let err = |e: ApiError| e.to_string();
     let Some(mid) = municipalities::table
         .filter(municipalities::slug.eq(&file.municipality))
@@ -169,7 +197,10 @@ fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: Munic
         .optional()
         .map_err(|e| e.to_string())?
     else {
-        return Err(format!("municipality {:?} is not in municipalities.json", file.municipality));
+        return Err(format!(
+            "municipality {:?} is not in municipalities.json",
+            file.municipality
+        ));
     };
     // Units: parents first (the file lists them in that order).
     let mut unit_ids: HashMap<String, i64> = units::table
@@ -184,7 +215,10 @@ fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: Munic
             continue;
         }
         let parent = match &u.parent {
-            Some(p) => Some(*unit_ids.get(p).ok_or(format!("unit {}: unknown parent {p} (list parents first)", u.key))?),
+            Some(p) => Some(*unit_ids.get(p).ok_or(format!(
+                "unit {}: unknown parent {p} (list parents first)",
+                u.key
+            ))?),
             None => None,
         };
         let row = api::insert_unit(conn, mid, &u.key, &u.name, &u.kind, parent).map_err(err)?;
@@ -218,13 +252,17 @@ fn load_municipality(conn: &mut DbConnection, ctx: &SeedContext<'_>, file: Munic
         for (i, node) in s.nodes.iter().enumerate() {
             insert_node(conn, ctx, mid, row.id, None, i, node, &unit_ids)?;
         }
-        audit::record(conn, &Principal::system(), Change {
-            municipality_id: Some(mid),
-            action: "seed",
-            object_type: "strategy",
-            object_id: Some(row.id),
-            details: serde_json::json!({"key": s.key, "source": s.source.file}),
-        })
+        audit::record(
+            conn,
+            &Principal::system(),
+            Change {
+                municipality_id: Some(mid),
+                action: "seed",
+                object_type: "strategy",
+                object_id: Some(row.id),
+                details: serde_json::json!({"key": s.key, "source": s.source.file}),
+            },
+        )
         .map_err(err)?;
     }
     Ok(())
@@ -243,7 +281,9 @@ fn insert_node(
 ) -> Result<(), String> {
     let err = |e: ApiError| e.to_string();
     let unit = |key: &Option<String>| -> Result<Option<i64>, String> {
-        key.as_ref().map(|k| unit_ids.get(k).copied().ok_or(format!("unknown unit {k}"))).transpose()
+        key.as_ref()
+            .map(|k| unit_ids.get(k).copied().ok_or(format!("unknown unit {k}")))
+            .transpose()
     };
     let input = NewNode {
         parent_id: parent,
@@ -255,9 +295,19 @@ fn insert_node(
         themes: seed.themes.clone(),
         position: None,
     };
-    let themes = repo::theme_ids(conn, "themes", &seed.themes).map_err(|e| format!("node {:?}: {e}", seed.title))?;
-    let node = api::insert_node(conn, mid, strategy_id, parent, Some(i32::try_from(position).unwrap_or(i32::MAX)), &input, unit(&seed.unit)?, &themes)
-        .map_err(err)?;
+    let themes = repo::theme_ids(conn, "themes", &seed.themes)
+        .map_err(|e| format!("node {:?}: {e}", seed.title))?;
+    let node = api::insert_node(
+        conn,
+        mid,
+        strategy_id,
+        parent,
+        Some(i32::try_from(position).unwrap_or(i32::MAX)),
+        &input,
+        unit(&seed.unit)?,
+        &themes,
+    )
+    .map_err(err)?;
     for t in &seed.targets {
         // A target the text measures with an indicator another module computes is wired to it
         // when that module is registered; otherwise it takes measurements by hand.
@@ -273,31 +323,70 @@ fn insert_node(
             deadline: t.deadline,
             frequency: t.frequency,
             owner_unit: t.owner_unit.clone(),
-            source: Some(if computed.is_some() { Source::Computed } else { Source::Manual }),
+            source: Some(if computed.is_some() {
+                Source::Computed
+            } else {
+                Source::Manual
+            }),
             computed_indicator: computed,
             themes: t.themes.clone(),
         };
         api::validate_target(&new, ctx.indicators).map_err(|e| format!("target {}: {e}", t.key))?;
-        let themes = repo::theme_ids(conn, "themes", &t.themes).map_err(|e| format!("target {}: {e}", t.key))?;
-        let row = api::insert_target(conn, &node, Some(&t.key), &new, unit(&t.owner_unit)?, &themes).map_err(err)?;
+        let themes = repo::theme_ids(conn, "themes", &t.themes)
+            .map_err(|e| format!("target {}: {e}", t.key))?;
+        let row = api::insert_target(
+            conn,
+            &node,
+            Some(&t.key),
+            &new,
+            unit(&t.owner_unit)?,
+            &themes,
+        )
+        .map_err(err)?;
         for m in &t.measurements {
-            api::check_value(&row.unit, m.value, m.note.as_deref()).map_err(|e| format!("target {} {}: {e}", t.key, m.date))?;
-            repo::insert_measurement(conn, mid, row.id, m.date, m.value, m.note.as_deref(), "seed").map_err(|e| e.to_string())?;
+            api::check_value(&row.unit, m.value, m.note.as_deref())
+                .map_err(|e| format!("target {} {}: {e}", t.key, m.date))?;
+            repo::insert_measurement(
+                conn,
+                mid,
+                row.id,
+                m.date,
+                m.value,
+                m.note.as_deref(),
+                "seed",
+            )
+            .map_err(|e| e.to_string())?;
         }
     }
     for (i, child) in seed.children.iter().enumerate() {
-        insert_node(conn, ctx, mid, strategy_id, Some(node.id), i, child, unit_ids)?;
+        insert_node(
+            conn,
+            ctx,
+            mid,
+            strategy_id,
+            Some(node.id),
+            i,
+            child,
+            unit_ids,
+        )?;
     }
     Ok(())
 }
 
 /// On a database seeded before a module registered an indicator, seeding again wires the
 /// seeded targets the text measures with it (still hand-entered targets only; audited).
-fn wire_existing(conn: &mut DbConnection, ctx: &SeedContext<'_>, mid: i64, nodes: &[NodeSeed]) -> Result<(), String> {
+fn wire_existing(
+    conn: &mut DbConnection,
+    ctx: &SeedContext<'_>,
+    mid: i64,
+    nodes: &[NodeSeed],
+) -> Result<(), String> {
     use crate::schema::targets;
     for node in nodes {
         for t in &node.targets {
-            let Some(key) = t.computed.as_deref().filter(|k| ctx.indicators.contains(k)) else { continue };
+            let Some(key) = t.computed.as_deref().filter(|k| ctx.indicators.contains(k)) else {
+                continue;
+            };
             let found: Option<(i64, String)> = targets::table
                 .filter(targets::municipality_id.eq(mid))
                 .filter(targets::key.eq(&t.key))
@@ -308,16 +397,24 @@ fn wire_existing(conn: &mut DbConnection, ctx: &SeedContext<'_>, mid: i64, nodes
             if let Some((id, source)) = found {
                 if source == "manual" {
                     diesel::update(targets::table.find(id))
-                        .set((targets::source.eq("computed"), targets::computed_indicator.eq(key), targets::updated_at.eq(retning_kernel::now())))
+                        .set((
+                            targets::source.eq("computed"),
+                            targets::computed_indicator.eq(key),
+                            targets::updated_at.eq(retning_kernel::now()),
+                        ))
                         .execute(conn)
                         .map_err(|e| e.to_string())?;
-                    audit::record(conn, &Principal::system(), Change {
-                        municipality_id: Some(mid),
-                        action: "wire",
-                        object_type: "target",
-                        object_id: Some(id),
-                        details: serde_json::json!({"key": t.key, "computed_indicator": key}),
-                    })
+                    audit::record(
+                        conn,
+                        &Principal::system(),
+                        Change {
+                            municipality_id: Some(mid),
+                            action: "wire",
+                            object_type: "target",
+                            object_id: Some(id),
+                            details: serde_json::json!({"key": t.key, "computed_indicator": key}),
+                        },
+                    )
                     .map_err(|e| e.to_string())?;
                 }
             }

@@ -23,17 +23,30 @@ pub struct Lookup {
 impl Lookup {
     pub fn load(conn: &mut DbConnection, municipality_ids: &[i64]) -> Result<Self, ApiError> {
         let themes = repo::theme_slugs(conn)?;
-        let units: Vec<UnitRow> =
-            units::table.filter(units::municipality_id.eq_any(municipality_ids)).select(UnitRow::as_select()).load(conn)?;
-        Ok(Self { themes, units: units.into_iter().map(|u| (u.id, u)).collect() })
+        let units: Vec<UnitRow> = units::table
+            .filter(units::municipality_id.eq_any(municipality_ids))
+            .select(UnitRow::as_select())
+            .load(conn)?;
+        Ok(Self {
+            themes,
+            units: units.into_iter().map(|u| (u.id, u)).collect(),
+        })
     }
 
     pub fn unit_ref(&self, id: Option<i64>) -> Option<UnitRef> {
-        id.and_then(|id| self.units.get(&id)).map(|u| UnitRef { key: u.key.clone(), name: u.name.clone() })
+        id.and_then(|id| self.units.get(&id)).map(|u| UnitRef {
+            key: u.key.clone(),
+            name: u.name.clone(),
+        })
     }
 
     pub fn slugs(&self, ids: Option<&Vec<i64>>) -> Vec<String> {
-        ids.map(|ids| ids.iter().filter_map(|id| self.themes.get(id).cloned()).collect()).unwrap_or_default()
+        ids.map(|ids| {
+            ids.iter()
+                .filter_map(|id| self.themes.get(id).cloned())
+                .collect()
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -41,7 +54,11 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-pub fn strategy_view(row: StrategyRow, municipality: &str, follow_ups: Vec<FollowUpRow>) -> StrategyView {
+pub fn strategy_view(
+    row: StrategyRow,
+    municipality: &str,
+    follow_ups: Vec<FollowUpRow>,
+) -> StrategyView {
     StrategyView {
         id: row.id,
         municipality: municipality.to_owned(),
@@ -53,10 +70,21 @@ pub fn strategy_view(row: StrategyRow, municipality: &str, follow_ups: Vec<Follo
         period_end: row.period_end,
         adopted_by: row.adopted_by,
         adopted_on: row.adopted_on,
-        source: SourceRef { file: row.source_file, title: row.source_title, published: row.source_published, notes: row.source_notes },
+        source: SourceRef {
+            file: row.source_file,
+            title: row.source_title,
+            published: row.source_published,
+            notes: row.source_notes,
+        },
         level_names: serde_json::from_str(&row.level_names).unwrap_or_default(),
         follow_up_rhythm: row.follow_up_rhythm,
-        follow_ups: follow_ups.into_iter().map(|f| FollowUp { date: f.date, label: f.label }).collect(),
+        follow_ups: follow_ups
+            .into_iter()
+            .map(|f| FollowUp {
+                date: f.date,
+                label: f.label,
+            })
+            .collect(),
         created_at: Timestamp(row.created_at),
         updated_at: Timestamp(row.updated_at),
         archived_at: row.archived_at.map(Timestamp),
@@ -94,7 +122,9 @@ fn spec(row: &TargetRow) -> Spec {
 /// interval earlier for the trend).
 fn computed_dates(row: &TargetRow, as_of: NaiveDate) -> [NaiveDate; 2] {
     let at = row.deadline.map_or(as_of, |d| d.min(as_of));
-    let days = parse_frequency(&row.frequency).interval_days().unwrap_or(365);
+    let days = parse_frequency(&row.frequency)
+        .interval_days()
+        .unwrap_or(365);
     [at - Duration::days(days), at]
 }
 
@@ -113,13 +143,17 @@ pub fn target_views(
     // One computation per (indicator, municipality, date), however many targets share it.
     let mut computed: HashMap<(String, i64, NaiveDate), Option<f64>> = HashMap::new();
     for row in rows.iter().filter(|r| r.source == "computed") {
-        let Some(key) = &row.computed_indicator else { continue };
-        let Some(indicator) = indicators.get(key) else { continue };
+        let Some(key) = &row.computed_indicator else {
+            continue;
+        };
+        let Some(indicator) = indicators.get(key) else {
+            continue;
+        };
         for date in computed_dates(row, as_of) {
             let k = (key.clone(), row.municipality_id, date);
-            if !computed.contains_key(&k) {
+            if let std::collections::hash_map::Entry::Vacant(e) = computed.entry(k) {
                 let value = indicator.compute(conn, row.municipality_id, date)?;
-                computed.insert(k, value);
+                e.insert(value);
             }
         }
     }
@@ -127,17 +161,32 @@ pub fn target_views(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let spec = spec(row);
-        let (points, notes): (Vec<Point>, HashMap<NaiveDate, Option<String>>) = if row.source == "computed" {
-            let key = row.computed_indicator.clone().unwrap_or_default();
-            let points = computed_dates(row, as_of)
-                .into_iter()
-                .filter_map(|date| computed.get(&(key.clone(), row.municipality_id, date)).copied().flatten().map(|value| Point { date, value }))
-                .collect();
-            (points, HashMap::new())
-        } else {
-            let ms = measured.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-            (ms.iter().map(|m| Point { date: m.date, value: m.value }).collect(), ms.iter().map(|m| (m.date, m.note.clone())).collect())
-        };
+        let (points, notes): (Vec<Point>, HashMap<NaiveDate, Option<String>>) =
+            if row.source == "computed" {
+                let key = row.computed_indicator.clone().unwrap_or_default();
+                let points = computed_dates(row, as_of)
+                    .into_iter()
+                    .filter_map(|date| {
+                        computed
+                            .get(&(key.clone(), row.municipality_id, date))
+                            .copied()
+                            .flatten()
+                            .map(|value| Point { date, value })
+                    })
+                    .collect();
+                (points, HashMap::new())
+            } else {
+                let ms = measured.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+                (
+                    ms.iter()
+                        .map(|m| Point {
+                            date: m.date,
+                            value: m.value,
+                        })
+                        .collect(),
+                    ms.iter().map(|m| (m.date, m.note.clone())).collect(),
+                )
+            };
         let derived = progress::derive(&spec, &points, as_of);
         out.push(TargetView {
             id: row.id,
@@ -153,7 +202,11 @@ pub fn target_views(
             deadline: row.deadline,
             frequency: spec.frequency,
             owner_unit: lookup.unit_ref(row.owner_unit_id),
-            source: if row.source == "computed" { Source::Computed } else { Source::Manual },
+            source: if row.source == "computed" {
+                Source::Computed
+            } else {
+                Source::Manual
+            },
             computed_indicator: row.computed_indicator.clone(),
             themes: lookup.slugs(themes.get(&row.id)),
             latest: derived.current.map(|p| LatestValue {
@@ -185,7 +238,12 @@ fn round2(v: f64) -> f64 {
 }
 
 /// Assembles the tree: children in position order, targets on their nodes.
-pub fn build_tree(nodes: &[NodeRow], node_themes: &HashMap<i64, Vec<i64>>, targets: Vec<TargetView>, lookup: &Lookup) -> Vec<TreeNode> {
+pub fn build_tree(
+    nodes: &[NodeRow],
+    node_themes: &HashMap<i64, Vec<i64>>,
+    targets: Vec<TargetView>,
+    lookup: &Lookup,
+) -> Vec<TreeNode> {
     let mut targets_by_node: HashMap<i64, Vec<TargetView>> = HashMap::new();
     for t in targets {
         targets_by_node.entry(t.node_id).or_default().push(t);
@@ -219,8 +277,14 @@ pub fn build_tree(nodes: &[NodeRow], node_themes: &HashMap<i64, Vec<i64>>, targe
             })
             .unwrap_or_default()
     }
-    let mut targets_by_node = targets_by_node;
-    build(None, &children, &mut targets_by_node, node_themes, lookup, 0)
+    build(
+        None,
+        &children,
+        &mut targets_by_node,
+        node_themes,
+        lookup,
+        0,
+    )
 }
 
 /// A strategy with its whole tree, as of a date: a fixed number of queries whatever its size
@@ -235,7 +299,9 @@ pub fn strategy_tree(
     as_of: NaiveDate,
 ) -> Result<StrategyTree, ApiError> {
     let row = repo::strategy(conn, m.id, id, include_internal)?;
-    let follow_ups = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
+    let follow_ups = repo::follow_ups(conn, &[id])?
+        .remove(&id)
+        .unwrap_or_default();
     let lookup = Lookup::load(conn, &[m.id])?;
     let nodes = repo::nodes_of_strategies(conn, &[id])?;
     let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
@@ -246,7 +312,16 @@ pub fn strategy_tree(
     for n in &nodes {
         *by_kind.entry(n.kind.clone()).or_insert(0) += 1;
     }
-    let counts = TreeCounts { nodes: nodes.len(), targets: targets.len(), nodes_by_kind: by_kind };
+    let counts = TreeCounts {
+        nodes: nodes.len(),
+        targets: targets.len(),
+        nodes_by_kind: by_kind,
+    };
     let tree_nodes = build_tree(&nodes, &node_themes, targets, &lookup);
-    Ok(StrategyTree { strategy: strategy_view(row, &m.slug, follow_ups), as_of, nodes: tree_nodes, counts })
+    Ok(StrategyTree {
+        strategy: strategy_view(row, &m.slug, follow_ups),
+        as_of,
+        nodes: tree_nodes,
+        counts,
+    })
 }

@@ -571,7 +571,10 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let who = principal.await?;
             if who.is_anonymous() {
-                return Err(ApiError::unauthorized("auth.required", "this action needs a bearer token or API key"));
+                return Err(ApiError::unauthorized(
+                    "auth.required",
+                    "this action needs a bearer token or API key",
+                ));
             }
             Ok(Authenticated(who))
         })

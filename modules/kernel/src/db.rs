@@ -339,6 +339,41 @@ impl DbConnection {
     }
 }
 
+/// Locks one row for the rest of the write transaction, so a read-then-write on it cannot
+/// interleave with another writer: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite the
+/// transaction already holds the database's write lock (`BEGIN IMMEDIATE`). `table` must be a
+/// constant table name, never input.
+pub fn lock_row(
+    conn: &mut DbConnection,
+    table: &'static str,
+    id: i64,
+) -> Result<bool, diesel::result::Error> {
+    use diesel::sql_types::BigInt;
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        #[allow(dead_code)]
+        id: i64,
+    }
+    debug_assert!(table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    match conn {
+        DbConnection::Postgres(c) => {
+            let rows: Vec<Found> =
+                diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+                    .bind::<BigInt, _>(id)
+                    .load(c)?;
+            Ok(!rows.is_empty())
+        }
+        DbConnection::Sqlite(c) => {
+            let rows: Vec<Found> =
+                diesel::sql_query(format!("SELECT id FROM {table} WHERE id = ?"))
+                    .bind::<BigInt, _>(id)
+                    .load(c)?;
+            Ok(!rows.is_empty())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,34 +409,5 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(!err.contains("hunter2"), "{err}");
-    }
-}
-
-/// Locks one row for the rest of the write transaction, so a read-then-write on it cannot
-/// interleave with another writer: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite the
-/// transaction already holds the database's write lock (`BEGIN IMMEDIATE`). `table` must be a
-/// constant table name, never input.
-pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: i64) -> Result<bool, diesel::result::Error> {
-    use diesel::sql_types::BigInt;
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = BigInt)]
-        #[allow(dead_code)]
-        id: i64,
-    }
-    debug_assert!(table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-    match conn {
-        DbConnection::Postgres(c) => {
-            let rows: Vec<Found> = diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
-                .bind::<BigInt, _>(id)
-                .load(c)?;
-            Ok(!rows.is_empty())
-        }
-        DbConnection::Sqlite(c) => {
-            let rows: Vec<Found> = diesel::sql_query(format!("SELECT id FROM {table} WHERE id = ?"))
-                .bind::<BigInt, _>(id)
-                .load(c)?;
-            Ok(!rows.is_empty())
-        }
     }
 }

@@ -333,10 +333,15 @@ mod tests {
 
     #[actix_web::test]
     async fn internal_errors_show_only_the_request_id() {
-        let err = ApiError::internal("SELECT * FROM users; /var/lib/retning/secret.db: disk I/O error");
-        let resp = crate::request_id::REQUEST_ID.scope("abc123".to_owned(), async { err.error_response() }).await;
+        let err =
+            ApiError::internal("SELECT * FROM users; /var/lib/retning/secret.db: disk I/O error");
+        let resp = crate::request_id::REQUEST_ID
+            .scope("abc123".to_owned(), async { err.error_response() })
+            .await;
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap_or_default();
+        let body = actix_web::body::to_bytes(resp.into_body())
+            .await
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&body);
         assert!(text.contains("\"request_id\":\"abc123\""), "{text}");
         for leak in ["SELECT", "/var/lib", "disk I/O"] {
@@ -373,10 +378,20 @@ mod tests {
         }
         assert_eq!(ApiError::from(E::NotFound).status(), StatusCode::NOT_FOUND);
         let dup = ApiError::from(E::DatabaseError(K::UniqueViolation, Box::new(Info)));
-        assert_eq!((dup.status(), dup.code()), (StatusCode::CONFLICT, "conflict.duplicate"));
-        assert!(!dup.to_problem().detail.unwrap_or_default().contains("users_username_key"));
+        assert_eq!(
+            (dup.status(), dup.code()),
+            (StatusCode::CONFLICT, "conflict.duplicate")
+        );
+        assert!(!dup
+            .to_problem()
+            .detail
+            .unwrap_or_default()
+            .contains("users_username_key"));
         let fk = ApiError::from(E::DatabaseError(K::ForeignKeyViolation, Box::new(Info)));
         assert_eq!(fk.status(), StatusCode::CONFLICT);
-        assert_eq!(ApiError::from(E::RollbackTransaction).status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            ApiError::from(E::RollbackTransaction).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

@@ -141,7 +141,12 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
     let allowed: Vec<&str> = req
         .app_data::<web::Data<RouteMethods>>()
         .map(|routes| {
-            let mut methods: Vec<&str> = routes.0.iter().filter(|(def, _)| def.is_match(req.path())).flat_map(|(_, m)| m.iter().copied()).collect();
+            let mut methods: Vec<&str> = routes
+                .0
+                .iter()
+                .filter(|(def, _)| def.is_match(req.path()))
+                .flat_map(|(_, m)| m.iter().copied())
+                .collect();
             methods.sort_unstable();
             methods.dedup();
             methods
@@ -150,8 +155,12 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
     if allowed.is_empty() {
         return ApiError::not_found("route").error_response();
     }
-    let mut resp = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "request.method_not_allowed", format!("{} is not supported here", req.method()))
-        .error_response();
+    let mut resp = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "request.method_not_allowed",
+        format!("{} is not supported here", req.method()),
+    )
+    .error_response();
     if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
         resp.headers_mut().insert(header::ALLOW, v);
     }

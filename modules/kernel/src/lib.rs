@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cpr;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -20,6 +21,11 @@ pub use db::{write_transaction, Db, DbConnection};
 pub use error::{ApiError, FieldError, Problem, Validator};
 pub use module::Module;
 pub use pagination::{Page, PageParams};
+
+/// The largest CSV import body in bytes (app data: the server sets it from
+/// `server.import_limit_bytes`; import handlers stream the body and stop beyond it).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimit(pub usize);
 
 /// The current time, UTC, to the microsecond (both backends store microseconds).
 pub fn now() -> NaiveDateTime {

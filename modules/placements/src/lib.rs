@@ -1,9 +1,51 @@
-//! The placements module: measures on the staircase and their statistics.
+//! The placements module: each municipality's measures (placements and support measures) on its
+//! own staircase, with pseudonymous child references and never a CPR number; statistics the
+//! targets are written in, suppressed for outsiders; and the computed indicators the goals
+//! module shows on targets.
+//!
+//! Problem codes of this module: `placements.staircase.step_in_use`; field codes `cpr_number`,
+//! `unknown_kind`, `unknown_step`, `wrong_step`, `not_in_force`, `unknown_programme`,
+//! `unknown_municipality`, `members_only`.
 
-use retning_kernel::Module;
+pub mod demo;
+pub mod dto;
+pub mod import;
+mod indicators;
+pub mod kinds;
+pub mod model;
+pub mod repo;
+mod routes;
+pub mod schema;
+mod seed;
+pub mod stats;
+pub mod validate;
+pub mod views;
+
+use std::sync::Arc;
+
+use retning_kernel::auth::Permission;
+use retning_kernel::indicators::ComputedIndicator;
+use retning_kernel::module::SeedContext;
+use retning_kernel::{DbConnection, Module};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub const NAME: &str = "placements";
+
+pub mod perm {
+    use super::Permission;
+    pub const READ: Permission = Permission::read(
+        "placements.read",
+        "read the municipality's measures of individual children (pseudonymous) and its exact statistics",
+    );
+    pub const WRITE: Permission = Permission::write(
+        "placements.write",
+        "record, change, delete and import the municipality's measures",
+    );
+    pub const STAIRCASE_MANAGE: Permission = Permission::admin(
+        "placements.staircase.manage",
+        "replace the municipality's staircase",
+    );
+}
 
 pub struct PlacementsModule;
 
@@ -11,5 +53,20 @@ impl Module for PlacementsModule {
     fn name(&self) -> &'static str {
         NAME
     }
-    fn configure(&self, _cfg: &mut ServiceConfig) {}
+    fn dependencies(&self) -> &'static [&'static str] {
+        // Measures refer to the evidence module's programme catalogue.
+        &["evidence"]
+    }
+    fn permissions(&self) -> &'static [Permission] {
+        &[perm::READ, perm::WRITE, perm::STAIRCASE_MANAGE]
+    }
+    fn configure(&self, cfg: &mut ServiceConfig) {
+        routes::configure(cfg);
+    }
+    fn seed(&self, conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
+        seed::load(conn, ctx)
+    }
+    fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
+        indicators::all()
+    }
 }

@@ -19,7 +19,10 @@ use crate::schema::strategies;
 use crate::views::{self, Lookup};
 
 /// Municipalities with the goals module on, by slug order of the request (or by name).
-fn municipalities_for(conn: &mut DbConnection, slugs: Option<&str>) -> Result<Vec<Municipality>, ApiError> {
+fn municipalities_for(
+    conn: &mut DbConnection,
+    slugs: Option<&str>,
+) -> Result<Vec<Municipality>, ApiError> {
     let on = municipalities::table
         .filter(diesel::dsl::not(diesel::dsl::exists(
             disabled_modules::table
@@ -32,17 +35,28 @@ fn municipalities_for(conn: &mut DbConnection, slugs: Option<&str>) -> Result<Ve
     match slugs {
         None => Ok(all),
         Some(list) => {
-            let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let wanted: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
             if wanted.is_empty() || wanted.len() > 100 {
-                return Err(ApiError::field("municipalities", "invalid", "a comma-separated list of 1-100 municipality slugs"));
+                return Err(ApiError::field(
+                    "municipalities",
+                    "invalid",
+                    "a comma-separated list of 1-100 municipality slugs",
+                ));
             }
             wanted
                 .iter()
                 .map(|w| {
-                    all.iter()
-                        .find(|m| m.slug == *w)
-                        .cloned()
-                        .ok_or_else(|| ApiError::field("municipalities", "unknown_municipality", format!("{w:?} is not a municipality with goals")))
+                    all.iter().find(|m| m.slug == *w).cloned().ok_or_else(|| {
+                        ApiError::field(
+                            "municipalities",
+                            "unknown_municipality",
+                            format!("{w:?} is not a municipality with goals"),
+                        )
+                    })
                 })
                 .collect()
         }
@@ -50,7 +64,11 @@ fn municipalities_for(conn: &mut DbConnection, slugs: Option<&str>) -> Result<Ve
 }
 
 /// Active strategies each caller may see: public ones, and internal ones of their own municipality.
-fn visible_strategies(conn: &mut DbConnection, who: &Principal, ms: &[Municipality]) -> Result<Vec<StrategyRow>, ApiError> {
+fn visible_strategies(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ms: &[Municipality],
+) -> Result<Vec<StrategyRow>, ApiError> {
     let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
     let rows: Vec<StrategyRow> = strategies::table
         .filter(strategies::municipality_id.eq_any(&ids))
@@ -60,7 +78,12 @@ fn visible_strategies(conn: &mut DbConnection, who: &Principal, ms: &[Municipali
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter(|s| s.is_public() || ms.iter().any(|m| m.id == s.municipality_id && sees_internal(who, m)))
+        .filter(|s| {
+            s.is_public()
+                || ms
+                    .iter()
+                    .any(|m| m.id == s.municipality_id && sees_internal(who, m))
+        })
         .collect())
 }
 
@@ -84,13 +107,22 @@ pub async fn compare(
     let as_of = as_of(q.as_of);
     let result = db
         .run(move |conn| {
-            let theme = repo::theme_by_slug(conn, &q.theme)?.ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme (see GET /api/v1/themes)"))?;
+            let theme = repo::theme_by_slug(conn, &q.theme)?.ok_or_else(|| {
+                ApiError::field(
+                    "theme",
+                    "unknown_theme",
+                    "is not a theme (see GET /api/v1/themes)",
+                )
+            })?;
             let theme_id = theme.id;
             let theme = super::themes::theme_view(conn, theme)?;
             let ms = municipalities_for(conn, q.municipalities.as_deref())?;
             let strategies = visible_strategies(conn, &who, &ms)?;
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
-            let titles: HashMap<i64, &str> = strategies.iter().map(|s| (s.id, s.title.as_str())).collect();
+            let titles: HashMap<i64, &str> = strategies
+                .iter()
+                .map(|s| (s.id, s.title.as_str()))
+                .collect();
             let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
             let nodes = repo::nodes_on_theme(conn, &strategy_ids, theme_id)?;
             let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
@@ -100,13 +132,20 @@ pub async fn compare(
             let municipalities = ms
                 .iter()
                 .map(|m| MunicipalityComparison {
-                    municipality: MunicipalityRef { slug: m.slug.clone(), name: m.name.clone() },
+                    municipality: MunicipalityRef {
+                        slug: m.slug.clone(),
+                        name: m.name.clone(),
+                    },
                     nodes: nodes
                         .iter()
                         .filter(|n| n.municipality_id == m.id)
                         .map(|n| ComparedNode {
                             strategy_id: n.strategy_id,
-                            strategy_title: titles.get(&n.strategy_id).copied().unwrap_or_default().to_owned(),
+                            strategy_title: titles
+                                .get(&n.strategy_id)
+                                .copied()
+                                .unwrap_or_default()
+                                .to_owned(),
                             node: views::node_view(n, &lookup, node_themes.get(&n.id)),
                         })
                         .collect(),
@@ -115,13 +154,21 @@ pub async fn compare(
                         .zip(&chosen)
                         .filter(|(_, row)| row.municipality_id == m.id)
                         .map(|(t, _)| ComparedTarget {
-                            strategy_title: titles.get(&t.strategy_id).copied().unwrap_or_default().to_owned(),
+                            strategy_title: titles
+                                .get(&t.strategy_id)
+                                .copied()
+                                .unwrap_or_default()
+                                .to_owned(),
                             target: t.clone(),
                         })
                         .collect(),
                 })
                 .collect();
-            Ok(Comparison { theme, as_of, municipalities })
+            Ok(Comparison {
+                theme,
+                as_of,
+                municipalities,
+            })
         })
         .await?;
     json_with_etag(&req, &result)
@@ -154,21 +201,40 @@ pub async fn overview(
             let municipalities = ms
                 .iter()
                 .map(|m| {
-                    let mut by_assessment: BTreeMap<String, usize> = Assessment::ALL.iter().map(|a| (a.as_str().to_owned(), 0)).collect();
-                    let mine: Vec<_> = targets.iter().zip(&rows).filter(|(_, r)| r.municipality_id == m.id).map(|(t, _)| t).collect();
+                    let mut by_assessment: BTreeMap<String, usize> = Assessment::ALL
+                        .iter()
+                        .map(|a| (a.as_str().to_owned(), 0))
+                        .collect();
+                    let mine: Vec<_> = targets
+                        .iter()
+                        .zip(&rows)
+                        .filter(|(_, r)| r.municipality_id == m.id)
+                        .map(|(t, _)| t)
+                        .collect();
                     for t in &mine {
-                        *by_assessment.entry(t.assessment.as_str().to_owned()).or_insert(0) += 1;
+                        *by_assessment
+                            .entry(t.assessment.as_str().to_owned())
+                            .or_insert(0) += 1;
                     }
                     MunicipalityOverview {
-                        municipality: MunicipalityRef { slug: m.slug.clone(), name: m.name.clone() },
-                        strategies: strategies.iter().filter(|s| s.municipality_id == m.id).count(),
+                        municipality: MunicipalityRef {
+                            slug: m.slug.clone(),
+                            name: m.name.clone(),
+                        },
+                        strategies: strategies
+                            .iter()
+                            .filter(|s| s.municipality_id == m.id)
+                            .count(),
                         targets: mine.len(),
                         stale: mine.iter().filter(|t| t.stale).count(),
                         by_assessment,
                     }
                 })
                 .collect();
-            Ok(Overview { as_of, municipalities })
+            Ok(Overview {
+                as_of,
+                municipalities,
+            })
         })
         .await?;
     json_with_etag(&req, &result)

@@ -2,8 +2,8 @@
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
 
@@ -34,7 +34,11 @@ pub(crate) fn check_value(unit: &str, value: f64, note: Option<&str>) -> Result<
     if !value.is_finite() {
         v.add("value", "invalid", "must be a finite number");
     } else if unit == "percent" && !(0.0..=100.0).contains(&value) {
-        v.add("value", "out_of_range", "a percentage must be between 0 and 100");
+        v.add(
+            "value",
+            "out_of_range",
+            "a percentage must be between 0 and 100",
+        );
     } else if unit == "dkk" && value.fract() != 0.0 {
         v.add("value", "not_whole", "amounts are whole kroner");
     } else if unit != "percent" && value < 0.0 {
@@ -65,7 +69,8 @@ pub async fn list(
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, NAME)?;
             visible_target(conn, m.id, id, sees_internal(&who, &m))?;
-            let rows = repo::measurement_history(conn, id, q.history.unwrap_or(false), q.from, q.to)?;
+            let rows =
+                repo::measurement_history(conn, id, q.history.unwrap_or(false), q.from, q.to)?;
             Ok(rows.into_iter().map(view).collect::<Vec<_>>())
         })
         .await?;
@@ -134,7 +139,11 @@ pub async fn put(
         })
         .await?;
     let view = view(row);
-    Ok(if created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
 }
 
 /// Remove the value for a date (editors); it stays in the history as removed.
@@ -149,22 +158,31 @@ pub async fn put(
     security(("bearer" = []))
 )]
 #[delete("/municipalities/{municipality}/targets/{id}/measurements/{date}")]
-pub async fn remove(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64, NaiveDate)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    path: web::Path<(String, i64, NaiveDate)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
     db.write(move |conn| {
         let m = tenancy::resolve(conn, &slug, NAME)?;
         who.require(&perm::WRITE, Some(m.id))?;
         let (target, _) = visible_target(conn, m.id, id, true)?;
         writable_strategy(conn, m.id, target.strategy_id)?;
-        let cur = repo::current_measurement(conn, id, date)?.ok_or_else(|| ApiError::not_found("measurement"))?;
+        let cur = repo::current_measurement(conn, id, date)?
+            .ok_or_else(|| ApiError::not_found("measurement"))?;
         repo::supersede(conn, cur.id, who.actor_name())?;
-        audit::record(conn, &who, Change {
-            municipality_id: Some(m.id),
-            action: "remove",
-            object_type: "measurement",
-            object_id: Some(cur.id),
-            details: serde_json::json!({"target_id": id, "date": date, "value": cur.value}),
-        })
+        audit::record(
+            conn,
+            &who,
+            Change {
+                municipality_id: Some(m.id),
+                action: "remove",
+                object_type: "measurement",
+                object_id: Some(cur.id),
+                details: serde_json::json!({"target_id": id, "date": date, "value": cur.value}),
+            },
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{delete, patch, post, web, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::Json;
 use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
 
@@ -15,17 +15,30 @@ use crate::schema::{nodes, targets};
 use crate::views::{self, Lookup};
 use crate::{perm, NAME};
 
-pub(crate) fn validate_node(v: &mut Validator, kind: &str, code: Option<&str>, title: &str, body: Option<&str>) {
+pub(crate) fn validate_node(
+    v: &mut Validator,
+    kind: &str,
+    code: Option<&str>,
+    title: &str,
+    body: Option<&str>,
+) {
     v.text("kind", kind, 60);
     v.opt_text("code", code, 30);
     v.text("title", title, 1000);
     v.opt_text("body", body, 20_000);
 }
 
-pub(crate) fn writable_strategy(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<StrategyRow, ApiError> {
+pub(crate) fn writable_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> Result<StrategyRow, ApiError> {
     let s = repo::strategy(conn, municipality_id, id, true)?;
     if s.status == "archived" {
-        return Err(ApiError::conflict("goals.strategy.archived", "an archived strategy cannot be changed"));
+        return Err(ApiError::conflict(
+            "goals.strategy.archived",
+            "an archived strategy cannot be changed",
+        ));
     }
     Ok(s)
 }
@@ -43,9 +56,19 @@ pub(crate) fn insert_node(
     theme_ids: &[i64],
 ) -> Result<NodeRow, ApiError> {
     if let Some(parent) = parent_id {
-        let p = repo::node(conn, municipality_id, parent).map_err(|_| ApiError::field("parent_id", "unknown_node", "is not a node of this strategy"))?;
+        let p = repo::node(conn, municipality_id, parent).map_err(|_| {
+            ApiError::field(
+                "parent_id",
+                "unknown_node",
+                "is not a node of this strategy",
+            )
+        })?;
         if p.strategy_id != strategy_id {
-            return Err(ApiError::field("parent_id", "unknown_node", "is not a node of this strategy"));
+            return Err(ApiError::field(
+                "parent_id",
+                "unknown_node",
+                "is not a node of this strategy",
+            ));
         }
     }
     let position = match position {
@@ -82,7 +105,12 @@ pub(crate) fn insert_node(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies/{id}/nodes")]
-pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>, body: Json<NewNode>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    path: web::Path<(String, i64)>,
+    body: Json<NewNode>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, strategy_id) = path.into_inner();
     let body = body.0;
     let (view, slug) = db
@@ -109,7 +137,10 @@ pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, path: 
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/nodes/{}", view.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{slug}/nodes/{}", view.id),
+        ))
         .json(view))
 }
 
@@ -122,7 +153,12 @@ pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, path: 
     security(("bearer" = []))
 )]
 #[patch("/municipalities/{municipality}/nodes/{id}")]
-pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>, body: Json<NodePatch>) -> Result<web::Json<NodeView>, ApiError> {
+pub async fn update(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    path: web::Path<(String, i64)>,
+    body: Json<NodePatch>,
+) -> Result<web::Json<NodeView>, ApiError> {
     let (slug, id) = path.into_inner();
     let p = body.0;
     let view = db
@@ -159,17 +195,21 @@ pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, path: 
                 let ids = repo::theme_ids(conn, "themes", themes)?;
                 repo::set_node_themes(conn, m.id, id, &ids)?;
             }
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "update",
-                object_type: "node",
-                object_id: Some(id),
-                details: serde_json::json!({
-                    "before": {"kind": cur.kind, "code": cur.code, "title": cur.title},
-                    "after": {"kind": row.kind, "code": row.code, "title": row.title},
-                    "themes": p.themes,
-                }),
-            })?;
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: "update",
+                    object_type: "node",
+                    object_id: Some(id),
+                    details: serde_json::json!({
+                        "before": {"kind": cur.kind, "code": cur.code, "title": cur.title},
+                        "after": {"kind": row.kind, "code": row.code, "title": row.title},
+                        "themes": p.themes,
+                    }),
+                },
+            )?;
             let lookup = Lookup::load(conn, &[m.id])?;
             let themes = repo::node_themes_of(conn, &[id])?;
             Ok(views::node_view(&row, &lookup, themes.get(&id)))
@@ -186,7 +226,11 @@ pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, path: 
     security(("bearer" = []))
 )]
 #[delete("/municipalities/{municipality}/nodes/{id}")]
-pub async fn remove(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     db.write(move |conn| {
         let m = tenancy::resolve(conn, &slug, NAME)?;

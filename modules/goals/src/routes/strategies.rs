@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json, Query};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{Page, PageParams};
@@ -23,18 +23,33 @@ fn validate_strategy(v: &mut Validator, s: &NewStrategy) {
     v.opt_text("summary", s.summary.as_deref(), 5000);
     v.opt_text("adopted_by", s.adopted_by.as_deref(), 200);
     if let (Some(start), Some(end)) = (s.period_start, s.period_end) {
-        v.check(end >= start, "period_end", "before_start", "must not be before period_start");
+        v.check(
+            end >= start,
+            "period_end",
+            "before_start",
+            "must not be before period_start",
+        );
     }
     if let Some(src) = &s.source {
         v.opt_text("source.file", src.file.as_deref(), 300);
         v.opt_text("source.title", src.title.as_deref(), 500);
         v.opt_text("source.notes", src.notes.as_deref(), 10_000);
     }
-    v.check(s.level_names.len() <= 20, "level_names", "too_many", "at most 20 levels");
+    v.check(
+        s.level_names.len() <= 20,
+        "level_names",
+        "too_many",
+        "at most 20 levels",
+    );
     for (i, name) in s.level_names.iter().enumerate() {
         v.text(&format!("level_names[{i}]"), name, 60);
     }
-    v.check(s.follow_ups.len() <= 100, "follow_ups", "too_many", "at most 100 follow-up dates");
+    v.check(
+        s.follow_ups.len() <= 100,
+        "follow_ups",
+        "too_many",
+        "at most 100 follow-up dates",
+    );
     for (i, f) in s.follow_ups.iter().enumerate() {
         v.text(&format!("follow_ups[{i}].label"), &f.label, 200);
     }
@@ -66,14 +81,19 @@ pub(crate) fn insert_strategy(
             strategies::source_title.eq(&src.title),
             strategies::source_published.eq(src.published),
             strategies::source_notes.eq(&src.notes),
-            strategies::level_names.eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
+            strategies::level_names
+                .eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
             strategies::follow_up_rhythm.eq(s.follow_up_rhythm.map(frequency_str)),
             strategies::created_at.eq(now),
             strategies::updated_at.eq(now),
         ))
         .returning(strategies::all_columns)
         .get_result(conn)?;
-    let follow_ups: Vec<_> = s.follow_ups.iter().map(|f| (f.date, f.label.clone())).collect();
+    let follow_ups: Vec<_> = s
+        .follow_ups
+        .iter()
+        .map(|f| (f.date, f.label.clone()))
+        .collect();
     repo::replace_follow_ups(conn, municipality_id, row.id, &follow_ups)?;
     Ok(row)
 }
@@ -94,21 +114,34 @@ pub async fn list(
     q: Query<StrategyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let page = PageParams { limit: q.limit, cursor: q.cursor.clone() };
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    };
     let (limit, offset) = (page.limit()?, page.offset()?);
     let sort = StrategySort::parse(q.sort.as_deref())?;
     let status = match q.status.as_deref() {
         None | Some("active") => Some("active".to_owned()),
         Some("archived") => Some("archived".to_owned()),
         Some("all") => None,
-        Some(_) => return Err(ApiError::field("status", "invalid", "must be active, archived or all")),
+        Some(_) => {
+            return Err(ApiError::field(
+                "status",
+                "invalid",
+                "must be active, archived or all",
+            ))
+        }
     };
     let slug = slug.into_inner();
     let page = db
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, NAME)?;
             let theme_id = match &q.theme {
-                Some(t) => Some(repo::theme_by_slug(conn, t)?.ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?.id),
+                Some(t) => Some(
+                    repo::theme_by_slug(conn, t)?
+                        .ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?
+                        .id,
+                ),
                 None => None,
             };
             let filter = StrategyFilter {
@@ -140,7 +173,12 @@ pub async fn list(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies")]
-pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<NewStrategy>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    slug: web::Path<String>,
+    body: Json<NewStrategy>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let slug = slug.into_inner();
     let (view, slug) = db
@@ -151,19 +189,28 @@ pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, slug: 
             validate_strategy(&mut v, &body);
             v.finish()?;
             let row = insert_strategy(conn, m.id, None, &body, "active")?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "create",
-                object_type: "strategy",
-                object_id: Some(row.id),
-                details: serde_json::json!({"title": row.title, "visibility": row.visibility}),
-            })?;
-            let f = repo::follow_ups(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: "create",
+                    object_type: "strategy",
+                    object_id: Some(row.id),
+                    details: serde_json::json!({"title": row.title, "visibility": row.visibility}),
+                },
+            )?;
+            let f = repo::follow_ups(conn, &[row.id])?
+                .remove(&row.id)
+                .unwrap_or_default();
             Ok((views::strategy_view(row, &m.slug, f), m.slug))
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/strategies/{}", view.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{slug}/strategies/{}", view.id),
+        ))
         .json(view))
 }
 
@@ -175,13 +222,20 @@ pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, slug: 
     security((), ("bearer" = []))
 )]
 #[get("/municipalities/{municipality}/strategies/{id}")]
-pub async fn get(req: HttpRequest, db: web::Data<Db>, who: Principal, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    who: Principal,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let view = db
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, NAME)?;
             let row = repo::strategy(conn, m.id, id, sees_internal(&who, &m))?;
-            let f = repo::follow_ups(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+            let f = repo::follow_ups(conn, &[row.id])?
+                .remove(&row.id)
+                .unwrap_or_default();
             Ok(views::strategy_view(row, &m.slug, f))
         })
         .await?;
@@ -288,7 +342,11 @@ pub async fn update(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/strategies/{id}/archive")]
-pub async fn archive(db: web::Data<Db>, Authenticated(who): Authenticated, path: web::Path<(String, i64)>) -> Result<web::Json<StrategyView>, ApiError> {
+pub async fn archive(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    path: web::Path<(String, i64)>,
+) -> Result<web::Json<StrategyView>, ApiError> {
     let (slug, id) = path.into_inner();
     let view = db
         .write(move |conn| {
@@ -300,19 +358,29 @@ pub async fn archive(db: web::Data<Db>, Authenticated(who): Authenticated, path:
             } else {
                 let now = retning_kernel::now();
                 let row: StrategyRow = diesel::update(strategies::table.find(id))
-                    .set((strategies::status.eq("archived"), strategies::archived_at.eq(now), strategies::updated_at.eq(now)))
+                    .set((
+                        strategies::status.eq("archived"),
+                        strategies::archived_at.eq(now),
+                        strategies::updated_at.eq(now),
+                    ))
                     .returning(strategies::all_columns)
                     .get_result(conn)?;
-                audit::record(conn, &who, Change {
-                    municipality_id: Some(m.id),
-                    action: "archive",
-                    object_type: "strategy",
-                    object_id: Some(id),
-                    details: serde_json::json!({"title": row.title}),
-                })?;
+                audit::record(
+                    conn,
+                    &who,
+                    Change {
+                        municipality_id: Some(m.id),
+                        action: "archive",
+                        object_type: "strategy",
+                        object_id: Some(id),
+                        details: serde_json::json!({"title": row.title}),
+                    },
+                )?;
                 row
             };
-            let f = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
+            let f = repo::follow_ups(conn, &[id])?
+                .remove(&id)
+                .unwrap_or_default();
             Ok(views::strategy_view(row, &m.slug, f))
         })
         .await?;

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, with_etag, Json, Query};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{Page, PageParams};
@@ -23,16 +23,26 @@ use crate::views::{self, Lookup};
 use crate::{perm, NAME};
 
 /// Checks a whole target (a new one, or an existing one with a patch applied).
-pub(crate) fn validate_target(t: &NewTarget, indicators: &IndicatorRegistry) -> Result<(), ApiError> {
+pub(crate) fn validate_target(
+    t: &NewTarget,
+    indicators: &IndicatorRegistry,
+) -> Result<(), ApiError> {
     let mut v = Validator::new();
     v.text("title", &t.title, 1000);
     v.text("indicator", &t.indicator, 300);
-    for (field, value) in [("baseline_value", t.baseline_value), ("target_value", t.target_value)] {
+    for (field, value) in [
+        ("baseline_value", t.baseline_value),
+        ("target_value", t.target_value),
+    ] {
         let Some(value) = value else { continue };
         if !value.is_finite() {
             v.add(field, "invalid", "must be a finite number");
         } else if t.unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
-            v.add(field, "out_of_range", "a percentage must be between 0 and 100");
+            v.add(
+                field,
+                "out_of_range",
+                "a percentage must be between 0 and 100",
+            );
         } else if t.unit == Unit::Dkk && value.fract() != 0.0 {
             v.add(field, "not_whole", "amounts are whole kroner");
         } else if matches!(t.unit, Unit::Count | Unit::Dkk | Unit::Ratio) && value < 0.0 {
@@ -40,16 +50,38 @@ pub(crate) fn validate_target(t: &NewTarget, indicators: &IndicatorRegistry) -> 
         }
     }
     if t.direction == Direction::Keep {
-        v.check(t.target_value.is_some() || t.baseline_value.is_some(), "target_value", "required", "a keep target needs a value to keep");
+        v.check(
+            t.target_value.is_some() || t.baseline_value.is_some(),
+            "target_value",
+            "required",
+            "a keep target needs a value to keep",
+        );
     }
-    match (t.source.unwrap_or(Source::Manual), t.computed_indicator.as_deref()) {
-        (Source::Manual, Some(_)) => v.add("computed_indicator", "not_allowed", "only computed targets name an indicator"),
-        (Source::Computed, None) => v.add("computed_indicator", "required", "a computed target names its indicator (see GET /api/v1/indicators)"),
+    match (
+        t.source.unwrap_or(Source::Manual),
+        t.computed_indicator.as_deref(),
+    ) {
+        (Source::Manual, Some(_)) => v.add(
+            "computed_indicator",
+            "not_allowed",
+            "only computed targets name an indicator",
+        ),
+        (Source::Computed, None) => v.add(
+            "computed_indicator",
+            "required",
+            "a computed target names its indicator (see GET /api/v1/indicators)",
+        ),
         (Source::Computed, Some(key)) => match indicators.get(key) {
-            None => v.add("computed_indicator", "unknown_indicator", format!("{key:?} is not a registered indicator")),
-            Some(i) if i.unit() != t.unit.as_str() => {
-                v.add("unit", "mismatch", format!("the indicator {key} is measured in {}", i.unit()))
-            }
+            None => v.add(
+                "computed_indicator",
+                "unknown_indicator",
+                format!("{key:?} is not a registered indicator"),
+            ),
+            Some(i) if i.unit() != t.unit.as_str() => v.add(
+                "unit",
+                "mismatch",
+                format!("the indicator {key} is measured in {}", i.unit()),
+            ),
             Some(_) => {}
         },
         (Source::Manual, None) => {}
@@ -57,7 +89,11 @@ pub(crate) fn validate_target(t: &NewTarget, indicators: &IndicatorRegistry) -> 
     v.finish()?;
     if let (Some(baseline), Some(deadline)) = (t.baseline_date, t.deadline) {
         if deadline < baseline {
-            return Err(ApiError::rule("goals.target.deadline_before_baseline", "deadline", "must not be before baseline_date"));
+            return Err(ApiError::rule(
+                "goals.target.deadline_before_baseline",
+                "deadline",
+                "must not be before baseline_date",
+            ));
         }
     }
     Ok(())
@@ -92,7 +128,11 @@ pub(crate) fn insert_target(
             targets::deadline.eq(t.deadline),
             targets::frequency.eq(frequency_str(t.frequency)),
             targets::owner_unit_id.eq(owner_unit_id),
-            targets::source.eq(if source == Source::Computed { "computed" } else { "manual" }),
+            targets::source.eq(if source == Source::Computed {
+                "computed"
+            } else {
+                "manual"
+            }),
             targets::computed_indicator.eq(&t.computed_indicator),
             targets::created_at.eq(now),
             targets::updated_at.eq(now),
@@ -104,9 +144,15 @@ pub(crate) fn insert_target(
 }
 
 /// A target the caller may see (its strategy public, or the caller a member): 404 otherwise.
-pub(crate) fn visible_target(conn: &mut DbConnection, municipality_id: i64, id: i64, include_internal: bool) -> Result<(TargetRow, StrategyRow), ApiError> {
+pub(crate) fn visible_target(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    include_internal: bool,
+) -> Result<(TargetRow, StrategyRow), ApiError> {
     let t = repo::target(conn, municipality_id, id)?;
-    let s = repo::strategy(conn, municipality_id, t.strategy_id, include_internal).map_err(|_| ApiError::not_found("target"))?;
+    let s = repo::strategy(conn, municipality_id, t.strategy_id, include_internal)
+        .map_err(|_| ApiError::not_found("target"))?;
     Ok((t, s))
 }
 
@@ -154,7 +200,10 @@ pub async fn create(
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/municipalities/{slug}/targets/{}", view.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/municipalities/{slug}/targets/{}", view.id),
+        ))
         .json(view))
 }
 
@@ -186,29 +235,41 @@ fn select_targets(
     let mut rows = repo::targets_of_strategies(conn, &strategy_ids)?;
     rows.sort_by_key(|r| (r.strategy_id, r.node_id, r.position, r.id));
     if let Some(node) = q.node {
-        let n = repo::node(conn, m.id, node).map_err(|_| ApiError::field("node", "unknown_node", "is not a node you can see"))?;
+        let n = repo::node(conn, m.id, node)
+            .map_err(|_| ApiError::field("node", "unknown_node", "is not a node you can see"))?;
         if !strategy_ids.contains(&n.strategy_id) {
-            return Err(ApiError::field("node", "unknown_node", "is not a node you can see"));
+            return Err(ApiError::field(
+                "node",
+                "unknown_node",
+                "is not a node you can see",
+            ));
         }
         let all = repo::nodes_of_strategies(conn, &[n.strategy_id])?;
         let keep: HashSet<i64> = repo::subtree(&all, node).into_iter().collect();
         rows.retain(|r| keep.contains(&r.node_id));
     }
     if let Some(theme) = &q.theme {
-        let t = repo::theme_by_slug(conn, theme)?.ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?;
+        let t = repo::theme_by_slug(conn, theme)?
+            .ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?;
         let target_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let tt = repo::target_themes_of(conn, &target_ids)?;
         let nodes = repo::nodes_of_strategies(conn, &strategy_ids)?;
         let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
         let nt = repo::node_themes_of(conn, &node_ids)?;
-        rows.retain(|r| tt.get(&r.id).is_some_and(|ts| ts.contains(&t.id)) || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id)));
+        rows.retain(|r| {
+            tt.get(&r.id).is_some_and(|ts| ts.contains(&t.id))
+                || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
+        });
     }
     let lookup = Lookup::load(conn, &[m.id])?;
     let derived_filter = q.assessment.is_some() || q.stale.is_some();
     if let (Some((skip, take)), false) = (window, derived_filter) {
         let total = rows.len();
         let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
-        return Ok((views::target_views(conn, &lookup, indicators, &page, as_of(q.as_of))?, total));
+        return Ok((
+            views::target_views(conn, &lookup, indicators, &page, as_of(q.as_of))?,
+            total,
+        ));
     }
     let mut out = views::target_views(conn, &lookup, indicators, &rows, as_of(q.as_of))?;
     if let Some(a) = q.assessment {
@@ -242,12 +303,23 @@ pub async fn list(
     q: Query<TargetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let page = PageParams { limit: q.limit, cursor: q.cursor.clone() };
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    };
     let (limit, offset) = (page.limit()?, page.offset()?);
     let slug = slug.into_inner();
-    let window = (usize::try_from(offset).unwrap_or(0), usize::try_from(limit + 1).unwrap_or(0));
-    let (rows, total) = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, Some(window))).await?;
-    json_with_etag(&req, &Page::from_offset(rows, offset, limit, Some(total as i64)))
+    let window = (
+        usize::try_from(offset).unwrap_or(0),
+        usize::try_from(limit + 1).unwrap_or(0),
+    );
+    let (rows, total) = db
+        .run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, Some(window)))
+        .await?;
+    json_with_etag(
+        &req,
+        &Page::from_offset(rows, offset, limit, Some(total as i64)),
+    )
 }
 
 /// The same targets as CSV (UTF-8 with a byte-order mark and a header row, so a spreadsheet
@@ -269,7 +341,9 @@ pub async fn csv(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let slug = slug.into_inner();
-    let (all, _) = db.run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, None)).await?;
+    let (all, _) = db
+        .run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, None))
+        .await?;
     let mut out = String::from("\u{feff}");
     out.push_str("target_id,strategy_id,node_id,title,indicator,unit,direction,baseline_value,baseline_date,target_value,deadline,frequency,source,latest_date,latest_value,progress,assessment,trend,stale,themes\r\n");
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -288,12 +362,24 @@ pub async fn csv(
             num(t.target_value),
             date(t.deadline),
             frequency_str(t.frequency).to_owned(),
-            if t.source == Source::Computed { "computed" } else { "manual" }.to_owned(),
+            if t.source == Source::Computed {
+                "computed"
+            } else {
+                "manual"
+            }
+            .to_owned(),
             date(t.latest.as_ref().map(|l| l.date)),
             num(t.latest.as_ref().map(|l| l.value)),
             num(t.progress),
             t.assessment.as_str().to_owned(),
-            t.trend.map(|tr| serde_json::to_value(tr).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).unwrap_or_default(),
+            t.trend
+                .map(|tr| {
+                    serde_json::to_value(tr)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default(),
             t.stale.to_string(),
             t.themes.join(";"),
         ];
@@ -313,7 +399,11 @@ pub async fn csv(
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() { format!("'{value}") } else { value.to_owned() };
+    let value = if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -344,7 +434,9 @@ pub async fn get(
             let m = tenancy::resolve(conn, &slug, NAME)?;
             let (t, _) = visible_target(conn, m.id, id, sees_internal(&who, &m))?;
             let lookup = Lookup::load(conn, &[m.id])?;
-            views::target_views(conn, &lookup, &indicators, &[t], as_of)?.pop().ok_or_else(|| ApiError::not_found("target"))
+            views::target_views(conn, &lookup, &indicators, &[t], as_of)?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("target"))
         })
         .await?;
     json_with_etag(&req, &view)

@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use retning_kernel::auth::Authenticated;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Json};
 use retning_kernel::indicators::{IndicatorInfo, IndicatorRegistry};
 use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
@@ -16,7 +16,8 @@ use crate::schema::{themes, units};
 use crate::{perm, NAME};
 
 fn theme_views(rows: Vec<ThemeRow>) -> Vec<ThemeView> {
-    let slugs: std::collections::HashMap<i64, String> = rows.iter().map(|r| (r.id, r.slug.clone())).collect();
+    let slugs: std::collections::HashMap<i64, String> =
+        rows.iter().map(|r| (r.id, r.slug.clone())).collect();
     rows.into_iter()
         .map(|r| ThemeView {
             parent: r.parent_id.and_then(|p| slugs.get(&p).cloned()),
@@ -30,14 +31,27 @@ fn theme_views(rows: Vec<ThemeRow>) -> Vec<ThemeView> {
 
 pub(crate) fn theme_view(conn: &mut DbConnection, row: ThemeRow) -> Result<ThemeView, ApiError> {
     let parent = match row.parent_id {
-        Some(p) => themes::table.find(p).select(themes::slug).first::<String>(conn).optional()?,
+        Some(p) => themes::table
+            .find(p)
+            .select(themes::slug)
+            .first::<String>(conn)
+            .optional()?,
         None => None,
     };
-    Ok(ThemeView { slug: row.slug, name: row.name, description: row.description, kind: row.kind, parent })
+    Ok(ThemeView {
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        kind: row.kind,
+        parent,
+    })
 }
 
 fn valid_theme_slug(slug: &str) -> bool {
-    (2..=60).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (2..=60).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The shared themes: KL's three pejlemærker and the finer themes under them.
@@ -51,37 +65,74 @@ pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, A
 /// Add a theme (platform operator).
 #[utoipa::path(tag = "goals", request_body = NewTheme, responses((status = 201, description = "Created", body = ThemeView)), security(("bearer" = [])))]
 #[post("/themes")]
-pub async fn create(db: web::Data<Db>, Authenticated(who): Authenticated, body: Json<NewTheme>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    body: Json<NewTheme>,
+) -> Result<HttpResponse, ApiError> {
     who.require(&perm::THEME_MANAGE, None)?;
     let body = body.0;
     let mut v = Validator::new();
-    v.check(valid_theme_slug(&body.slug), "slug", "invalid", "must be 2-60 lower-case letters, digits or dashes");
+    v.check(
+        valid_theme_slug(&body.slug),
+        "slug",
+        "invalid",
+        "must be 2-60 lower-case letters, digits or dashes",
+    );
     v.text("name", &body.name, 200);
     v.opt_text("description", body.description.as_deref(), 2000);
     let kind = body.kind.clone().unwrap_or_else(|| "theme".to_owned());
-    v.check(kind == "theme" || kind == "pejlemaerke", "kind", "invalid", "must be theme or pejlemaerke");
+    v.check(
+        kind == "theme" || kind == "pejlemaerke",
+        "kind",
+        "invalid",
+        "must be theme or pejlemaerke",
+    );
     v.finish()?;
     let view = db
         .write(move |conn| {
             let parent_id = match &body.parent {
-                Some(p) => Some(repo::theme_by_slug(conn, p)?.ok_or_else(|| ApiError::field("parent", "unknown_theme", "is not a theme"))?.id),
+                Some(p) => Some(
+                    repo::theme_by_slug(conn, p)?
+                        .ok_or_else(|| {
+                            ApiError::field("parent", "unknown_theme", "is not a theme")
+                        })?
+                        .id,
+                ),
                 None => None,
             };
             if repo::theme_by_slug(conn, &body.slug)?.is_some() {
-                return Err(ApiError::rule("goals.theme.exists", "slug", "is already a theme"));
+                return Err(ApiError::rule(
+                    "goals.theme.exists",
+                    "slug",
+                    "is already a theme",
+                ));
             }
-            let row = insert_theme(conn, &body.slug, body.name.trim(), body.description.as_deref(), &kind, parent_id)?;
-            audit::record(conn, &who, Change {
-                municipality_id: None,
-                action: "create",
-                object_type: "theme",
-                object_id: Some(row.id),
-                details: serde_json::json!({"slug": row.slug, "name": row.name}),
-            })?;
+            let row = insert_theme(
+                conn,
+                &body.slug,
+                body.name.trim(),
+                body.description.as_deref(),
+                &kind,
+                parent_id,
+            )?;
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: None,
+                    action: "create",
+                    object_type: "theme",
+                    object_id: Some(row.id),
+                    details: serde_json::json!({"slug": row.slug, "name": row.name}),
+                },
+            )?;
             theme_view(conn, row)
         })
         .await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/themes/{}", view.slug))).json(view))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/themes/{}", view.slug)))
+        .json(view))
 }
 
 pub(crate) fn insert_theme(
@@ -116,7 +167,12 @@ pub(crate) fn insert_theme(
     security(("bearer" = []))
 )]
 #[patch("/themes/{slug}")]
-pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<ThemePatch>) -> Result<web::Json<ThemeView>, ApiError> {
+pub async fn update(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    slug: web::Path<String>,
+    body: Json<ThemePatch>,
+) -> Result<web::Json<ThemeView>, ApiError> {
     who.require(&perm::THEME_MANAGE, None)?;
     let p = body.0;
     let mut v = Validator::new();
@@ -155,14 +211,24 @@ pub async fn update(db: web::Data<Db>, Authenticated(who): Authenticated, slug: 
 /// The indicators other modules compute, for targets with `source = computed`.
 #[utoipa::path(tag = "goals", responses((status = 200, description = "Computed indicators", body = Vec<IndicatorInfo>)), security(()))]
 #[get("/indicators")]
-pub async fn indicators(req: HttpRequest, registry: web::Data<IndicatorRegistry>) -> Result<HttpResponse, ApiError> {
+pub async fn indicators(
+    req: HttpRequest,
+    registry: web::Data<IndicatorRegistry>,
+) -> Result<HttpResponse, ApiError> {
     json_with_etag(&req, &registry.list())
 }
 
 fn unit_views(rows: Vec<UnitRow>) -> Vec<UnitView> {
-    let keys: std::collections::HashMap<i64, String> = rows.iter().map(|r| (r.id, r.key.clone())).collect();
+    let keys: std::collections::HashMap<i64, String> =
+        rows.iter().map(|r| (r.id, r.key.clone())).collect();
     rows.into_iter()
-        .map(|r| UnitView { id: r.id, parent: r.parent_id.and_then(|p| keys.get(&p).cloned()), key: r.key, name: r.name, kind: r.kind })
+        .map(|r| UnitView {
+            id: r.id,
+            parent: r.parent_id.and_then(|p| keys.get(&p).cloned()),
+            key: r.key,
+            name: r.name,
+            kind: r.kind,
+        })
         .collect()
 }
 
@@ -174,7 +240,11 @@ fn unit_views(rows: Vec<UnitRow>) -> Vec<UnitView> {
     security(())
 )]
 #[get("/municipalities/{municipality}/units")]
-pub async fn list_units(req: HttpRequest, db: web::Data<Db>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list_units(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let rows = db
         .run(move |conn| {
@@ -215,7 +285,12 @@ pub(crate) fn insert_unit(
     security(("bearer" = []))
 )]
 #[post("/municipalities/{municipality}/units")]
-pub async fn create_unit(db: web::Data<Db>, Authenticated(who): Authenticated, slug: web::Path<String>, body: Json<NewUnit>) -> Result<HttpResponse, ApiError> {
+pub async fn create_unit(
+    db: web::Data<Db>,
+    Authenticated(who): Authenticated,
+    slug: web::Path<String>,
+    body: Json<NewUnit>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let slug = slug.into_inner();
     let view = db
@@ -223,24 +298,58 @@ pub async fn create_unit(db: web::Data<Db>, Authenticated(who): Authenticated, s
             let m = tenancy::resolve(conn, &slug, NAME)?;
             who.require(&perm::WRITE, Some(m.id))?;
             let mut v = Validator::new();
-            v.check(valid_theme_slug(&body.key), "key", "invalid", "must be 2-60 lower-case letters, digits or dashes");
+            v.check(
+                valid_theme_slug(&body.key),
+                "key",
+                "invalid",
+                "must be 2-60 lower-case letters, digits or dashes",
+            );
             v.text("name", &body.name, 200);
             v.text("kind", &body.kind, 60);
             v.finish()?;
-            let parent_id = body.parent.as_deref().map(|p| repo::unit_id(conn, m.id, "parent", p)).transpose()?;
-            let exists: i64 = units::table.filter(units::municipality_id.eq(m.id)).filter(units::key.eq(&body.key)).count().get_result(conn)?;
+            let parent_id = body
+                .parent
+                .as_deref()
+                .map(|p| repo::unit_id(conn, m.id, "parent", p))
+                .transpose()?;
+            let exists: i64 = units::table
+                .filter(units::municipality_id.eq(m.id))
+                .filter(units::key.eq(&body.key))
+                .count()
+                .get_result(conn)?;
             if exists > 0 {
-                return Err(ApiError::rule("goals.unit.exists", "key", "is already a unit of this municipality"));
+                return Err(ApiError::rule(
+                    "goals.unit.exists",
+                    "key",
+                    "is already a unit of this municipality",
+                ));
             }
-            let row = insert_unit(conn, m.id, &body.key, body.name.trim(), body.kind.trim(), parent_id)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "create",
-                object_type: "unit",
-                object_id: Some(row.id),
-                details: serde_json::json!({"key": row.key, "name": row.name}),
-            })?;
-            Ok(UnitView { id: row.id, key: row.key, name: row.name, kind: row.kind, parent: body.parent })
+            let row = insert_unit(
+                conn,
+                m.id,
+                &body.key,
+                body.name.trim(),
+                body.kind.trim(),
+                parent_id,
+            )?;
+            audit::record(
+                conn,
+                &who,
+                Change {
+                    municipality_id: Some(m.id),
+                    action: "create",
+                    object_type: "unit",
+                    object_id: Some(row.id),
+                    details: serde_json::json!({"key": row.key, "name": row.name}),
+                },
+            )?;
+            Ok(UnitView {
+                id: row.id,
+                key: row.key,
+                name: row.name,
+                kind: row.kind,
+                parent: body.parent,
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(view))

@@ -1,0 +1,2 @@
+DROP TABLE placement_measures;
+DROP TABLE placement_steps;

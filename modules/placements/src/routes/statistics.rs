@@ -1,0 +1,70 @@
+//! Statistics of placements and support measures: exact for the municipality's own users,
+//! aggregated with small counts suppressed for everyone else (see `crate::stats`).
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use retning_kernel::http::json_with_etag;
+use retning_kernel::{tenancy, ApiError, Db, Principal};
+
+use super::audience;
+use crate::dto::{MonthlyQuery, MonthlyView, StatisticsQuery, StatisticsView};
+use crate::{stats, NAME};
+
+/// Placement statistics for a calendar year (`year`), a period (`from` and `to`) or a date
+/// (`on`): placed on the last day, full-year placements, new and ended, shares by type and by
+/// step (with the foster-family and network shares), duration of ended placements, cost per
+/// year, and the support measures' evidence share. The municipality's own users see exact
+/// figures; everyone else sees calendar years and month ends only, with every count resting on
+/// fewer than five children suppressed (`{"suppressed": true}`), together with whatever would let
+/// it be computed back.
+#[utoipa::path(
+    tag = "placements",
+    params(("municipality" = String, Path, description = "The municipality's slug"), StatisticsQuery),
+    responses((status = 200, description = "Statistics (ETag)", body = StatisticsView)),
+    security((), ("bearer" = []))
+)]
+#[get("/municipalities/{municipality}/placements/statistics")]
+pub async fn statistics(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let q: StatisticsQuery = super::screened_query(&req)?;
+    let slug = slug.into_inner();
+    let view = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, NAME)?;
+            let audience = audience(&who, &m);
+            let period = stats::period(&q, audience)?;
+            stats::statistics(conn, &m.slug, m.id, period, audience)
+        })
+        .await?;
+    json_with_etag(&req, &view)
+}
+
+/// Placements month by month (`from` and `to` name the first and last month): placed on each
+/// month's last day for everyone (suppressed below five children), and for the municipality's own
+/// users also full-year placements, new and ended in the month.
+#[utoipa::path(
+    tag = "placements",
+    params(("municipality" = String, Path, description = "The municipality's slug"), MonthlyQuery),
+    responses((status = 200, description = "The months (ETag)", body = MonthlyView)),
+    security((), ("bearer" = []))
+)]
+#[get("/municipalities/{municipality}/placements/statistics/monthly")]
+pub async fn monthly(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    who: Principal,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let q: MonthlyQuery = super::screened_query(&req)?;
+    let slug = slug.into_inner();
+    let view = db
+        .run(move |conn| {
+            let m = tenancy::resolve(conn, &slug, NAME)?;
+            stats::monthly(conn, &m.slug, m.id, &q, audience(&who, &m))
+        })
+        .await?;
+    json_with_etag(&req, &view)
+}
