@@ -168,7 +168,8 @@ pub fn derive(spec: &Spec, series: &[Point], as_of: NaiveDate) -> Derived {
         (Some(target), Some(cur), Some(progress)) => {
             if meets(spec.direction, cur.value, target) {
                 Assessment::Achieved
-            } else if spec.deadline.is_some_and(|d| as_of > d) {
+            } else if spec.deadline.is_some_and(|d| as_of >= d) {
+                // On the deadline the value is final.
                 Assessment::NotAchieved
             } else {
                 match (spec.baseline_date, spec.deadline, spec.baseline_value) {
@@ -310,15 +311,24 @@ mod tests {
 
     #[test]
     fn an_old_value_does_not_look_on_track() {
-        // Only the baseline measured, the deadline reached: all the time gone, none of the way.
+        // Only the baseline measured, the day before the deadline: the time gone, none of the way.
         let s = spec(Direction::Decrease, Some(194.0), Some(170.0));
-        let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2017, 12, 31));
+        let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2017, 12, 30));
         assert_eq!(
             (r.progress, r.assessment),
             (Some(0.0), Assessment::Unlikely)
         );
         let r = derive(&s, &[p(d(2014, 12, 31), 194.0)], d(2015, 1, 15));
         assert_eq!(r.assessment, Assessment::Likely, "just started");
+    }
+
+    #[test]
+    fn on_the_deadline_the_value_is_final() {
+        let s = spec(Direction::Decrease, Some(194.0), Some(170.0));
+        let r = derive(&s, &[p(d(2017, 12, 31), 175.0)], d(2017, 12, 31));
+        assert_eq!(r.assessment, Assessment::NotAchieved);
+        let r = derive(&s, &[p(d(2017, 12, 31), 170.0)], d(2017, 12, 31));
+        assert_eq!(r.assessment, Assessment::Achieved);
     }
 
     #[test]
