@@ -3,7 +3,7 @@
 
 use retning_kernel::auth::Role;
 use retning_kernel::cpr::find_cpr;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, each_backend, Backend, Options, TestApp};
 use serde_json::{json, Value};
 
 both_backends!(
@@ -19,7 +19,55 @@ both_backends!(
     demo_data_reproduces_the_documents_and_feeds_the_targets,
 );
 
+each_backend!(import_above_the_limit_is_413_and_imports_nothing);
+
 const M: &str = "/api/v1/municipalities";
+
+async fn import_above_the_limit_is_413_and_imports_nothing(backend: Backend) {
+    let Some(app) = TestApp::with(
+        backend,
+        Options {
+            import_limit: Some(4096),
+            ..Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let editor = app.token("vordingborg", Role::Editor);
+    let mut csv = String::from("child_ref,birth_year,category,kind,start_date\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "L-{i},2010,support,familiebehandling,2020-01-01\n"
+        ));
+    }
+    assert!(csv.len() > 4096);
+    let url = format!("{M}/vordingborg/measures/import");
+    app.post(&url)
+        .bearer(&editor)
+        .raw("text/csv", csv.clone())
+        .send()
+        .await
+        .problem(413, "request.too_large");
+    let listed = app
+        .get(&format!("{M}/vordingborg/measures"))
+        .bearer(&editor)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(listed["total"], 0, "nothing of a refused import is kept");
+    // The same rows under the limit go in.
+    let small: String = csv.lines().take(20).map(|l| format!("{l}\n")).collect();
+    let done = app
+        .post(&url)
+        .bearer(&editor)
+        .raw("text/csv", small)
+        .send()
+        .await
+        .ok(201);
+    assert_eq!(done["imported"], 19);
+}
 
 fn measure(child_ref: &str, category: &str, kind: &str, start: &str, end: Option<&str>) -> Value {
     json!({"child_ref": child_ref, "birth_year": 2008, "category": category, "kind": kind, "start_date": start, "end_date": end})

@@ -213,6 +213,7 @@ pub struct Options {
     pub account_burst: Option<u32>,
     pub token_ttl_secs: Option<u64>,
     pub cors_allowed_origins: Vec<String>,
+    pub import_limit: Option<usize>,
 }
 
 impl TestApp {
@@ -239,6 +240,9 @@ impl TestApp {
             settings.auth.account_burst = burst;
         }
         settings.server.cors_allowed_origins = options.cors_allowed_origins.clone();
+        if let Some(limit) = options.import_limit {
+            settings.server.import_limit_bytes = limit;
+        }
         if let Some(ttl) = options.token_ttl_secs {
             settings.auth.token_ttl_secs = ttl;
         }
