@@ -31,8 +31,10 @@ pub struct ProgrammeRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// What a new programme row holds (also the whole state a PATCH writes back).
-#[derive(Debug, Clone, Default)]
+/// What a new programme row holds (also the whole state a PATCH writes back, so `None`
+/// clears a column).
+#[derive(Debug, Clone, Default, Insertable, AsChangeset)]
+#[diesel(table_name = evidence_programmes, treat_none_as_null = true)]
 pub struct ProgrammeData {
     pub short_name: String,
     pub name: String,

@@ -142,25 +142,7 @@ pub fn insert_programme(
 ) -> Result<ProgrammeRow, ApiError> {
     let now = retning_kernel::now();
     diesel::insert_into(pr::table)
-        .values((
-            pr::short_name.eq(&d.short_name),
-            pr::name.eq(&d.name),
-            pr::description.eq(&d.description),
-            pr::target_group.eq(&d.target_group),
-            pr::age_min.eq(d.age_min),
-            pr::age_max.eq(d.age_max),
-            pr::age_note.eq(&d.age_note),
-            pr::typical_duration.eq(&d.typical_duration),
-            pr::staircase_step.eq(d.staircase_step),
-            pr::grade_target_group.eq(&d.grade_target_group),
-            pr::grade_method.eq(&d.grade_method),
-            pr::grade_implementation.eq(&d.grade_implementation),
-            pr::grade_effect.eq(&d.grade_effect),
-            pr::grade_economy.eq(&d.grade_economy),
-            pr::source_reference.eq(&d.source_reference),
-            pr::created_at.eq(now),
-            pr::updated_at.eq(now),
-        ))
+        .values((d, pr::created_at.eq(now), pr::updated_at.eq(now)))
         .returning(pr::all_columns)
         .get_result(conn)
         .map_err(short_name_taken)
@@ -172,24 +154,7 @@ pub fn update_programme(
     d: &ProgrammeData,
 ) -> Result<ProgrammeRow, ApiError> {
     diesel::update(pr::table.find(id))
-        .set((
-            pr::short_name.eq(&d.short_name),
-            pr::name.eq(&d.name),
-            pr::description.eq(&d.description),
-            pr::target_group.eq(&d.target_group),
-            pr::age_min.eq(d.age_min),
-            pr::age_max.eq(d.age_max),
-            pr::age_note.eq(&d.age_note),
-            pr::typical_duration.eq(&d.typical_duration),
-            pr::staircase_step.eq(d.staircase_step),
-            pr::grade_target_group.eq(&d.grade_target_group),
-            pr::grade_method.eq(&d.grade_method),
-            pr::grade_implementation.eq(&d.grade_implementation),
-            pr::grade_effect.eq(&d.grade_effect),
-            pr::grade_economy.eq(&d.grade_economy),
-            pr::source_reference.eq(&d.source_reference),
-            pr::updated_at.eq(retning_kernel::now()),
-        ))
+        .set((d, pr::updated_at.eq(retning_kernel::now())))
         .returning(pr::all_columns)
         .get_result(conn)
         .map_err(short_name_taken)
