@@ -128,7 +128,11 @@ fn route_methods(doc: &OpenApi) -> khttp::RouteMethods {
                     methods.push(name);
                 }
             }
-            (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+            khttp::Route {
+                def: actix_web::dev::ResourceDef::new(path.as_str()),
+                template: path.clone(),
+                methods,
+            }
         })
         .collect();
     khttp::RouteMethods(routes)

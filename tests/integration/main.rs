@@ -7,3 +7,4 @@ mod goals;
 mod placements;
 mod platform;
 mod repo;
+mod screen;

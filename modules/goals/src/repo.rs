@@ -54,7 +54,7 @@ pub fn theme_ids(
             None => errors.push(FieldError::new(
                 format!("{field}[{i}]"),
                 "unknown_theme",
-                format!("{slug:?} is not a theme (see GET /api/v1/themes)"),
+                "is not a theme (see GET /api/v1/themes)",
             )),
         }
     }
@@ -96,13 +96,7 @@ pub fn unit_id(
         .select(units::id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            ApiError::field(
-                field,
-                "unknown_unit",
-                format!("{key:?} is not a unit of this municipality"),
-            )
-        })
+        .ok_or_else(|| ApiError::field(field, "unknown_unit", "is not a unit of this municipality"))
 }
 
 // ------------------------------------------------------------------------------------------

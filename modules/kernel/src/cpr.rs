@@ -1,4 +1,5 @@
-//! CPR numbers never enter Retning: a detector every module runs over what it is given.
+//! CPR numbers never enter Retning: the detector that the request screen ([`crate::screen`])
+//! runs over everything a client sends, whatever module serves it.
 //!
 //! A CPR number is `DDMMYY-SSSS` or `DDMMYYSSSS`. Since 2007 numbers without the modulus-11
 //! check are issued, so the shape and a valid calendar date decide, never a checksum. A match
@@ -9,16 +10,7 @@
 //! The offending value is never repeated: a refusal names the field, not what it held, and
 //! nothing here logs.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
-use crate::error::{ApiError, FieldError};
-use crate::http::{decode_json, Json};
+use crate::error::FieldError;
 
 /// The field error code of a refused CPR-shaped value.
 pub const CODE: &str = "cpr_number";
@@ -26,6 +18,9 @@ pub const MESSAGE: &str =
     "looks like a CPR number; CPR numbers are never accepted (use the municipality's own case key)";
 
 /// Whether `text` contains a CPR-shaped number anywhere.
+///
+/// Three spellings, each bounded by non-digits: `DDMMYYSSSS`; `DDMMYY`, a separator, `SSSS`;
+/// and `DD.MM.YY` or `DD-MM-YY` (the same mark twice), a separator, `SSSS`.
 pub fn find_cpr(text: &str) -> bool {
     let b = text.as_bytes();
     let mut i = 0;
@@ -35,27 +30,59 @@ pub fn find_cpr(text: &str) -> bool {
             continue;
         }
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let run = &b[start..i];
-        if run.len() == 10 && valid_date(run) {
-            return true;
-        }
-        if run.len() == 6 && valid_date(run) {
-            if let Some(after) = separator_len(&b[i..]) {
-                let s = i + after;
-                let mut e = s;
-                while e < b.len() && b[e].is_ascii_digit() {
-                    e += 1;
-                }
-                if e - s == 4 {
-                    return true;
-                }
-            }
+        let end = digit_run_end(b, start);
+        i = end;
+        let run = &b[start..end];
+        match run.len() {
+            10 if valid_date(run) => return true,
+            6 if valid_date(run) && serial_follows(b, end) => return true,
+            2 if grouped_date(b, start) => return true,
+            _ => {}
         }
     }
     false
+}
+
+fn digit_run_end(b: &[u8], from: usize) -> usize {
+    let mut e = from;
+    while e < b.len() && b[e].is_ascii_digit() {
+        e += 1;
+    }
+    e
+}
+
+/// A separator and then exactly four digits, at `at`.
+fn serial_follows(b: &[u8], at: usize) -> bool {
+    let Some(sep) = separator_len(&b[at..]) else {
+        return false;
+    };
+    let s = at + sep;
+    digit_run_end(b, s) - s == 4
+}
+
+/// `DD.MM.YY` or `DD-MM-YY` starting at `start` (the first run, two digits, already read),
+/// then a separator and four digits.
+fn grouped_date(b: &[u8], start: usize) -> bool {
+    let Some(&mark) = b.get(start + 2) else {
+        return false;
+    };
+    if mark != b'.' && mark != b'-' {
+        return false;
+    }
+    let two = |at: usize| b.len() >= at + 2 && digit_run_end(b, at) == at + 2;
+    let (month, year) = (start + 3, start + 6);
+    if !(two(month) && b.get(month + 2) == Some(&mark) && two(year)) {
+        return false;
+    }
+    let date = [
+        b[start],
+        b[start + 1],
+        b[month],
+        b[month + 1],
+        b[year],
+        b[year + 1],
+    ];
+    valid_date(&date) && serial_follows(b, year + 2)
 }
 
 /// The length in bytes of a separator at the start of `rest`, if there is one.
@@ -85,84 +112,9 @@ fn valid_date(d: &[u8]) -> bool {
     (1..=days).contains(&day)
 }
 
-/// The JSON path (`legal_basis.paragraph`, `rows[2].note`) of the first string or number in
-/// `value` holding a CPR-shaped number. An object key holding one is reported as the object
-/// that contains it (`body` at the top), so the key itself is never repeated.
-pub fn find_cpr_in_json(value: &Value) -> Option<String> {
-    fn walk(value: &Value, path: &str) -> Option<String> {
-        let here = || {
-            if path.is_empty() {
-                "body".to_owned()
-            } else {
-                path.to_owned()
-            }
-        };
-        match value {
-            Value::String(s) => find_cpr(s).then(here),
-            Value::Number(n) => find_cpr(&n.to_string()).then(here),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| walk(v, &format!("{path}[{i}]"))),
-            Value::Object(map) => map.iter().find_map(|(k, v)| {
-                if find_cpr(k) {
-                    return Some(here());
-                }
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(v, &p)
-            }),
-            Value::Null | Value::Bool(_) => None,
-        }
-    }
-    walk(value, "")
-}
-
 /// The field error for a CPR-shaped value in `field`.
 pub fn field_error(field: impl Into<String>) -> FieldError {
     FieldError::new(field, CODE, MESSAGE)
-}
-
-/// 422 naming the first field of `value` that holds a CPR-shaped number.
-pub fn check_json(value: &Value) -> Result<(), ApiError> {
-    match find_cpr_in_json(value) {
-        Some(path) => Err(ApiError::validation(vec![field_error(path)])),
-        None => Ok(()),
-    }
-}
-
-/// 422 naming `field` when `text` holds a CPR-shaped number (query parameters, CSV cells).
-pub fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
-    if find_cpr(text) {
-        Err(ApiError::validation(vec![field_error(field)]))
-    } else {
-        Ok(())
-    }
-}
-
-/// A JSON body screened for CPR numbers before it is decoded into `T`, so that a CPR number
-/// is refused (422 naming the field) even where `T` would have refused the value with a
-/// message repeating it.
-#[derive(Debug)]
-pub struct NoCpr<T>(pub T);
-
-impl<T: DeserializeOwned + 'static> FromRequest for NoCpr<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = Json::<Value>::from_request(req, payload);
-        Box::pin(async move {
-            let Json(value) = body.await?;
-            check_json(&value)?;
-            let bytes = serde_json::to_vec(&value)
-                .map_err(|e| ApiError::internal(format!("re-encode: {e}")))?;
-            decode_json(&bytes).map(NoCpr)
-        })
-    }
 }
 
 #[cfg(test)]
@@ -225,46 +177,33 @@ mod tests {
             // a second candidate after a first that fails
             ("320190-1234 og 010190-1234", true),
             ("1234567890123 010190-1234", true),
+            // day, month and year apart, with dots or dashes
+            ("01.01.90-1234", true),
+            ("01-01-90-1234", true),
+            ("01.01.90 1234", true),
+            ("01.01.90\u{2013}1234", true),
+            ("født 31.12.99-0001.", true),
+            ("01.01-90-1234", false),
+            ("32.01.90-1234", false),
+            ("01.01.90-123", false),
+            ("01.01.90-12345", false),
+            ("101.01.90-1234", false),
+            ("01.01.1990-1234", false),
+            // look-alikes written every day
+            ("27.24.00-A00-1-16", false),
+            ("00.01.00-A00-1-16", false),
+            ("01.01.00-G01", false),
+            ("+45 12 34 56 78", false),
+            ("+4512345678", false),
+            ("4760 Vordingborg", false),
+            ("SAG-2024-0113", false),
+            ("01-01-2016", false),
+            ("01.01.2016", false),
+            ("kl. 10.30-12.00", false),
+            ("1234567890123", false),
         ];
         for (text, expected) in table {
             assert_eq!(find_cpr(text), *expected, "{text:?}");
         }
-    }
-
-    #[test]
-    fn json_paths_name_the_field_never_the_value() {
-        let v: Value = serde_json::json!({
-            "child_ref": "A-17",
-            "legal_basis": {"law": "BL", "paragraph": "46"},
-            "rows": [{"note": "ok"}, {"note": "cpr 0101901234"}]
-        });
-        assert_eq!(find_cpr_in_json(&v).as_deref(), Some("rows[1].note"));
-        let v: Value = serde_json::json!({"legal_basis": {"paragraph": "010190-1234"}});
-        assert_eq!(
-            find_cpr_in_json(&v).as_deref(),
-            Some("legal_basis.paragraph")
-        );
-        let v: Value = serde_json::json!({"yearly_cost_dkk": 1501901234_i64});
-        assert_eq!(find_cpr_in_json(&v).as_deref(), Some("yearly_cost_dkk"));
-        let v: Value = serde_json::json!({"0101901234": 1});
-        assert_eq!(find_cpr_in_json(&v).as_deref(), Some("body"));
-        let v: Value = serde_json::json!({"provider": {"010190-1234": "x"}});
-        assert_eq!(find_cpr_in_json(&v).as_deref(), Some("provider"));
-        let v: Value = serde_json::json!("0101901234");
-        assert_eq!(find_cpr_in_json(&v).as_deref(), Some("body"));
-        let v: Value = serde_json::json!({"birth_year": 2009, "start_date": "2016-01-01", "ok": true, "n": null});
-        assert_eq!(find_cpr_in_json(&v), None);
-
-        let err = check_json(&serde_json::json!({"note": "010190-1234"})).err();
-        let problem = err.as_ref().map(ApiError::to_problem);
-        let text = serde_json::to_string(&problem).unwrap_or_default();
-        assert!(
-            text.contains("\"field\":\"note\"") && text.contains(CODE),
-            "{text}"
-        );
-        assert!(
-            !text.contains("010190"),
-            "the value must not be repeated: {text}"
-        );
     }
 }

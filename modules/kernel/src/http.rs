@@ -29,7 +29,7 @@ pub struct BodyLimit(pub usize);
 /// Request id, access log, security headers, and a problem body for every error response that
 /// the framework produced without one (unknown route, wrong method, …).
 pub async fn request_middleware(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = req
@@ -39,15 +39,32 @@ pub async fn request_middleware(
         .and_then(request_id::accept_incoming)
         .unwrap_or_else(request_id::generate);
     let method = req.method().clone();
-    let path = req.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
     let started = Instant::now();
-    let result = request_id::REQUEST_ID
-        .scope(id.clone(), next.call(req).instrument(span.clone()))
+    // The data-protection screen runs before anything else looks at the request; a refused
+    // request's path is not logged, since the path may be what was refused.
+    let screened = request_id::REQUEST_ID
+        .scope(id.clone(), crate::screen::screen(&mut req))
         .await;
-    // Handlers and extractors turn their errors into responses; an `Err` here comes from a
-    // middleware and is rendered by actix itself.
-    let mut res = result?.map_into_boxed_body();
+    let path = match screened {
+        Ok(()) => req.path().to_owned(),
+        Err(_) => "(refused by the screen)".to_owned(),
+    };
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let mut res = match screened {
+        Ok(()) => {
+            let result = request_id::REQUEST_ID
+                .scope(id.clone(), next.call(req).instrument(span.clone()))
+                .await;
+            // Handlers and extractors turn their errors into responses; an `Err` here comes from
+            // a middleware and is rendered by actix itself.
+            result?.map_into_boxed_body()
+        }
+        Err(refusal) => {
+            let response = request_id::REQUEST_ID
+                .sync_scope(id.clone(), || span.in_scope(|| refusal.error_response()));
+            req.into_response(response)
+        }
+    };
     let status = res.status();
     if status.is_client_error() || status.is_server_error() {
         let is_problem = res
@@ -131,30 +148,43 @@ fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
         .body(serde_json::to_string(&problem).unwrap_or_default())
 }
 
-/// The routes and their methods (app data, built from the same registration as the spec), so
-/// that a known route asked with another method gets 405 with `Allow`.
-#[derive(Default)]
-pub struct RouteMethods(pub Vec<(actix_web::dev::ResourceDef, Vec<&'static str>)>);
+/// One documented route: its matcher, its template as the spec writes it, and its methods.
+pub struct Route {
+    pub def: actix_web::dev::ResourceDef,
+    pub template: String,
+    pub methods: Vec<&'static str>,
+}
 
-/// The default service: an unknown route is 404, a known route with another method is 405.
-pub async fn fallback(req: HttpRequest) -> HttpResponse {
-    let allowed: Vec<&str> = req
-        .app_data::<web::Data<RouteMethods>>()
-        .map(|routes| {
-            let mut methods: Vec<&str> = routes
-                .0
-                .iter()
-                .filter(|(def, _)| def.is_match(req.path()))
-                .flat_map(|(_, m)| m.iter().copied())
-                .collect();
-            methods.sort_unstable();
-            methods.dedup();
-            methods
-        })
-        .unwrap_or_default();
-    if allowed.is_empty() {
-        return ApiError::not_found("route").error_response();
+/// The routes and their methods (app data, built from the same registration as the spec), so
+/// that a known route asked with another method gets 405 with `Allow`, and a refused path
+/// segment can be named by its parameter.
+#[derive(Default)]
+pub struct RouteMethods(pub Vec<Route>);
+
+impl RouteMethods {
+    /// Each route's matcher with its template.
+    pub fn templates(&self) -> impl Iterator<Item = (&actix_web::dev::ResourceDef, &str)> {
+        self.0.iter().map(|r| (&r.def, r.template.as_str()))
     }
+
+    /// The methods of the routes matching `path`; with `literal_over`, only routes with fewer
+    /// parameters than that template (`/measures/import` over `/measures/{id}`).
+    fn allowed(&self, path: &str, literal_over: Option<&str>) -> Vec<&'static str> {
+        let params = |t: &str| t.matches('{').count();
+        let mut methods: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|r| r.def.is_match(path))
+            .filter(|r| literal_over.is_none_or(|over| params(&r.template) < params(over)))
+            .flat_map(|r| r.methods.iter().copied())
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        methods
+    }
+}
+
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
     let mut resp = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "request.method_not_allowed",
@@ -167,8 +197,33 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
     resp
 }
 
+/// The default service: an unknown route is 404, a known route with another method is 405.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    let allowed = req
+        .app_data::<web::Data<RouteMethods>>()
+        .map(|routes| routes.allowed(req.path(), None))
+        .unwrap_or_default();
+    if allowed.is_empty() {
+        return ApiError::not_found("route").error_response();
+    }
+    method_not_allowed(&req, &allowed)
+}
+
 /// Turns a path-parameter error into a problem naming the parameter.
+///
+/// A literal route that the method missed (`PATCH /measures/import`, which only takes POST, but
+/// also matches `/measures/{id}`) is 405 with that route's `Allow`, not a bad id.
 pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    if let (Some(routes), Some(pattern)) = (
+        req.app_data::<web::Data<RouteMethods>>(),
+        req.match_pattern(),
+    ) {
+        let literal = routes.allowed(req.path(), Some(&pattern));
+        if !literal.is_empty() && !literal.contains(&req.method().as_str()) {
+            let resp = method_not_allowed(req, &literal);
+            return actix_web::error::InternalError::from_response(err, resp).into();
+        }
+    }
     let fields: Vec<FieldError> = req
         .match_info()
         .iter()
@@ -263,19 +318,72 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ),
             ),
             Category::Data => {
-                let message = strip_position(&inner.to_string());
-                let field = if path == "." {
-                    missing_field(&message).unwrap_or_else(|| "body".to_owned())
+                let raw = strip_position(&inner.to_string());
+                // An unknown key is the client's: name the object that holds it instead.
+                let path = if raw.starts_with("unknown field") {
+                    parent_path(&path)
                 } else {
-                    match missing_field(&message) {
+                    path
+                };
+                let field = if path == "." {
+                    missing_field(&raw).unwrap_or_else(|| "body".to_owned())
+                } else {
+                    match missing_field(&raw) {
                         Some(f) => format!("{path}.{f}"),
                         None => path,
                     }
                 };
-                ApiError::field(field, "invalid", message)
+                let (code, message) = safe_message(&raw);
+                ApiError::field(field, code, message)
             }
         }
     })
+}
+
+/// A serde error turned into a reason that never quotes the client's value: serde writes the
+/// offending value or key into its message (``unknown variant `x` ``, `invalid type: string "x"`),
+/// so only the part that describes what was expected (our own types' words) is kept.
+pub fn safe_message(serde_message: &str) -> (&'static str, String) {
+    let expected = serde_message
+        .split_once(", expected ")
+        .map(|(_, e)| e.trim_end_matches('.'));
+    let with_expected = |reason: &str| match expected {
+        Some(e) => format!("{reason}; expected {e}"),
+        None => reason.to_owned(),
+    };
+    if serde_message.starts_with("missing field") {
+        ("required", "is required".to_owned())
+    } else if serde_message.starts_with("unknown variant") {
+        (
+            "invalid",
+            with_expected("is not one of the accepted values"),
+        )
+    } else if serde_message.starts_with("unknown field") {
+        (
+            "unknown_field",
+            with_expected("holds a field that is not known"),
+        )
+    } else if serde_message.starts_with("duplicate field") {
+        ("duplicate_field", "holds a field twice".to_owned())
+    } else if serde_message.starts_with("invalid type") {
+        ("invalid", with_expected("has the wrong type"))
+    } else if serde_message.starts_with("invalid length") {
+        ("invalid", with_expected("has the wrong length"))
+    } else if serde_message.starts_with("invalid value") {
+        ("invalid", with_expected("is not a valid value"))
+    } else {
+        // Messages of other parsers (numbers, dates) name no value but are not ours to vouch
+        // for; a fixed reason is safe.
+        ("invalid", "is not a valid value".to_owned())
+    }
+}
+
+/// `a.b[2].c` → `a.b[2]`; a top-level key → `.` (the body).
+fn parent_path(path: &str) -> String {
+    match path.rfind(['.', '[']) {
+        Some(0) | None => ".".to_owned(),
+        Some(i) => path[..i].to_owned(),
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -346,13 +454,19 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let field = match missing_field(&message) {
+        let raw = err.into_inner().to_string();
+        let path = if raw.starts_with("unknown field") {
+            parent_path(&path)
+        } else {
+            path
+        };
+        let field = match missing_field(&raw) {
             Some(f) => f,
             None if path != "." => path,
             None => "query".to_owned(),
         };
-        ApiError::field(format!("query.{field}"), "invalid", message)
+        let (code, message) = safe_message(&raw);
+        ApiError::field(format!("query.{field}"), code, message)
     })
 }
 

@@ -10,9 +10,11 @@ pub fn current() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-/// Accepts a caller's id only if it is short and plain, so it cannot forge log lines.
+/// Accepts a caller's id only if it is short and plain, so it cannot forge log lines, and holds
+/// nothing CPR-shaped, since it is echoed and logged; anything else is replaced, never echoed.
 pub fn accept_incoming(value: &str) -> Option<String> {
     let ok = !value.is_empty()
+        && !crate::cpr::find_cpr(value)
         && value.len() <= 64
         && value
             .bytes()

@@ -14,7 +14,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use actix_web::web::Bytes;
 use chrono::NaiveDate;
-use retning_kernel::{cpr, FieldError};
+use retning_kernel::FieldError;
 
 use crate::dto::{Category, LegalBasis, NewMeasure, Provider, ProviderType};
 use crate::model::MeasureValues;
@@ -164,10 +164,6 @@ pub fn parse(reader: impl Read, lookups: &Lookups, today: NaiveDate) -> Outcome 
     let mut columns: HashMap<&'static str, usize> = HashMap::new();
     let mut header_errors = Vec::new();
     for (i, name) in header.iter().enumerate() {
-        if cpr::find_cpr(name) {
-            header_errors.push(cpr::field_error("header"));
-            continue;
-        }
         match COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) {
             Some(c) if columns.contains_key(c) => header_errors.push(FieldError::new(
                 "header",
@@ -296,9 +292,7 @@ fn row(
     let mut cells: HashMap<&'static str, &str> = HashMap::new();
     for (name, i) in columns {
         let value = record.get(*i).unwrap_or_default();
-        if cpr::find_cpr(value) {
-            errors.push(cpr::field_error(field(name)));
-        } else if !value.is_empty() {
+        if !value.is_empty() {
             cells.insert(name, value);
         }
     }
@@ -490,14 +484,14 @@ mod tests {
         let csv = "child_ref,birth_year,category,kind,start_date\n\
                    A-1,2010,placement,almen_plejefamilie,2016-01-01\n\
                    A-2,x,placement,almen_plejefamilie,2016-01-01\n\
-                   0101901234,2010,placement,almen_plejefamilie,2016-01-01\n\
+                   A-3,2010,placement,almen_plejefamilie,\n\
                    A-4,2010,placement,nope,2016-13-01\n";
         let o = run(csv);
         assert_eq!(
             fields(&o),
             vec![
                 "rows[2].birth_year:invalid",
-                "rows[3].child_ref:cpr_number",
+                "rows[3].start_date:required",
                 "rows[4].start_date:invalid",
             ]
         );
@@ -522,12 +516,6 @@ mod tests {
                 "child_ref,birth_year,category,kind,start_date,colour\n"
             )),
             vec!["header:unknown_column"]
-        );
-        assert_eq!(
-            fields(&run(
-                "child_ref,birth_year,category,kind,start_date,010190-1234\n"
-            )),
-            vec!["header:cpr_number"]
         );
         assert_eq!(
             fields(&run("child_ref,birth_year,category,kind,start_date\n")),

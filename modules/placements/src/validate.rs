@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use retning_kernel::{cpr, FieldError};
+use retning_kernel::FieldError;
 
 use crate::dto::{LegalBasis, NewMeasure, Provider, ProviderType};
 use crate::kinds::{self, Category};
@@ -87,20 +87,8 @@ impl Errors<'_> {
         self.out
             .push(FieldError::new(self.names.name(field), code, message));
     }
-    /// Refuses a CPR-shaped value; true when refused.
-    fn cpr(&mut self, field: &str, text: &str) -> bool {
-        if cpr::find_cpr(text) {
-            self.out.push(cpr::field_error(self.names.name(field)));
-            true
-        } else {
-            false
-        }
-    }
     fn text(&mut self, field: &str, text: Option<&str>, max: usize) -> Option<String> {
         let t = text.map(str::trim).filter(|t| !t.is_empty())?;
-        if self.cpr(field, t) {
-            return None;
-        }
         if t.chars().count() > max {
             self.add(
                 field,
@@ -128,7 +116,7 @@ pub fn measure(
     let category = m.category.kernel();
 
     let child_ref = e.text("child_ref", Some(&m.child_ref), MAX_CHILD_REF);
-    if child_ref.is_none() && !e.out.iter().any(|f| f.code == cpr::CODE) {
+    if child_ref.is_none() {
         e.add("child_ref", "required", "must not be blank");
     }
 
@@ -222,8 +210,7 @@ pub fn measure(
         .and_then(|p| provider(&mut e, p, lookups));
 
     if let Some(cost) = m.yearly_cost_dkk {
-        if e.cpr("yearly_cost_dkk", &cost.to_string()) {
-        } else if !(0..=MAX_YEARLY_COST_DKK).contains(&cost) {
+        if !(0..=MAX_YEARLY_COST_DKK).contains(&cost) {
             e.add(
                 "yearly_cost_dkk",
                 "out_of_range",
@@ -238,7 +225,6 @@ pub fn measure(
         .filter(|p| !p.is_empty())
     {
         None => None,
-        Some(p) if e.cpr("evidence_programme", p) => None,
         Some(p) => match lookups.programmes.get(p) {
             Some((id, _)) => Some(*id),
             None => {
@@ -289,8 +275,7 @@ fn legal_basis(
 ) -> Option<LegalBasis> {
     let before = e.out.len();
     let law = l.law.trim().to_ascii_uppercase();
-    if e.cpr("legal_basis.law", &law) {
-    } else if law != "SEL" && law != "BL" {
+    if law != "SEL" && law != "BL" {
         e.add(
             "legal_basis.law",
             "invalid",
@@ -309,8 +294,7 @@ fn legal_basis(
         .trim_start_matches('§')
         .trim()
         .to_ascii_lowercase();
-    if e.cpr("legal_basis.paragraph", &paragraph) {
-    } else if !valid_paragraph(&paragraph) {
+    if !valid_paragraph(&paragraph) {
         e.add(
             "legal_basis.paragraph",
             "invalid",
@@ -364,7 +348,6 @@ fn provider(e: &mut Errors<'_>, p: &Provider, lookups: &Lookups) -> Option<Provi
             );
             None
         }
-        (ProviderType::Municipality, Some(s)) if e.cpr("provider.municipality", s) => None,
         (ProviderType::Municipality, Some(s)) => match lookups.municipalities.get(s) {
             Some(id) => Some(*id),
             None => {
@@ -468,34 +451,6 @@ mod tests {
         m.category = C::Support;
         m.legal_basis = None;
         assert!(fields(&m).is_empty());
-    }
-
-    #[test]
-    fn cpr_numbers_are_refused_in_every_text() {
-        let mut m = base();
-        m.child_ref = "0101901234".into();
-        m.note = Some("se 010190-1234".into());
-        m.provider = Some(Provider {
-            type_: ProviderType::Private,
-            name: Some("Firma 010190 1234".into()),
-            municipality: None,
-        });
-        let errs = measure(&m, &Lookups::default(), &CsvFields(3), d(2025, 1, 1))
-            .err()
-            .unwrap_or_default();
-        let got: Vec<(&str, &str)> = errs
-            .iter()
-            .map(|f| (f.field.as_str(), f.code.as_str()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("rows[3].child_ref", "cpr_number"),
-                ("rows[3].provider_name", "cpr_number"),
-                ("rows[3].note", "cpr_number")
-            ]
-        );
-        assert!(errs.iter().all(|f| !f.message.contains("0101")));
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn municipalities_for(
                         ApiError::field(
                             "municipalities",
                             "unknown_municipality",
-                            format!("{w:?} is not a municipality with goals"),
+                            "names a municipality that does not exist or has goals switched off",
                         )
                     })
                 })

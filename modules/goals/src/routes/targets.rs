@@ -75,7 +75,7 @@ pub(crate) fn validate_target(
             None => v.add(
                 "computed_indicator",
                 "unknown_indicator",
-                format!("{key:?} is not a registered indicator"),
+                "is not a registered indicator (see GET /api/v1/indicators)",
             ),
             Some(i) if i.unit() != t.unit.as_str() => v.add(
                 "unit",

@@ -5,8 +5,7 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::cpr::NoCpr;
-use retning_kernel::http::json_with_etag;
+use retning_kernel::http::{json_with_etag, Json};
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::{tenancy, ApiError, Db};
 
@@ -69,7 +68,7 @@ pub async fn list(
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: MeasureQuery = super::screened_query(&req)?;
+    let q: MeasureQuery = retning_kernel::http::decode_query(req.query_string())?;
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor.clone(),
@@ -129,7 +128,7 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: NoCpr<NewMeasure>,
+    body: Json<NewMeasure>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let body = body.0;
@@ -270,7 +269,7 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: NoCpr<MeasurePatch>,
+    body: Json<MeasurePatch>,
 ) -> Result<web::Json<MeasureView>, ApiError> {
     let (slug, id) = path.into_inner();
     let patch = body.0;

@@ -6,12 +6,8 @@ mod measures;
 mod staircase;
 mod statistics;
 
-use actix_web::HttpRequest;
-use retning_kernel::cpr;
-use retning_kernel::http::decode_query;
 use retning_kernel::tenancy::Municipality;
-use retning_kernel::{ApiError, Principal};
-use serde::de::DeserializeOwned;
+use retning_kernel::Principal;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::Audience;
@@ -39,20 +35,4 @@ pub(crate) fn audience(who: &Principal, m: &Municipality) -> Audience {
     } else {
         Audience::Public
     }
-}
-
-/// Query parameters, screened for CPR numbers before they are decoded: a decoding error (an
-/// unknown category, say) would repeat the value in the problem.
-pub(crate) fn screened_query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if cpr::find_cpr(&name) {
-            return Err(ApiError::validation(vec![cpr::field_error("query")]));
-        }
-        if cpr::find_cpr(&value) {
-            return Err(ApiError::validation(vec![cpr::field_error(format!(
-                "query.{name}"
-            ))]));
-        }
-    }
-    decode_query(req.query_string())
 }

@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::cpr::NoCpr;
-use retning_kernel::http::json_with_etag;
+use retning_kernel::http::{json_with_etag, Json};
 use retning_kernel::{tenancy, ApiError, Db, Validator};
 
 use crate::dto::{StaircaseInput, StaircaseView};
@@ -105,7 +104,7 @@ pub async fn put(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: NoCpr<StaircaseInput>,
+    body: Json<StaircaseInput>,
 ) -> Result<web::Json<StaircaseView>, ApiError> {
     let slug = slug.into_inner();
     let input = body.0;

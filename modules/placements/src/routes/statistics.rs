@@ -29,7 +29,7 @@ pub async fn statistics(
     who: Principal,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: StatisticsQuery = super::screened_query(&req)?;
+    let q: StatisticsQuery = retning_kernel::http::decode_query(req.query_string())?;
     let slug = slug.into_inner();
     let view = db
         .run(move |conn| {
@@ -58,7 +58,7 @@ pub async fn monthly(
     who: Principal,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: MonthlyQuery = super::screened_query(&req)?;
+    let q: MonthlyQuery = retning_kernel::http::decode_query(req.query_string())?;
     let slug = slug.into_inner();
     let view = db
         .run(move |conn| {
