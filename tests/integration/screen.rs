@@ -12,6 +12,7 @@ both_backends!(
     long_arrays_are_refused_before_any_handler,
     serde_refusals_do_not_quote_the_value,
     literal_route_with_wrong_method_is_405,
+    oversized_requests_get_a_problem,
 );
 
 const M: &str = "/api/v1/municipalities";
@@ -332,4 +333,29 @@ async fn literal_route_with_wrong_method_is_405(app: TestApp) {
         .send()
         .await
         .field_error(400, "request.invalid_path", "path.id");
+}
+
+async fn oversized_requests_get_a_problem(app: TestApp) {
+    let long = "a".repeat(retning_kernel::screen::MAX_URI_BYTES);
+    let resp = app
+        .get(&format!("/api/v1/programmes?q={long}"))
+        .send()
+        .await;
+    resp.problem(414, "request.uri_too_long");
+    let resp = app.get(&format!("{M}/{long}")).send().await;
+    resp.problem(414, "request.uri_too_long");
+    let big = "a".repeat(retning_kernel::screen::MAX_HEADER_BYTES);
+    let resp = app
+        .get("/api/v1/municipalities")
+        .header("x-big", &big)
+        .send()
+        .await;
+    resp.problem(431, "request.headers_too_large");
+    // Below the bounds nothing changes.
+    let fine = "a".repeat(4000);
+    app.get(&format!("/api/v1/programmes?q={fine}"))
+        .header("x-big", &fine)
+        .send()
+        .await
+        .ok(200);
 }

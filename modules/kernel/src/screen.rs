@@ -48,14 +48,49 @@ fn control_error(field: impl Into<String>) -> FieldError {
     FieldError::new(field, CONTROL_CODE, CONTROL_MESSAGE)
 }
 
+/// The longest request target (path and query) answered with a problem: actix's own parser
+/// refuses targets over 65,534 bytes with a bare 400, so ours is stricter and says why.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes and headers answered with a problem; actix refuses a head over 128 KiB
+/// or with more than 96 headers with a bare 431 before any middleware runs.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+pub const MAX_HEADERS: usize = 64;
+
 /// Screens path, query and body; on success the body (if any) has been put back for the handler.
 pub async fn screen(req: &mut ServiceRequest) -> Result<(), ApiError> {
+    screen_size(req)?;
     screen_path(req)?;
     screen_query(req.query_string())?;
     if may_have_body(req) {
         let body = read_body(req).await?;
         screen_body(req, &body)?;
         req.set_payload(payload_of(body));
+    }
+    Ok(())
+}
+
+fn screen_size(req: &ServiceRequest) -> Result<(), ApiError> {
+    let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return Err(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "request.uri_too_long",
+            format!("the path and query may be at most {MAX_URI_BYTES} bytes"),
+        ));
+    }
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request.headers_too_large",
+            format!(
+                "at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes in all are accepted"
+            ),
+        ));
     }
     Ok(())
 }
