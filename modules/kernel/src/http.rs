@@ -319,8 +319,10 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ),
             Category::Data => {
                 let raw = strip_position(&inner.to_string());
-                // An unknown key is the client's: name the object that holds it instead.
-                let path = if raw.starts_with("unknown field") {
+                // An unknown key is the client's: it is named only when it reads as a field
+                // name (the screen has already refused CPR-shaped keys); anything else is
+                // reported on the object that holds it.
+                let path = if raw.starts_with("unknown field") && !is_plain_key(last_key(&path)) {
                     parent_path(&path)
                 } else {
                     path
@@ -376,6 +378,21 @@ pub fn safe_message(serde_message: &str) -> (&'static str, String) {
         // for; a fixed reason is safe.
         ("invalid", "is not a valid value".to_owned())
     }
+}
+
+/// The last key of a serde path (`a.b[2].c` → `c`).
+fn last_key(path: &str) -> &str {
+    path.rsplit(['.', '[']).next().unwrap_or(path)
+}
+
+/// A key that reads like a field name (`mayor`, `target_id`): a letter, then at most 63 letters,
+/// digits or underscores. Such a key can be named back without repeating a client's data.
+fn is_plain_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    key.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && key.chars().filter(char::is_ascii_digit).nth(5).is_none()
 }
 
 /// `a.b[2].c` → `a.b[2]`; a top-level key → `.` (the body).
@@ -455,7 +472,7 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let raw = err.into_inner().to_string();
-        let path = if raw.starts_with("unknown field") {
+        let path = if raw.starts_with("unknown field") && !is_plain_key(last_key(&path)) {
             parent_path(&path)
         } else {
             path
