@@ -1,4 +1,4 @@
-# The production image: one static-ish binary (libpq and SQLite linked in), the seed data, no shell tools.
+# The production image: one static-ish binary (libpq and SQLite linked in, the seed compiled in), no shell tools.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
@@ -8,12 +8,10 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/retning --create-home retning
 COPY --from=build /src/target/release/retning /usr/local/bin/retning
-COPY --from=build /src/seed /usr/share/retning/seed
 USER retning
 WORKDIR /var/lib/retning
 ENV RETNING__SERVER__BIND=0.0.0.0:8080 \
     RETNING__DATA_DIR=/var/lib/retning \
-    RETNING__SEED__DIR=/usr/share/retning/seed \
     RETNING__LOG__FORMAT=json
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/retning"]

@@ -204,8 +204,9 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Seed { demo } => {
             let db = connect(&settings)?;
             db.migrate()?;
-            crate::seed::load(&db, &registry()?, &settings.seed.dir)?;
-            println!("seed loaded from {}", settings.seed.dir.display());
+            let files = crate::seed::files(settings.seed.dir.as_deref())?;
+            crate::seed::load(&db, &registry()?, &files)?;
+            println!("seed loaded from {}", files.origin());
             if demo {
                 seed_demo(&db)?;
             }
@@ -382,12 +383,9 @@ pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContex
         }
     }
     if settings.seed.on_start && crate::seed::is_empty(&db)? {
-        if settings.seed.dir.is_dir() {
-            crate::seed::load(&db, &registry, &settings.seed.dir)?;
-            tracing::info!(dir = %settings.seed.dir.display(), "loaded the seed into the empty database");
-        } else {
-            tracing::warn!(dir = %settings.seed.dir.display(), "empty database and no seed folder; starting without data");
-        }
+        let files = crate::seed::files(settings.seed.dir.as_deref())?;
+        crate::seed::load(&db, &registry, &files)?;
+        tracing::info!(from = %files.origin(), "loaded the seed into the empty database");
     }
     let keys = TokenKeys::new(
         &settings.jwt_secret()?,

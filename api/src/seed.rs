@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+use include_dir::{include_dir, Dir};
+use retning_kernel::module::SeedFiles;
+
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::schema::municipalities;
@@ -27,15 +30,43 @@ struct SeedMunicipality {
     region: String,
 }
 
-/// Reads a JSON seed file, naming the file in any error.
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+/// The repository's `seed/` folder, compiled into the binary so that it seeds wherever it is
+/// started from.
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../seed");
+
+/// The seed compiled into the binary.
+pub fn embedded() -> SeedFiles {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<(String, String)>) {
+        for file in dir.files() {
+            if let Some(text) = file.contents_utf8() {
+                out.push((
+                    file.path().to_string_lossy().replace('\\', "/"),
+                    text.to_owned(),
+                ));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut files = Vec::new();
+    walk(&EMBEDDED, &mut files);
+    SeedFiles::new("the seed compiled into the binary", files)
+}
+
+/// The seed files: the folder `seed.dir` names, or else the embedded copy.
+pub fn files(dir: Option<&Path>) -> Result<SeedFiles, String> {
+    match dir {
+        Some(dir) => SeedFiles::from_dir(dir),
+        None => Ok(embedded()),
+    }
 }
 
 /// Adds the municipalities of `seed/municipalities.json` that are missing.
-pub fn seed_municipalities(conn: &mut DbConnection, dir: &Path) -> Result<(), String> {
-    let seed: MunicipalitySeed = read_json(&dir.join("municipalities.json"))?;
+pub fn seed_municipalities(conn: &mut DbConnection, files: &SeedFiles) -> Result<(), String> {
+    let seed: MunicipalitySeed = files
+        .json("municipalities.json")?
+        .ok_or_else(|| format!("{}: no municipalities.json", files.origin()))?;
     let system = Principal::system();
     for m in seed.municipalities {
         if !tenancy::valid_slug(&m.slug) {
@@ -86,16 +117,10 @@ pub fn is_empty(db: &Db) -> Result<bool, String> {
 }
 
 /// Loads the seed of every module (each skips what is already there), all or nothing.
-pub fn load(db: &Db, registry: &Registry, dir: &Path) -> Result<(), String> {
-    if !dir.is_dir() {
-        return Err(format!(
-            "seed folder {} does not exist (set seed.dir)",
-            dir.display()
-        ));
-    }
+pub fn load(db: &Db, registry: &Registry, files: &SeedFiles) -> Result<(), String> {
     let mut conn = db.get().map_err(|e| e.to_string())?;
     let ctx = retning_kernel::module::SeedContext {
-        dir,
+        files,
         indicators: &registry.indicators,
     };
     write_transaction(&mut conn, |conn| -> Result<(), SeedError> {

@@ -78,7 +78,9 @@ impl std::fmt::Debug for AuthSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedSettings {
-    pub dir: PathBuf,
+    /// A folder that replaces the seed compiled into the binary.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
     pub on_start: bool,
 }
 

@@ -1643,7 +1643,7 @@ async fn seeding_twice_adds_nothing(app: TestApp) {
         count("evidence_partnership"),
     );
     assert_eq!(before, (8, 3, 1));
-    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_dir())
+    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_files())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (

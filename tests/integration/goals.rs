@@ -1183,7 +1183,7 @@ async fn seeding_again_wires_an_indicator_registered_later(backend: Backend) {
         modules.push(Arc::new(IndicatorModule(key)));
     }
     let registry = retning_api::registry::Registry::new(modules).unwrap_or_else(|e| panic!("{e}"));
-    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_dir())
+    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_files())
         .unwrap_or_else(|e| panic!("{e}"));
     let target: (String, Option<String>) = app.with_conn(|c| {
         use retning_goals::schema::targets;
@@ -1196,7 +1196,7 @@ async fn seeding_again_wires_an_indicator_registered_later(backend: Backend) {
     assert_eq!(target, ("computed".to_owned(), Some(key.to_owned())));
     assert_eq!(app.audit_count("wire", "target"), 1);
     // Seeding a third time changes nothing more.
-    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_dir())
+    retning_api::seed::load(app.db(), &registry, &retning_tests::seed_files())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.audit_count("wire", "target"), 1);
 }

@@ -238,7 +238,7 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
     assert_eq!(m["step"]["name"], "Forstærket plejefamilie");
 
     // Seeding again keeps a municipality's own staircase.
-    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_dir())
+    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_files())
         .unwrap_or_else(|e| panic!("{e}"));
     let after = app.get(&url).send().await.ok(200);
     assert_eq!(after["steps"].as_array().map(Vec::len), Some(5));

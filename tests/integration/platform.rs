@@ -236,7 +236,7 @@ async fn audit_is_paginated_newest_first(app: TestApp) {
 async fn seeding_twice_changes_nothing(app: TestApp) {
     let before = app.audit_count("seed", "municipality");
     assert_eq!(before, 8);
-    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_dir())
+    retning_api::seed::load(app.db(), &app.ctx.registry, &retning_tests::seed_files())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.audit_count("seed", "municipality"), 8);
     let list = app.get("/api/v1/municipalities").send().await.ok(200);

@@ -35,6 +35,11 @@ pub fn seed_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../seed"))
 }
 
+/// The repository's seed folder, read now (the binary embeds the same files).
+pub fn seed_files() -> retning_kernel::module::SeedFiles {
+    retning_kernel::module::SeedFiles::from_dir(&seed_dir()).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub fn repo_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
@@ -231,7 +236,7 @@ impl TestApp {
         };
         let mut settings = Settings::load(&overrides).unwrap_or_else(|e| panic!("{e}"));
         settings.database.max_connections = 4;
-        settings.seed.dir = seed_dir();
+        settings.seed.dir = Some(seed_dir());
         settings.seed.on_start = !options.unseeded;
         if let Some(limit) = options.body_limit {
             settings.server.body_limit_bytes = limit;

@@ -61,7 +61,7 @@ impl Module for PlatformModule {
         conn: &mut retning_kernel::DbConnection,
         ctx: &retning_kernel::module::SeedContext<'_>,
     ) -> Result<(), String> {
-        crate::seed::seed_municipalities(conn, ctx.dir)
+        crate::seed::seed_municipalities(conn, ctx.files)
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         cfg.service(municipalities::list)

@@ -84,7 +84,7 @@ impl Module for EvidenceModule {
         routes::configure(cfg);
     }
     fn seed(&self, conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
-        seed::load(conn, &ctx.dir.join(NAME))
+        seed::load(conn, ctx.files)
     }
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         indicators::all()

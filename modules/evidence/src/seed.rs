@@ -2,12 +2,11 @@
 //! the seed transaction; skips what exists (programmes by short name, adoptions by
 //! municipality and programme, partnerships by host adoption, partners by municipality).
 
-use std::path::Path;
+use retning_kernel::module::SeedFiles;
 
 use chrono::NaiveDate;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::{tenancy, DbConnection, Principal};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::dto::{AdoptionStatus, CapacityUnit, Grade, KnowledgeDeclaration};
@@ -97,11 +96,6 @@ struct PartnerSeed {
     yearly_share: Option<i32>,
 }
 
-fn read<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
 fn grade(g: Option<Grade>) -> Option<String> {
     g.map(|g| g.as_str().to_owned())
 }
@@ -141,19 +135,16 @@ fn programme_id(conn: &mut DbConnection, file: &str, short_name: &str) -> Result
         .ok_or_else(|| format!("{file}: unknown programme {short_name:?}"))
 }
 
-/// Loads the three files of `dir` where they exist; a folder without them loads nothing.
-pub fn load(conn: &mut DbConnection, dir: &Path) -> Result<(), String> {
-    let catalogue = dir.join("catalogue.json");
-    if catalogue.is_file() {
-        load_catalogue(conn, &read(&catalogue)?)?;
+/// Loads the module's three seed files where they exist; without them it loads nothing.
+pub fn load(conn: &mut DbConnection, files: &SeedFiles) -> Result<(), String> {
+    if let Some(file) = files.json("evidence/catalogue.json")? {
+        load_catalogue(conn, &file)?;
     }
-    let adoptions = dir.join("adoptions.json");
-    if adoptions.is_file() {
-        load_adoptions(conn, &read(&adoptions)?)?;
+    if let Some(file) = files.json("evidence/adoptions.json")? {
+        load_adoptions(conn, &file)?;
     }
-    let partnerships = dir.join("partnerships.json");
-    if partnerships.is_file() {
-        load_partnerships(conn, &read(&partnerships)?)?;
+    if let Some(file) = files.json("evidence/partnerships.json")? {
+        load_partnerships(conn, &file)?;
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 //! transcribed from the source documents. Idempotent: what exists (by slug or key) is skipped.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -111,38 +110,24 @@ struct MeasurementSeed {
     note: Option<String>,
 }
 
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))
-}
-
 pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
-    let dir = ctx.dir.join("goals");
-    if !dir.is_dir() {
-        return Ok(());
+    const THEMES: &str = "goals/themes.json";
+    if let Some(file) = ctx.files.json::<ThemeFile>(THEMES)? {
+        load_themes(conn, file)?;
     }
-    load_themes(conn, &dir.join("themes.json"))?;
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json")
-                && p.file_name().is_some_and(|n| n != "themes.json")
-        })
-        .collect();
-    files.sort();
-    for path in files {
-        let file: MunicipalityFile = read(&path)?;
-        load_municipality(conn, ctx, file).map_err(|e| format!("{}: {e}", path.display()))?;
+    for path in ctx.files.list("goals") {
+        if path == THEMES || !path.ends_with(".json") {
+            continue;
+        }
+        let Some(file) = ctx.files.json::<MunicipalityFile>(path)? else {
+            continue;
+        };
+        load_municipality(conn, ctx, file).map_err(|e| format!("seed {path}: {e}"))?;
     }
     Ok(())
 }
 
-fn load_themes(conn: &mut DbConnection, path: &Path) -> Result<(), String> {
-    let file: ThemeFile = read(path)?;
+fn load_themes(conn: &mut DbConnection, file: ThemeFile) -> Result<(), String> {
     for t in file.themes {
         if repo::theme_by_slug(conn, &t.slug)
             .map_err(|e| e.to_string())?

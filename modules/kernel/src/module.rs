@@ -41,10 +41,108 @@ pub trait Module: Send + Sync + 'static {
     }
 }
 
-/// What a seed loader may use: the seed folder and the kernel's registrations.
+/// What a seed loader may use: the seed files and the kernel's registrations.
 pub struct SeedContext<'a> {
-    pub dir: &'a Path,
+    pub files: &'a SeedFiles,
     pub indicators: &'a crate::indicators::IndicatorRegistry,
+}
+
+/// The seed data files by path relative to the seed root (`goals/vejle.json`), read from a
+/// folder (`seed.dir`) or compiled into the binary, so modules read them one way whatever the
+/// origin and an installed binary carries its own seed.
+#[derive(Debug, Default)]
+pub struct SeedFiles {
+    origin: String,
+    files: std::collections::BTreeMap<String, String>,
+}
+
+impl SeedFiles {
+    /// Files given by the caller (the binary's embedded copy).
+    pub fn new(
+        origin: impl Into<String>,
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        Self {
+            origin: origin.into(),
+            files: files.into_iter().collect(),
+        }
+    }
+
+    /// Every file below `dir`, read now.
+    pub fn from_dir(dir: &Path) -> Result<Self, String> {
+        fn walk(
+            root: &Path,
+            dir: &Path,
+            out: &mut std::collections::BTreeMap<String, String>,
+        ) -> Result<(), String> {
+            let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for entry in entries {
+                let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+                if path.is_dir() {
+                    walk(root, &path, out)?;
+                } else if let Ok(relative) = path.strip_prefix(root) {
+                    let name = relative
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    out.insert(name, text);
+                }
+            }
+            Ok(())
+        }
+        if !dir.is_dir() {
+            return Err(format!(
+                "seed folder {} does not exist (set seed.dir)",
+                dir.display()
+            ));
+        }
+        let mut files = std::collections::BTreeMap::new();
+        walk(dir, dir, &mut files)?;
+        Ok(Self {
+            origin: dir.display().to_string(),
+            files,
+        })
+    }
+
+    /// Where the files came from, for logs.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+
+    /// The JSON file at `path` decoded, `None` when there is no such file; errors name the file
+    /// and the JSON path.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, String> {
+        let Some(text) = self.get(path) else {
+            return Ok(None);
+        };
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de)
+            .map(Some)
+            .map_err(|e| format!("seed {path}: {}: {}", e.path(), e.inner()))
+    }
+
+    /// The paths of the files directly in `folder` (`goals`), sorted.
+    pub fn list(&self, folder: &str) -> Vec<&str> {
+        let prefix = format!("{folder}/");
+        self.files
+            .keys()
+            .filter_map(|k| {
+                let rest = k.strip_prefix(&prefix)?;
+                (!rest.contains('/')).then_some(k.as_str())
+            })
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,8 +1,6 @@
 //! Loads `seed/placements/staircases.json`: each seeded municipality's staircase. Idempotent: a
 //! municipality that has steps keeps them.
 
-use std::path::Path;
-
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::module::SeedContext;
@@ -33,13 +31,12 @@ struct Staircase {
 }
 
 pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
-    let path = ctx.dir.join(crate::NAME).join("staircases.json");
-    if !path.is_file() {
+    const PATH: &str = "placements/staircases.json";
+    let Some(file) = ctx.files.json::<File>(PATH)? else {
         return Ok(());
-    }
-    let file: File = read(&path)?;
+    };
     for s in file.municipalities {
-        let err = |e: String| format!("{}: {}: {e}", path.display(), s.municipality);
+        let err = |e: String| format!("seed {PATH}: {}: {e}", s.municipality);
         let Some(mid) = municipalities::table
             .filter(municipalities::slug.eq(&s.municipality))
             .select(municipalities::id)
@@ -75,9 +72,4 @@ pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String
         .map_err(|e| err(e.to_string()))?;
     }
     Ok(())
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
