@@ -148,7 +148,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)), security(()))]
+#[utoipa::path(operation_id = "health_live", tag = "health", responses((status = 200, description = "Alive", body = Health)), security(()))]
 #[get("/health/live")]
 pub async fn live() -> web::Json<Health> {
     web::Json(Health {
@@ -158,7 +158,7 @@ pub async fn live() -> web::Json<Health> {
 }
 
 /// The process can serve requests: the database answers.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Ready", body = Health)), security(()))]
+#[utoipa::path(operation_id = "health_ready", tag = "health", responses((status = 200, description = "Ready", body = Health)), security(()))]
 #[get("/health/ready")]
 pub async fn ready(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
     use diesel::connection::SimpleConnection;

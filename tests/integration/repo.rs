@@ -104,6 +104,43 @@ fn every_operation_documents_security_success_and_problems() {
     assert!(count >= 15, "{count} operations");
 }
 
+/// Generated clients and Swagger UI's "Try it out" key operations by id: every id is unique and
+/// follows one rule, `<module>_<verb>[_<resource>]`, where the module is the code that serves it
+/// (`platform` for the kernel's own routes, `health` for the probes).
+#[test]
+fn operation_ids_are_unique_and_follow_the_rule() {
+    let spec = generated_spec();
+    let mut seen = BTreeSet::new();
+    let mut count = 0;
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            count += 1;
+            let at = format!("{method} {path}");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}: no operationId"));
+            let tag = op["tags"][0].as_str().unwrap_or_default();
+            let module = match tag {
+                "municipalities" | "auth" | "users" | "api-keys" => "platform",
+                other => other,
+            };
+            let rest = id
+                .strip_prefix(module)
+                .and_then(|r| r.strip_prefix('_'))
+                .unwrap_or_else(|| panic!("{at}: `{id}` does not start with `{module}_`"));
+            assert!(
+                !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{at}: `{id}` is not snake_case"
+            );
+            assert!(seen.insert(id.to_owned()), "{at}: `{id}` is used twice");
+        }
+    }
+    assert_eq!(seen.len(), count);
+}
+
 #[test]
 fn module_registry_is_valid_and_complete() {
     let registry = Registry::new(compiled_modules()).unwrap_or_else(|e| panic!("{e}"));

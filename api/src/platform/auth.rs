@@ -79,6 +79,7 @@ impl LoginLimiter {
 
 /// Exchange a username and password for an access token.
 #[utoipa::path(
+    operation_id = "platform_login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -144,6 +145,7 @@ fn invalid_credentials() -> ApiError {
 
 /// The caller: user or API key, municipality, role or scope.
 #[utoipa::path(
+    operation_id = "platform_get_me",
     tag = "auth",
     responses((status = 200, description = "The caller", body = Me)),
     security(("bearer" = []))

@@ -58,6 +58,7 @@ fn view((id, name, prefix, scope, created_by, created_at, revoked_at): KeyRow) -
 
 /// The municipality's API keys, without their secrets (admins).
 #[utoipa::path(
+    operation_id = "platform_list_api_keys",
     tag = "api-keys",
     params(("municipality" = String, Path, description = "The municipality's slug"), PageParams),
     responses((status = 200, description = "API keys, newest first", body = Page<ApiKeyView>)),
@@ -94,6 +95,7 @@ pub async fn list(
 
 /// Create an API key. The key is in this response only.
 #[utoipa::path(
+    operation_id = "platform_create_api_key",
     tag = "api-keys",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewApiKey,
@@ -164,6 +166,7 @@ pub async fn create(
 
 /// Revoke an API key; it stops working at once.
 #[utoipa::path(
+    operation_id = "platform_revoke_api_key",
     tag = "api-keys",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

@@ -28,6 +28,7 @@ fn check_code(v: &mut Validator, code: &str) {
 
 /// List municipalities, ordered by name.
 #[utoipa::path(
+    operation_id = "platform_list_municipalities",
     tag = "municipalities",
     params(PageParams),
     responses((status = 200, description = "Municipalities", body = Page<MunicipalityView>)),
@@ -58,6 +59,7 @@ pub async fn list(
 
 /// One municipality.
 #[utoipa::path(
+    operation_id = "platform_get_municipality",
     tag = "municipalities",
     params(("municipality" = String, Path, description = "The municipality's slug", example = "vejle")),
     responses((status = 200, description = "The municipality", body = MunicipalityView)),
@@ -79,6 +81,7 @@ pub async fn get(
 
 /// Add a municipality (platform operator).
 #[utoipa::path(
+    operation_id = "platform_create_municipality",
     tag = "municipalities",
     request_body = NewMunicipality,
     responses((status = 201, description = "Created", body = MunicipalityView)),
@@ -141,6 +144,7 @@ pub async fn create(
 
 /// Change a municipality's code, name or region (platform operator). The slug never changes.
 #[utoipa::path(
+    operation_id = "platform_update_municipality",
     tag = "municipalities",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = MunicipalityPatch,
@@ -198,6 +202,7 @@ pub async fn update(
 
 /// The modules and whether each is switched on for this municipality.
 #[utoipa::path(
+    operation_id = "platform_list_modules",
     tag = "municipalities",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     responses((status = 200, description = "Module states", body = Vec<ModuleState>)),
@@ -236,6 +241,7 @@ pub async fn list_modules(
 /// Switch a module on or off for a municipality (platform operator). A switched-off module's
 /// routes answer 404 for that municipality.
 #[utoipa::path(
+    operation_id = "platform_switch_module",
     tag = "municipalities",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -327,6 +333,7 @@ pub struct AuditQuery {
 
 /// Who changed what in this municipality, newest first (admins).
 #[utoipa::path(
+    operation_id = "platform_list_audit",
     tag = "municipalities",
     params(("municipality" = String, Path, description = "The municipality's slug"), AuditQuery),
     responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntry>)),

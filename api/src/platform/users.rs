@@ -86,6 +86,7 @@ pub fn insert_user(
 
 /// The municipality's users (admins, operator).
 #[utoipa::path(
+    operation_id = "platform_list_users",
     tag = "users",
     params(("municipality" = String, Path, description = "The municipality's slug"), PageParams),
     responses((status = 200, description = "Users, ordered by username", body = Page<UserView>)),
@@ -122,6 +123,7 @@ pub async fn list(
 
 /// Add a user to the municipality (admins, operator).
 #[utoipa::path(
+    operation_id = "platform_create_user",
     tag = "users",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewUser,
@@ -171,6 +173,7 @@ pub async fn create(
 
 /// Change a user's role or password, or disable them (admins, operator).
 #[utoipa::path(
+    operation_id = "platform_update_user",
     tag = "users",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

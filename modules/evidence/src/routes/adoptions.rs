@@ -85,6 +85,7 @@ fn validate(d: &AdoptionData) -> Result<(), ApiError> {
 
 /// Who runs this programme: its adoptions in every municipality that has the module on.
 #[utoipa::path(
+    operation_id = "evidence_list_programme_adoptions",
     tag = "evidence",
     params(
         ("id" = i64, Path, description = "The programme's id"),
@@ -123,6 +124,7 @@ pub async fn of_programme(
 
 /// The municipality's adoptions (public standing: programme, status, dates, capacity).
 #[utoipa::path(
+    operation_id = "evidence_list_adoptions",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug", example = "vordingborg"),
@@ -202,6 +204,7 @@ fn csv_bytes(rows: Vec<AdoptionListing>) -> Result<Vec<u8>, ApiError> {
 
 /// The municipality's adoptions as CSV (UTF-8, header row, at most 10,000 rows).
 #[utoipa::path(
+    operation_id = "evidence_export_adoptions_csv",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -238,6 +241,7 @@ pub async fn csv(
 
 /// One adoption.
 #[utoipa::path(
+    operation_id = "evidence_get_adoption",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -268,6 +272,7 @@ pub async fn get(
 
 /// Record that the municipality runs (or plans) a programme (editors). Each programme once.
 #[utoipa::path(
+    operation_id = "evidence_create_adoption",
     tag = "evidence",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewAdoption,
@@ -333,6 +338,7 @@ pub async fn create(
 
 /// Change an adoption (editors). A capacity below the shares promised to partners is refused.
 #[utoipa::path(
+    operation_id = "evidence_update_adoption",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -424,6 +430,7 @@ pub async fn update(
 
 /// Remove an adoption and its figures (editors); refused while a partnership shares it.
 #[utoipa::path(
+    operation_id = "evidence_delete_adoption",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

@@ -53,6 +53,7 @@ fn require_figures_read(
 
 /// An adoption's figures per period (the municipality, and accepted partners).
 #[utoipa::path(
+    operation_id = "evidence_list_figures",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The slug of the municipality that runs the programme"),
@@ -99,6 +100,7 @@ pub async fn list(
 
 /// Set an adoption's figures for a period (editors); idempotent. `201` when the period is new.
 #[utoipa::path(
+    operation_id = "evidence_put_figure",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -184,6 +186,7 @@ pub async fn put(
 
 /// An adoption's figures for one period (the municipality, and accepted partners).
 #[utoipa::path(
+    operation_id = "evidence_get_figure",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The slug of the municipality that runs the programme"),
@@ -218,6 +221,7 @@ pub async fn get(
 
 /// Remove an adoption's figures for a period (editors).
 #[utoipa::path(
+    operation_id = "evidence_delete_figure",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

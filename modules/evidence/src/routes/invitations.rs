@@ -68,6 +68,7 @@ async fn answer(
 /// Accept an invitation (the partner's admins): the partner may then refer against its share
 /// and see the shared adoption's figures.
 #[utoipa::path(
+    operation_id = "evidence_accept_invitation",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The invited partner's slug", example = "lolland"),
@@ -91,6 +92,7 @@ pub async fn accept(
 /// Decline an invitation (the partner's admins). A declined partner keeps seeing its own
 /// invitation, nothing more of the partnership.
 #[utoipa::path(
+    operation_id = "evidence_decline_invitation",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The invited partner's slug"),

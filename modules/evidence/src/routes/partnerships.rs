@@ -101,6 +101,7 @@ fn host_view(conn: &mut DbConnection, host_id: i64, id: i64) -> Result<Partnersh
 
 /// Partnerships the municipality hosts or is invited to, each as the municipality may see it.
 #[utoipa::path(
+    operation_id = "evidence_list_partnerships",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The municipality's slug", example = "vordingborg"),
@@ -151,6 +152,7 @@ pub async fn list(
 
 /// One partnership, as the addressed municipality (host or partner) may see it.
 #[utoipa::path(
+    operation_id = "evidence_get_partnership",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The slug of the host or of a partner"),
@@ -186,6 +188,7 @@ pub async fn get(
 /// Create a partnership on one of the host's adoptions and invite the partners (host editors).
 /// The yearly shares may not exceed the adoption's yearly capacity.
 #[utoipa::path(
+    operation_id = "evidence_create_partnership",
     tag = "evidence",
     params(("municipality" = String, Path, description = "The host's slug")),
     request_body = NewPartnership,
@@ -277,6 +280,7 @@ pub async fn create(
 /// shares (host editors). A changed share, or a declined partner listed again, re-opens that
 /// partner's invitation.
 #[utoipa::path(
+    operation_id = "evidence_update_partnership",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The host's slug"),

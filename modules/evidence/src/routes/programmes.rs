@@ -90,6 +90,7 @@ fn validate(d: &ProgrammeData) -> Result<(), ApiError> {
 
 /// The catalogue of evidence programmes, filtered by staircase step or age.
 #[utoipa::path(
+    operation_id = "evidence_list_programmes",
     tag = "evidence",
     params(ProgrammeQuery),
     responses(
@@ -125,6 +126,7 @@ pub async fn list(
 
 /// One programme of the catalogue.
 #[utoipa::path(
+    operation_id = "evidence_get_programme",
     tag = "evidence",
     params(("id" = i64, Path, description = "The programme's id")),
     responses(
@@ -150,6 +152,7 @@ pub async fn get(
 
 /// Add a programme to the catalogue (platform operator).
 #[utoipa::path(
+    operation_id = "evidence_create_programme",
     tag = "evidence",
     request_body = NewProgramme,
     responses((status = 201, description = "Created", body = ProgrammeView)),
@@ -208,6 +211,7 @@ pub async fn create(
 
 /// Change a programme (platform operator). Absent fields stay; `null` clears.
 #[utoipa::path(
+    operation_id = "evidence_update_programme",
     tag = "evidence",
     params(("id" = i64, Path, description = "The programme's id")),
     request_body = ProgrammePatch,

@@ -63,6 +63,7 @@ fn readable(
 
 /// Referrals of a partnership: the host sees every partner's, an accepted partner its own.
 #[utoipa::path(
+    operation_id = "evidence_list_referrals",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The slug of the host or of an accepted partner"),
@@ -131,6 +132,7 @@ pub async fn list(
 
 /// One referral (the host, or the partner that made it).
 #[utoipa::path(
+    operation_id = "evidence_get_referral",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The slug of the host or of the referring partner"),
@@ -174,6 +176,7 @@ pub async fn get(
 /// `evidence.share_exceeded` when the year's share would be exceeded, unless the host allows
 /// over-share; then it is recorded as over-share.
 #[utoipa::path(
+    operation_id = "evidence_create_referral",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The referring partner's slug", example = "lolland"),
@@ -288,6 +291,7 @@ pub async fn create(
 
 /// Withdraw a referral recorded by mistake (the referring partner's editors).
 #[utoipa::path(
+    operation_id = "evidence_delete_referral",
     tag = "evidence",
     params(
         ("municipality" = String, Path, description = "The referring partner's slug"),

@@ -90,6 +90,7 @@ fn visible_strategies(
 /// Per municipality, the nodes and targets on a theme (directly, or targets on a node with it),
 /// with progress and assessment. Public strategies for everyone, plus the caller's own internal ones.
 #[utoipa::path(
+    operation_id = "goals_compare",
     tag = "goals",
     params(CompareQuery),
     responses((status = 200, description = "The comparison (ETag)", body = Comparison)),
@@ -176,6 +177,7 @@ pub async fn compare(
 
 /// Each municipality's targets counted by assessment (public strategies, plus the caller's own).
 #[utoipa::path(
+    operation_id = "goals_compare_overview",
     tag = "goals",
     params(AsOfQuery),
     responses((status = 200, description = "The overview (ETag)", body = Overview)),

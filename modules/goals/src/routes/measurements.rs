@@ -50,6 +50,7 @@ pub(crate) fn check_value(unit: &str, value: f64, note: Option<&str>) -> Result<
 
 /// A target's measurements in date order; `history=true` adds corrected and removed values.
 #[utoipa::path(
+    operation_id = "goals_list_measurements",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id"), MeasurementQuery),
     responses((status = 200, description = "Measurements (ETag)", body = Vec<MeasurementView>)),
@@ -80,6 +81,7 @@ pub async fn list(
 /// Record the value for a date (editors). Idempotent: the same value again changes nothing; a
 /// different value replaces it and keeps the earlier one in the history with who and when.
 #[utoipa::path(
+    operation_id = "goals_put_measurement",
     tag = "goals",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
@@ -148,6 +150,7 @@ pub async fn put(
 
 /// Remove the value for a date (editors); it stays in the history as removed.
 #[utoipa::path(
+    operation_id = "goals_delete_measurement",
     tag = "goals",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

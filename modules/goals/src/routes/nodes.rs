@@ -98,6 +98,7 @@ pub(crate) fn insert_node(
 
 /// Add a node to a strategy's tree (editors).
 #[utoipa::path(
+    operation_id = "goals_create_node",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
     request_body = NewNode,
@@ -146,6 +147,7 @@ pub async fn create(
 
 /// Change a node (editors); `themes` replaces its themes.
 #[utoipa::path(
+    operation_id = "goals_update_node",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
     request_body = NodePatch,
@@ -220,6 +222,7 @@ pub async fn update(
 
 /// Remove a node that has no children and no targets (editors).
 #[utoipa::path(
+    operation_id = "goals_delete_node",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
     responses((status = 204, description = "Removed"), (status = 409, description = "The node has children or targets", body = retning_kernel::Problem, content_type = "application/problem+json")),

@@ -100,6 +100,7 @@ pub(crate) fn insert_strategy(
 
 /// A municipality's strategies: public ones for everyone, internal ones for its own users.
 #[utoipa::path(
+    operation_id = "goals_list_strategies",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), StrategyQuery),
     responses((status = 200, description = "Strategies (ETag; 304 on If-None-Match)", body = Page<StrategyView>)),
@@ -166,6 +167,7 @@ pub async fn list(
 
 /// Add a strategy (editors).
 #[utoipa::path(
+    operation_id = "goals_create_strategy",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewStrategy,
@@ -216,6 +218,7 @@ pub async fn create(
 
 /// One strategy (public, or internal for the municipality's own users).
 #[utoipa::path(
+    operation_id = "goals_get_strategy",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
     responses((status = 200, description = "The strategy (ETag)", body = StrategyView)),
@@ -244,6 +247,7 @@ pub async fn get(
 
 /// Change a strategy (editors). Archived strategies are read-only.
 #[utoipa::path(
+    operation_id = "goals_update_strategy",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
     request_body = StrategyPatch,
@@ -336,6 +340,7 @@ pub async fn update(
 /// Archive a strategy (editors). It stays readable (`status=archived`), is never deleted, and
 /// can no longer be changed.
 #[utoipa::path(
+    operation_id = "goals_archive_strategy",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
     responses((status = 200, description = "Archived", body = StrategyView)),
@@ -390,6 +395,7 @@ pub async fn archive(
 /// The whole strategy: every node in order, each target with its latest measurement, progress
 /// and assessment, in one response (a fixed number of queries, whatever its size).
 #[utoipa::path(
+    operation_id = "goals_get_strategy_tree",
     tag = "goals",
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),

@@ -158,6 +158,7 @@ pub(crate) fn visible_target(
 
 /// Add a target to a node (editors).
 #[utoipa::path(
+    operation_id = "goals_create_target",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
     request_body = NewTarget,
@@ -288,6 +289,7 @@ fn select_targets(
 /// The municipality's targets with latest value, progress and assessment; filter by theme,
 /// node (and its descendants), strategy, assessment and staleness.
 #[utoipa::path(
+    operation_id = "goals_list_targets",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), TargetQuery),
     responses((status = 200, description = "Targets (ETag)", body = Page<TargetView>)),
@@ -325,6 +327,7 @@ pub async fn list(
 /// The same targets as CSV (UTF-8 with a byte-order mark and a header row, so a spreadsheet
 /// opens it with Danish letters intact).
 #[utoipa::path(
+    operation_id = "goals_export_targets_csv",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), TargetQuery),
     responses((status = 200, description = "CSV, one row per target", content_type = "text/csv", body = String)),
@@ -413,6 +416,7 @@ fn csv_field(value: &str) -> String {
 
 /// One target with its latest value, progress and assessment.
 #[utoipa::path(
+    operation_id = "goals_get_target",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id"), AsOfQuery),
     responses((status = 200, description = "The target (ETag)", body = TargetView)),
@@ -444,6 +448,7 @@ pub async fn get(
 
 /// Change a target (editors); the whole target is validated after the change.
 #[utoipa::path(
+    operation_id = "goals_update_target",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id")),
     request_body = TargetPatch,

@@ -55,7 +55,7 @@ fn valid_theme_slug(slug: &str) -> bool {
 }
 
 /// The shared themes: KL's three pejlemærker and the finer themes under them.
-#[utoipa::path(tag = "goals", responses((status = 200, description = "Themes (ETag)", body = Vec<ThemeView>)), security(()))]
+#[utoipa::path(operation_id = "goals_list_themes", tag = "goals", responses((status = 200, description = "Themes (ETag)", body = Vec<ThemeView>)), security(()))]
 #[get("/themes")]
 pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let rows = db.run(|conn| Ok(repo::list_themes(conn)?)).await?;
@@ -63,7 +63,7 @@ pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, A
 }
 
 /// Add a theme (platform operator).
-#[utoipa::path(tag = "goals", request_body = NewTheme, responses((status = 201, description = "Created", body = ThemeView)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "goals_create_theme", tag = "goals", request_body = NewTheme, responses((status = 201, description = "Created", body = ThemeView)), security(("bearer" = [])))]
 #[post("/themes")]
 pub async fn create(
     db: web::Data<Db>,
@@ -160,6 +160,7 @@ pub(crate) fn insert_theme(
 
 /// Rename or describe a theme (platform operator); its slug never changes.
 #[utoipa::path(
+    operation_id = "goals_update_theme",
     tag = "goals",
     params(("slug" = String, Path, description = "The theme's slug")),
     request_body = ThemePatch,
@@ -209,7 +210,7 @@ pub async fn update(
 }
 
 /// The indicators other modules compute, for targets with `source = computed`.
-#[utoipa::path(tag = "goals", responses((status = 200, description = "Computed indicators", body = Vec<IndicatorInfo>)), security(()))]
+#[utoipa::path(operation_id = "goals_list_indicators", tag = "goals", responses((status = 200, description = "Computed indicators", body = Vec<IndicatorInfo>)), security(()))]
 #[get("/indicators")]
 pub async fn indicators(
     req: HttpRequest,
@@ -234,6 +235,7 @@ fn unit_views(rows: Vec<UnitRow>) -> Vec<UnitView> {
 
 /// The municipality's organisational units (public: they are named in the strategies).
 #[utoipa::path(
+    operation_id = "goals_list_units",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     responses((status = 200, description = "Units (ETag)", body = Vec<UnitView>)),
@@ -278,6 +280,7 @@ pub(crate) fn insert_unit(
 
 /// Add a unit (editors).
 #[utoipa::path(
+    operation_id = "goals_create_unit",
     tag = "goals",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewUnit,

@@ -51,6 +51,7 @@ fn too_large(limit: usize) -> ApiError {
 /// kroner), `evidence_programme` (a programme's short name), `note`. A cell holding a
 /// CPR-shaped number is refused (`cpr_number`) and its value never repeated.
 #[utoipa::path(
+    operation_id = "placements_import_measures",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body(content = String, content_type = "text/csv", description = "A header row, then one measure per row"),

@@ -10,6 +10,7 @@ use crate::kinds::KINDS;
 /// Every kind of measure: placement types and kinds of support measure, with their standard
 /// step and whether they count as foster family or network.
 #[utoipa::path(
+    operation_id = "placements_list_kinds",
     tag = "placements",
     responses((status = 200, description = "Kinds (ETag)", body = Vec<KindView>)),
     security(())

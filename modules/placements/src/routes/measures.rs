@@ -56,6 +56,7 @@ pub(crate) fn check(m: &NewMeasure, lookups: &Lookups) -> Result<MeasureValues, 
 /// The municipality's measures, newest start first; filter by category, kind, step, open,
 /// running on a date, overlapping a period, one child's case key, synthetic (members).
 #[utoipa::path(
+    operation_id = "placements_list_measures",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), MeasureQuery),
     responses((status = 200, description = "Measures (ETag)", body = Page<MeasureView>)),
@@ -117,6 +118,7 @@ pub async fn list(
 /// Record a measure (editors). A CPR-shaped value in any field is refused with 422 naming the
 /// field (`cpr_number`), and never stored or logged.
 #[utoipa::path(
+    operation_id = "placements_create_measure",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = NewMeasure,
@@ -163,6 +165,7 @@ pub async fn create(
 
 /// One measure (the municipality's own users).
 #[utoipa::path(
+    operation_id = "placements_get_measure",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The measure's id")),
     responses((status = 200, description = "The measure (ETag)", body = MeasureView)),
@@ -258,6 +261,7 @@ fn merged(cur: &MeasureRow, p: &MeasurePatch, lookups: &Lookups) -> NewMeasure {
 /// Change a measure (editors): absent fields stay, `null` clears (`step: null`: the default
 /// step of its kind); the whole measure is validated after the change.
 #[utoipa::path(
+    operation_id = "placements_update_measure",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The measure's id")),
     request_body = MeasurePatch,
@@ -302,6 +306,7 @@ pub async fn update(
 
 /// Delete a measure (editors).
 #[utoipa::path(
+    operation_id = "placements_delete_measure",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The measure's id")),
     responses((status = 204, description = "Deleted")),

@@ -68,6 +68,7 @@ pub(crate) fn validate(input: &StaircaseInput) -> Result<(), ApiError> {
 /// The municipality's staircase: its own steps, lowest first, each mapped to one of the six
 /// standard steps of the indsatstrappe.
 #[utoipa::path(
+    operation_id = "placements_get_staircase",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     responses((status = 200, description = "The staircase (ETag)", body = StaircaseView)),
@@ -93,6 +94,7 @@ pub async fn get(
 /// be renamed or moved, not removed or mapped to another standard step (409
 /// `placements.staircase.step_in_use`).
 #[utoipa::path(
+    operation_id = "placements_put_staircase",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug")),
     request_body = StaircaseInput,

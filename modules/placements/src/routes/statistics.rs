@@ -17,6 +17,7 @@ use crate::{stats, NAME};
 /// fewer than five children suppressed (`{"suppressed": true}`), together with whatever would let
 /// it be computed back.
 #[utoipa::path(
+    operation_id = "placements_get_statistics",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), StatisticsQuery),
     responses((status = 200, description = "Statistics (ETag)", body = StatisticsView)),
@@ -46,6 +47,7 @@ pub async fn statistics(
 /// month's last day for everyone (suppressed below five children), and for the municipality's own
 /// users also full-year placements, new and ended in the month.
 #[utoipa::path(
+    operation_id = "placements_get_monthly_statistics",
     tag = "placements",
     params(("municipality" = String, Path, description = "The municipality's slug"), MonthlyQuery),
     responses((status = 200, description = "The months (ETag)", body = MonthlyView)),
