@@ -771,13 +771,7 @@ async fn cpr_guard_on_every_write_path(app: TestApp) {
     let texts: Vec<String> = app.with_conn(|c| {
         use diesel::prelude::*;
         use retning_placements::schema::placement_measures as pm;
-        let rows: Vec<(
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-        )> = pm::table
+        let rows: Vec<MeasureTexts> = pm::table
             .select((
                 pm::child_ref,
                 pm::note,
@@ -929,22 +923,29 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
     assert_eq!(count(&app), 2003);
 }
 
+/// The stored texts of a measure: child_ref, note, provider_name, legal_paragraph, kind.
+type MeasureTexts = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+/// A compact measure: child_ref, category, kind, start, end, birth year, yearly cost, programme.
+type MeasureRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    i64,
+    Option<i64>,
+    Option<&'a str>,
+);
+
 /// Creates a measure straight from a compact description (the member's editor).
-async fn fixture(
-    app: &TestApp,
-    editor: &str,
-    municipality: &str,
-    rows: &[(
-        &str,
-        &str,
-        &str,
-        &str,
-        Option<&str>,
-        i64,
-        Option<i64>,
-        Option<&str>,
-    )],
-) {
+async fn fixture(app: &TestApp, editor: &str, municipality: &str, rows: &[MeasureRow<'_>]) {
     for (child, category, kind, start, end, birth, cost, programme) in rows {
         let body = json!({"child_ref": child, "birth_year": birth, "category": category, "kind": kind, "start_date": start, "end_date": end,
             "yearly_cost_dkk": cost, "evidence_programme": programme});
