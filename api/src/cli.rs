@@ -401,7 +401,11 @@ pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContex
         trust_forwarded_for: settings.server.trust_forwarded_for,
     };
     Ok(AppContext {
-        auth: auth_state(&db, keys),
+        auth: auth_state(
+            &db,
+            keys,
+            Duration::from_secs(settings.auth.rights_cache_seconds),
+        ),
         db,
         limiter: actix_web::web::Data::new(LoginLimiter::new(limits)),
         registry,

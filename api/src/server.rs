@@ -173,9 +173,14 @@ pub async fn ready(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
     }))
 }
 
-pub fn auth_state(db: &Db, keys: retning_kernel::auth::TokenKeys) -> web::Data<AuthState> {
+pub fn auth_state(
+    db: &Db,
+    keys: retning_kernel::auth::TokenKeys,
+    rights_cache: std::time::Duration,
+) -> web::Data<AuthState> {
     web::Data::new(AuthState {
         keys: Arc::new(keys),
         db: db.clone(),
+        rights: Arc::new(retning_kernel::auth::RightsCache::new(rights_cache)),
     })
 }

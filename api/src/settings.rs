@@ -10,6 +10,8 @@ use serde::Deserialize;
 use retning_kernel::db::DatabaseUrl;
 
 pub const DEFAULTS: &str = include_str!("../../config/default.toml");
+/// The longest `auth.rights_cache_seconds` accepted.
+pub const MAX_RIGHTS_CACHE_SECONDS: u64 = 60;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +57,7 @@ pub struct AuthSettings {
     pub account_refill_secs: u64,
     pub address_burst: u32,
     pub address_refill_secs: u64,
+    pub rights_cache_seconds: u64,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -71,6 +74,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("rights_cache_seconds", &self.rights_cache_seconds)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +182,11 @@ impl Settings {
             if value == 0 {
                 return Err(format!("configuration: {key} must be greater than 0"));
             }
+        }
+        if self.auth.rights_cache_seconds > MAX_RIGHTS_CACHE_SECONDS {
+            return Err(format!(
+                "configuration: auth.rights_cache_seconds must be at most {MAX_RIGHTS_CACHE_SECONDS} (it bounds how long a demoted or disabled user keeps old rights on another server)"
+            ));
         }
         if !self.auth.jwt_secret.is_empty() && self.auth.jwt_secret.len() < 32 {
             return Err("configuration: auth.jwt_secret must be at least 32 bytes (or empty to generate one)".into());

@@ -7,4 +7,5 @@ mod goals;
 mod placements;
 mod platform;
 mod repo;
+mod rights;
 mod screen;

@@ -219,6 +219,8 @@ pub struct Options {
     pub token_ttl_secs: Option<u64>,
     pub cors_allowed_origins: Vec<String>,
     pub import_limit: Option<usize>,
+    /// `auth.rights_cache_seconds` (default 2).
+    pub rights_cache_seconds: Option<u64>,
 }
 
 impl TestApp {
@@ -247,6 +249,9 @@ impl TestApp {
         settings.server.cors_allowed_origins = options.cors_allowed_origins.clone();
         if let Some(limit) = options.import_limit {
             settings.server.import_limit_bytes = limit;
+        }
+        if let Some(secs) = options.rights_cache_seconds {
+            settings.auth.rights_cache_seconds = secs;
         }
         if let Some(ttl) = options.token_ttl_secs {
             settings.auth.token_ttl_secs = ttl;
@@ -337,6 +342,7 @@ impl TestApp {
             municipality_id: municipality.map(|m| self.municipality_id(m)),
             municipality_slug: municipality.map(str::to_owned),
             role,
+            token_version: 0,
         };
         self.ctx
             .auth

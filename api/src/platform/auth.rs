@@ -127,6 +127,7 @@ pub async fn login(
                 municipality_id: user.municipality_id,
                 municipality_slug: slug,
                 role,
+                token_version: user.token_version,
             })
         })
         .await?;

@@ -4,8 +4,7 @@ use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
-use retning_kernel::auth::Authenticated;
-use retning_kernel::auth::{self, Role, UserRow};
+use retning_kernel::auth::{self, AuthState, Authenticated, Role, UserRow};
 use retning_kernel::http::{Json, Query};
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::schema::users;
@@ -39,6 +38,25 @@ fn check_role(v: &mut Validator, role: Role) {
         "invalid",
         "must be viewer, editor or admin",
     );
+}
+
+fn operator_limited(what: &str) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "platform.user.operator_limited",
+        format!("the operator {what}; the municipality's admins manage its users"),
+    )
+}
+
+/// Whether the municipality has an admin who is not disabled.
+fn has_enabled_admin(conn: &mut DbConnection, municipality_id: i64) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::municipality_id.eq(municipality_id))
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::disabled_at.is_null()),
+    ))
+    .get_result(conn)?)
 }
 
 /// Creates a user of a municipality; shared by the API and the CLI.
@@ -121,7 +139,8 @@ pub async fn list(
     ))
 }
 
-/// Add a user to the municipality (admins, operator).
+/// Add a user to the municipality (admins). The operator may only create a municipality's first
+/// admin, while it has no admin who is not disabled.
 #[utoipa::path(
     operation_id = "platform_create_user",
     tag = "users",
@@ -154,9 +173,20 @@ pub async fn create(
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, super::NAME)?;
             who.require(&perm::USER_MANAGE, Some(m.id))?;
+            if who.is_operator() && (body.role != Role::Admin || has_enabled_admin(conn, m.id)?) {
+                return Err(operator_limited(
+                    "may only create a municipality's first admin",
+                ));
+            }
             v.finish()?;
             let hash = auth::hash_password(&body.password)?;
             retning_kernel::write_transaction(conn, |conn| {
+                // Checked inside the write so two operators cannot both create a "first" admin.
+                if who.is_operator() && has_enabled_admin(conn, m.id)? {
+                    return Err(operator_limited(
+                        "may only create a municipality's first admin",
+                    ));
+                }
                 insert_user(conn, &who, Some(m.id), &body.username, &hash, body.role)
             })
             .map(|u| (m.slug, u))
@@ -171,7 +201,9 @@ pub async fn create(
         .json(view(user)))
 }
 
-/// Change a user's role or password, or disable them (admins, operator).
+/// Change a user's role or password, or disable them (admins). The operator may only disable a
+/// user (`{"disabled": true}`). A new password or disabling ends the user's tokens at once; a new
+/// role applies to the user's next request.
 #[utoipa::path(
     operation_id = "platform_update_user",
     tag = "users",
@@ -186,6 +218,7 @@ pub async fn create(
 #[patch("/municipalities/{municipality}/users/{id}")]
 pub async fn update(
     db: web::Data<Db>,
+    auth_state: web::Data<AuthState>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
     body: Json<UserPatch>,
@@ -203,6 +236,11 @@ pub async fn update(
         .run(move |conn| {
             let m = tenancy::resolve(conn, &slug, super::NAME)?;
             who.require(&perm::USER_MANAGE, Some(m.id))?;
+            if who.is_operator()
+                && (body.disabled != Some(true) || body.role.is_some() || body.password.is_some())
+            {
+                return Err(operator_limited("may only disable a user"));
+            }
             v.finish()?;
             let hash = body
                 .password
@@ -223,8 +261,13 @@ pub async fn update(
                     Some(false) => None,
                     None => current.disabled_at,
                 };
+                // A new password or disabling ends every token issued before.
+                let revokes =
+                    hash.is_some() || (disabled_at.is_some() && current.disabled_at.is_none());
+                let token_version = current.token_version + i64::from(revokes);
                 let updated: UserRow = diesel::update(users::table.find(id))
                     .set((
+                        users::token_version.eq(token_version),
                         users::role.eq(body
                             .role
                             .map_or(current.role.clone(), |r| r.as_str().to_owned())),
@@ -246,6 +289,7 @@ pub async fn update(
                             "role": {"before": current.role, "after": updated.role},
                             "password_changed": hash.is_some(),
                             "disabled": updated.disabled_at.is_some(),
+                            "tokens_revoked": revokes,
                         }),
                     },
                 )?;
@@ -253,5 +297,6 @@ pub async fn update(
             })
         })
         .await?;
+    auth_state.rights.forget(user.id);
     Ok(web::Json(view(user)))
 }

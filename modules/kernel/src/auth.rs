@@ -4,10 +4,11 @@
 //! Every handler states its permission through [`Principal::require`]; nothing is allowed by
 //! default.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -339,6 +340,13 @@ pub struct Claims {
     pub sub: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before: the issue time.
+    #[serde(default)]
+    pub nbf: i64,
+    /// The user's token version when the token was issued; a token of an older version is
+    /// refused (the password was changed or the user disabled since).
+    #[serde(default)]
+    pub ver: i64,
     /// The municipality's slug (absent for the operator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub municipality: Option<String>,
@@ -393,6 +401,8 @@ impl TokenKeys {
             aud: self.audience.clone(),
             sub: user.user_id.to_string(),
             iat: now,
+            nbf: now,
+            ver: user.token_version,
             exp: now + i64::try_from(self.ttl.as_secs()).unwrap_or(900),
             municipality: user.municipality_slug.clone(),
             municipality_id: user.municipality_id,
@@ -411,6 +421,7 @@ impl TokenKeys {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -440,6 +451,7 @@ pub struct TokenSubject {
     pub municipality_id: Option<i64>,
     pub municipality_slug: Option<String>,
     pub role: Role,
+    pub token_version: i64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,11 +478,121 @@ pub fn hash_api_key(secret: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The extractor
 
-/// What the [`Principal`] extractor needs: token keys and the database (for API keys).
+/// What the [`Principal`] extractor needs: token keys, the database (for the caller's current
+/// rights and for API keys) and the short-lived cache of users' rights.
 #[derive(Clone)]
 pub struct AuthState {
     pub keys: Arc<TokenKeys>,
     pub db: Db,
+    pub rights: Arc<RightsCache>,
+}
+
+/// A user's rights as the database holds them now. A token names its user; what the user may
+/// do is read from here on every request, so a demoted, disabled or re-passworded user's old
+/// token stops carrying the old rights.
+#[derive(Debug, Clone)]
+pub struct UserRights {
+    pub username: String,
+    pub municipality_id: Option<i64>,
+    pub role: Role,
+    pub token_version: i64,
+    pub disabled: bool,
+}
+
+impl UserRights {
+    /// The user's rights now; `None` if the user no longer exists.
+    pub fn load(conn: &mut crate::DbConnection, user_id: i64) -> Result<Option<Self>, ApiError> {
+        let row = users::table
+            .find(user_id)
+            .select((
+                users::username,
+                users::municipality_id,
+                users::role,
+                users::token_version,
+                users::disabled_at.is_not_null(),
+            ))
+            .first::<(String, Option<i64>, String, i64, bool)>(conn)
+            .optional()?;
+        row.map(
+            |(username, municipality_id, role, token_version, disabled)| {
+                let role = Role::parse(&role)
+                    .ok_or_else(|| ApiError::internal("unknown role in database"))?;
+                Ok(UserRights {
+                    username,
+                    municipality_id,
+                    role,
+                    token_version,
+                    disabled,
+                })
+            },
+        )
+        .transpose()
+    }
+}
+
+/// Users' rights kept for at most `ttl` (`auth.rights_cache_seconds`), so that a burst of
+/// requests costs one lookup. A change made through this process is forgotten at once
+/// ([`RightsCache::forget`]); a change made by another server sharing the database takes
+/// effect within `ttl`. A zero `ttl` reads the database on every request.
+pub struct RightsCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<i64, (Instant, Option<UserRights>)>>,
+}
+
+impl RightsCache {
+    /// Entries kept at most; beyond it the cache is emptied (it refills from the database).
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, Option<UserRights>)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached rights of a user: `None` when not cached or stale; `Some(None)` when the user
+    /// was found not to exist.
+    fn get(&self, user_id: i64) -> Option<Option<UserRights>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.lock();
+        let (at, rights) = entries.get(&user_id)?;
+        (at.elapsed() < self.ttl).then(|| rights.clone())
+    }
+
+    fn put(&self, user_id: i64, rights: Option<UserRights>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(user_id, (Instant::now(), rights));
+    }
+
+    /// Drops a user's cached rights; call after changing the user's role, password or state.
+    pub fn forget(&self, user_id: i64) {
+        self.lock().remove(&user_id);
+    }
+}
+
+fn token_revoked() -> ApiError {
+    ApiError::unauthorized(
+        "auth.token_revoked",
+        "the access token no longer holds: the user was disabled, removed or given a new password; sign in again",
+    )
 }
 
 impl FromRequest for Principal {
@@ -543,13 +665,25 @@ impl FromRequest for Principal {
             let id = claims.sub.parse::<i64>().map_err(|_| {
                 ApiError::unauthorized("auth.invalid_token", "the access token is not valid")
             })?;
+            // The token says who; the database says what they may do now.
+            let rights = match state.rights.get(id) {
+                Some(rights) => rights,
+                None => {
+                    let rights = state.db.run(move |conn| UserRights::load(conn, id)).await?;
+                    state.rights.put(id, rights.clone());
+                    rights
+                }
+            };
+            let rights = rights
+                .filter(|r| !r.disabled && r.token_version == claims.ver)
+                .ok_or_else(token_revoked)?;
             Ok(Principal {
                 actor: Actor::User {
                     id,
-                    username: claims.username,
+                    username: rights.username,
                 },
-                municipality_id: claims.municipality_id,
-                role: Some(claims.role),
+                municipality_id: rights.municipality_id,
+                role: Some(rights.role),
                 key_scope: None,
                 request_id,
             })
@@ -593,6 +727,7 @@ pub struct UserRow {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub disabled_at: Option<chrono::NaiveDateTime>,
+    pub token_version: i64,
 }
 
 #[cfg(test)]
@@ -616,6 +751,7 @@ mod tests {
             municipality_id: Some(2),
             municipality_slug: Some("vejle".into()),
             role: Role::Editor,
+            token_version: 3,
         }
     }
 
@@ -628,6 +764,44 @@ mod tests {
         assert_eq!(claims.sub, "5");
         assert_eq!(claims.role, Role::Editor);
         assert_eq!(claims.municipality.as_deref(), Some("vejle"));
+        assert_eq!(claims.ver, 3);
+        assert_eq!(claims.nbf, claims.iat);
+    }
+
+    fn rights(role: Role) -> UserRights {
+        UserRights {
+            username: "ida".into(),
+            municipality_id: Some(2),
+            role,
+            token_version: 0,
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn rights_cache_keeps_for_ttl_and_forgets_on_demand() {
+        let cache = RightsCache::new(Duration::from_secs(60));
+        assert!(cache.get(1).is_none());
+        cache.put(1, Some(rights(Role::Admin)));
+        cache.put(2, None);
+        assert_eq!(
+            cache.get(1).flatten().map(|r| r.role),
+            Some(Role::Admin),
+            "a fresh entry is served"
+        );
+        assert!(
+            matches!(cache.get(2), Some(None)),
+            "a missing user is remembered"
+        );
+        cache.forget(1);
+        assert!(cache.get(1).is_none(), "a forgotten entry is read again");
+        let off = RightsCache::new(Duration::ZERO);
+        off.put(1, Some(rights(Role::Admin)));
+        assert!(off.get(1).is_none(), "ttl 0 reads the database every time");
+        let short = RightsCache::new(Duration::from_millis(1));
+        short.put(1, Some(rights(Role::Viewer)));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(short.get(1).is_none(), "a stale entry is read again");
     }
 
     #[test]
