@@ -1,9 +1,11 @@
 //! One integration binary: every database test runs on SQLite and on PostgreSQL.
 
 mod auth;
+mod cpr_spec;
 mod evidence;
 mod framework;
 mod goals;
+mod matrix;
 mod placements;
 mod platform;
 mod repo;
