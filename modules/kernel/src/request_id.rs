@@ -22,8 +22,30 @@ pub fn accept_incoming(value: &str) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
+/// A new id: 24 hex digits. Hex can spell a CPR-shaped run of digits (`a1803061628c…` holds
+/// `1803061628`), about once in a few thousand ids; such an id is drawn again, since ids are echoed
+/// and logged.
 pub fn generate() -> String {
     use rand::Rng;
-    let bytes: [u8; 12] = rand::rng().random();
-    hex::encode(bytes)
+    loop {
+        let bytes: [u8; 12] = rand::rng().random();
+        let id = hex::encode(bytes);
+        if !crate::cpr::find_cpr(&id) {
+            return id;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_ids_never_look_like_cpr_numbers() {
+        assert!(
+            crate::cpr::find_cpr("a1803061628ce9acf50d9fb7"),
+            "the case seen in CI"
+        );
+        for _ in 0..20_000 {
+            assert!(!crate::cpr::find_cpr(&super::generate()));
+        }
+    }
 }
