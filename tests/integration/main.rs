@@ -10,4 +10,5 @@ mod placements;
 mod platform;
 mod repo;
 mod rights;
+mod row_level_security;
 mod screen;

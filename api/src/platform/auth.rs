@@ -105,6 +105,8 @@ pub async fn login(
     let keys = Arc::clone(&state.keys);
     let subject = db
         .run(move |conn| {
+            // A username names its municipality only once it is found.
+            retning_kernel::db::scope_to_platform(conn)?;
             let found: Option<(UserRow, Option<String>)> = users::table
                 .left_join(municipalities::table)
                 .filter(users::username.eq(&username))

@@ -634,6 +634,8 @@ impl FromRequest for Principal {
                 let found = state
                     .db
                     .run(move |conn| {
+                        // The key names its municipality only once it is found.
+                        crate::db::scope_to_platform(conn)?;
                         Ok(api_keys::table
                             .filter(api_keys::key_hash.eq(hash))
                             .filter(api_keys::revoked_at.is_null())
@@ -669,7 +671,13 @@ impl FromRequest for Principal {
             let rights = match state.rights.get(id) {
                 Some(rights) => rights,
                 None => {
-                    let rights = state.db.run(move |conn| UserRights::load(conn, id)).await?;
+                    let rights = state
+                        .db
+                        .run(move |conn| {
+                            crate::db::scope_to_platform(conn)?;
+                            UserRights::load(conn, id)
+                        })
+                        .await?;
                     state.rights.put(id, rights.clone());
                     rights
                 }

@@ -252,7 +252,7 @@ impl Db {
                 .get()
                 .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
             let before = queries_on_this_thread();
-            let result = f(&mut conn);
+            let result = as_application(&mut conn, f);
             tracing::debug!(queries = queries_on_this_thread() - before, "database work");
             result
         })
@@ -274,6 +274,70 @@ impl Db {
         let mut conn = self.pool.get().map_err(|e| format!("database pool: {e}"))?;
         migrate(&mut conn)
     }
+}
+
+/// The role the server's requests work as on PostgreSQL: it owns no table, and row-level
+/// security shows it a private row only in a transaction scoped to the row's municipality
+/// ([`scope_to_municipality`]) or to the platform ([`scope_to_platform`]). Created by the
+/// migration `kernel_row_level_security`.
+pub const APPLICATION_ROLE: &str = "retning_app";
+
+/// Runs a unit of request work. On PostgreSQL it is one transaction as [`APPLICATION_ROLE`],
+/// scoped to nothing until the work scopes it, so a query that forgot its municipality sees no
+/// private row; the scope ends with the transaction and never reaches the connection's next
+/// user. SQLite has no roles: the work runs as it is.
+pub fn as_application<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    if let DbConnection::Postgres(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN; SET LOCAL ROLE retning_app")?;
+    } else {
+        return f(conn);
+    }
+    let result = f(conn);
+    let DbConnection::Postgres(c) = conn else {
+        return result;
+    };
+    match result {
+        Ok(v) => {
+            <AnsiTransactionManager as TransactionManager<PgConnection>>::commit_transaction(c)?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ =
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(
+                    c,
+                );
+            Err(e)
+        }
+    }
+}
+
+/// Scopes the current transaction to one municipality: PostgreSQL's row-level security then
+/// shows the private tables' rows of that municipality (and nothing of another). The kernel
+/// calls it when it resolves the municipality a request addresses ([`crate::tenancy::resolve`]).
+pub fn scope_to_municipality(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+) -> Result<(), diesel::result::Error> {
+    if let DbConnection::Postgres(c) = conn {
+        diesel::sql_query("SELECT set_config('retning.municipality_id', $1, true)")
+            .bind::<diesel::sql_types::Text, _>(municipality_id.to_string())
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Scopes the current transaction to the whole platform: for the kernel's own work that must
+/// find a row before it knows its municipality (signing in, credentials and rights), and for
+/// public aggregates computed across municipalities (comparison). Never for a module's
+/// ordinary request work.
+pub fn scope_to_platform(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
+    if let DbConnection::Postgres(c) = conn {
+        c.batch_execute("SELECT set_config('retning.scope', 'platform', true)")?;
+    }
+    Ok(())
 }
 
 pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {

@@ -28,7 +28,8 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<M
 }
 
 /// The municipality a module's route addresses: 404 when it does not exist, or when the module
-/// is switched off for it (one query).
+/// is switched off for it. The rest of the transaction is scoped to it (on PostgreSQL, row-level
+/// security shows the private tables' rows of this municipality only).
 pub fn resolve(
     conn: &mut DbConnection,
     slug: &str,
@@ -46,6 +47,10 @@ pub fn resolve(
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("municipality"))
+        .and_then(|m| {
+            crate::db::scope_to_municipality(conn, m.id)?;
+            Ok(m)
+        })
 }
 
 /// Slugs are lower-case ASCII letters, digits and dashes, as they stand in URLs.

@@ -108,6 +108,9 @@ pub async fn compare(
     let as_of = as_of(q.as_of);
     let result = db
         .run(move |conn| {
+            // Public aggregates across municipalities: computed indicators read every
+            // municipality's measures, and show only what any visitor may see.
+            retning_kernel::db::scope_to_platform(conn)?;
             let theme = repo::theme_by_slug(conn, &q.theme)?.ok_or_else(|| {
                 ApiError::field(
                     "theme",
@@ -194,6 +197,9 @@ pub async fn overview(
     let as_of = as_of(q.0.as_of);
     let result = db
         .run(move |conn| {
+            // Public aggregates across municipalities: computed indicators read every
+            // municipality's measures, and show only what any visitor may see.
+            retning_kernel::db::scope_to_platform(conn)?;
             let ms = municipalities_for(conn, None)?;
             let strategies = visible_strategies(conn, &who, &ms)?;
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();

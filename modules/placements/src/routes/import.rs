@@ -153,6 +153,8 @@ pub async fn import(
         Outcome::Valid(values) => {
             let imported = db
                 .write(move |conn| {
+                    // A second unit of work: it enters the municipality resolved above again.
+                    retning_kernel::db::scope_to_municipality(conn, mid)?;
                     let n = repo::insert_measures(conn, mid, values, false)?;
                     audit::record(
                         conn,

@@ -1,0 +1,2 @@
+DROP POLICY retning_tenant ON placement_measures;
+ALTER TABLE placement_measures DISABLE ROW LEVEL SECURITY;
