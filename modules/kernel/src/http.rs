@@ -252,7 +252,7 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
     .into()
 }
 
-fn is_json_content_type(req: &HttpRequest) -> bool {
+pub(crate) fn is_json_content_type(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -268,7 +268,10 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
         })
 }
 
-async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<web::BytesMut, ApiError> {
     let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
     let too_large = || {
         ApiError::new(

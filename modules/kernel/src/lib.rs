@@ -11,6 +11,7 @@ pub mod module;
 pub mod pagination;
 pub mod request_id;
 pub mod schema;
+pub mod scope;
 pub mod screen;
 pub mod tenancy;
 

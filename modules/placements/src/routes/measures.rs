@@ -1,12 +1,12 @@
 //! Measures: placements and support measures of individual children (pseudonymous), readable by
 //! the municipality's own users only; every other caller gets 404.
 
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json};
+use retning_kernel::http::json_with_etag;
 use retning_kernel::pagination::{Page, PageParams};
+use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{tenancy, ApiError, Db};
 
 use crate::dto::*;
@@ -130,37 +130,34 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewMeasure>,
+    body: JsonBody<NewMeasure>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug.into_inner();
-    let body = body.0;
-    let (view, slug) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let lookups = repo::lookups(conn, m.id)?;
+    let (view, slug) = Scoped::new(who, slug.into_inner(), NAME, perm::WRITE)
+        .write_body(&db, body, |conn, scope, body| {
+            let lookups = repo::lookups(conn, scope.id())?;
             let values = check(&body, &lookups)?;
-            let row = repo::insert_measure(conn, m.id, &values, false)?;
+            let row = repo::insert_measure(conn, scope.id(), &values, false)?;
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "create",
                     object_type: "measure",
                     object_id: Some(row.id),
                     details: audit_details(&values),
                 },
             )?;
-            Ok((Names::load(conn, m.id)?.measure(row), m.slug))
+            Ok((
+                Names::load(conn, scope.id())?.measure(row),
+                scope.slug().to_owned(),
+            ))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/measures/{}", view.id),
-        ))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/measures/{}", view.id),
+        &view,
+    ))
 }
 
 /// One measure (the municipality's own users).
@@ -179,12 +176,10 @@ pub async fn get(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::READ, Some(m.id))?;
-            let row = repo::measure(conn, m.id, id)?;
-            Ok(Names::load(conn, m.id)?.measure(row))
+    let view = Scoped::new(who, slug, NAME, perm::READ)
+        .read(&db, move |conn, scope| {
+            let row = repo::measure(conn, scope.id(), id)?;
+            Ok(Names::load(conn, scope.id())?.measure(row))
         })
         .await?;
     json_with_etag(&req, &view)
@@ -273,32 +268,29 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<MeasurePatch>,
+    body: JsonBody<MeasurePatch>,
 ) -> Result<web::Json<MeasureView>, ApiError> {
     let (slug, id) = path.into_inner();
-    let patch = body.0;
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let cur = repo::measure_for_update(conn, m.id, id)?;
-            let lookups = repo::lookups(conn, m.id)?;
+    let view = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, patch| {
+            let cur = repo::measure_for_update(conn, scope.id(), id)?;
+            let lookups = repo::lookups(conn, scope.id())?;
             let input = merged(&cur, &patch, &lookups);
             let values = check(&input, &lookups)?;
             let before = values_of(&cur);
-            let row = repo::update_measure(conn, m.id, id, &values)?;
+            let row = repo::update_measure(conn, scope.id(), id, &values)?;
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "update",
                     object_type: "measure",
                     object_id: Some(id),
                     details: serde_json::json!({"before": audit_details(&before), "after": audit_details(&values)}),
                 },
             )?;
-            Ok(Names::load(conn, m.id)?.measure(row))
+            Ok(Names::load(conn, scope.id())?.measure(row))
         })
         .await?;
     Ok(web::Json(view))
@@ -319,23 +311,22 @@ pub async fn remove(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::WRITE, Some(m.id))?;
-        let cur = repo::measure_for_update(conn, m.id, id)?;
-        repo::delete_measure(conn, m.id, id)?;
-        audit::record(
-            conn,
-            &who,
-            Change {
-                municipality_id: Some(m.id),
-                action: "delete",
-                object_type: "measure",
-                object_id: Some(id),
-                details: audit_details(&values_of(&cur)),
-            },
-        )
-    })
-    .await?;
+    Scoped::new(who, slug, NAME, perm::WRITE)
+        .write(&db, move |conn, scope| {
+            let cur = repo::measure_for_update(conn, scope.id(), id)?;
+            repo::delete_measure(conn, scope.id(), id)?;
+            audit::record(
+                conn,
+                &scope.who,
+                Change {
+                    municipality_id: Some(scope.id()),
+                    action: "delete",
+                    object_type: "measure",
+                    object_id: Some(id),
+                    details: audit_details(&values_of(&cur)),
+                },
+            )
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

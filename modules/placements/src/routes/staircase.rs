@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json};
-use retning_kernel::{tenancy, ApiError, Db, Validator};
+use retning_kernel::http::json_with_etag;
+use retning_kernel::scope::{JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, Validator};
 
 use crate::dto::{StaircaseInput, StaircaseView};
 use crate::{perm, repo, views, NAME};
@@ -80,11 +81,12 @@ pub async fn get(
     db: web::Data<Db>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            Ok(views::staircase(&m.slug, repo::steps(conn, m.id)?))
+    let view = Scoped::anyone(slug.into_inner(), NAME)
+        .read(&db, |conn, scope| {
+            Ok(views::staircase(
+                scope.slug(),
+                repo::steps(conn, scope.id())?,
+            ))
         })
         .await?;
     json_with_etag(&req, &view)
@@ -106,22 +108,18 @@ pub async fn put(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<StaircaseInput>,
+    body: JsonBody<StaircaseInput>,
 ) -> Result<web::Json<StaircaseView>, ApiError> {
-    let slug = slug.into_inner();
-    let input = body.0;
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::STAIRCASE_MANAGE, Some(m.id))?;
+    let view = Scoped::new(who, slug.into_inner(), NAME, perm::STAIRCASE_MANAGE)
+        .write_body(&db, body, |conn, scope, input| {
             validate(&input)?;
-            let before: Vec<String> = repo::steps(conn, m.id)?.into_iter().map(|s| s.key).collect();
-            let steps = repo::replace_staircase(conn, m.id, &input.steps)?;
+            let before: Vec<String> = repo::steps(conn, scope.id())?.into_iter().map(|s| s.key).collect();
+            let steps = repo::replace_staircase(conn, scope.id(), &input.steps)?;
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "replace",
                     object_type: "staircase",
                     object_id: None,
@@ -131,7 +129,7 @@ pub async fn put(
                     }),
                 },
             )?;
-            Ok(views::staircase(&m.slug, steps))
+            Ok(views::staircase(scope.slug(), steps))
         })
         .await?;
     Ok(web::Json(view))
