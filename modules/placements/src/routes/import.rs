@@ -5,7 +5,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::{tenancy, ApiError, Db, ImportLimit};
+use retning_kernel::scope::Scoped;
+use retning_kernel::{ApiError, Db, ImportLimit};
 
 use crate::dto::ImportResult;
 use crate::import::{self as csv_import, ChannelReader, Outcome};
@@ -71,11 +72,9 @@ pub async fn import(
         .map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
     let slug = slug.into_inner();
     // Who may import is settled before a byte of the file is read.
-    let (mid, lookups, who) = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            Ok((m.id, repo::lookups(conn, m.id)?, who))
+    let (scope, lookups) = Scoped::new(who, slug, NAME, perm::WRITE)
+        .read(&db, |conn, scope| {
+            Ok((scope.clone(), repo::lookups(conn, scope.id())?))
         })
         .await?;
     if !is_csv(&req) {
@@ -151,16 +150,16 @@ pub async fn import(
             ))
         }
         Outcome::Valid(values) => {
-            let imported = db
-                .write(move |conn| {
-                    // A second unit of work: it enters the municipality resolved above again.
-                    retning_kernel::db::scope_to_municipality(conn, mid)?;
-                    let n = repo::insert_measures(conn, mid, values, false)?;
+            // The file was judged outside any transaction; the rows are written in a second
+            // unit of work, which enters the municipality (and checks the permission) again.
+            let imported = Scoped::new(scope.who, scope.municipality.slug, NAME, perm::WRITE)
+                .write(&db, move |conn, scope| {
+                    let n = repo::insert_measures(conn, scope.id(), values, false)?;
                     audit::record(
                         conn,
-                        &who,
+                        &scope.who,
                         Change {
-                            municipality_id: Some(mid),
+                            municipality_id: Some(scope.id()),
                             action: "import",
                             object_type: "measure",
                             object_id: None,

@@ -7,7 +7,7 @@ use retning_kernel::auth::Authenticated;
 use retning_kernel::http::json_with_etag;
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::scope::{created, JsonBody, Scoped};
-use retning_kernel::{tenancy, ApiError, Db};
+use retning_kernel::{ApiError, Db};
 
 use crate::dto::*;
 use crate::model::{MeasureRow, MeasureValues};
@@ -69,17 +69,17 @@ pub async fn list(
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: MeasureQuery = retning_kernel::http::decode_query(req.query_string())?;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    };
-    let (limit, offset) = (page.limit()?, page.offset()?);
-    let slug = slug.into_inner();
-    let page = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::READ, Some(m.id))?;
+    let query = req.query_string().to_owned();
+    let page = Scoped::new(who, slug.into_inner(), NAME, perm::READ)
+        .read(&db, move |conn, scope| {
+            // The query is judged once the caller may read here.
+            let q: MeasureQuery = retning_kernel::http::decode_query(&query)?;
+            let page = PageParams {
+                limit: q.limit,
+                cursor: q.cursor.clone(),
+            };
+            let (limit, offset) = (page.limit()?, page.offset()?);
+            let m = &scope.municipality;
             let names = Names::load(conn, m.id)?;
             let step_id = match &q.step {
                 Some(key) => Some(

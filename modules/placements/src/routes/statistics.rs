@@ -3,7 +3,8 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use retning_kernel::http::json_with_etag;
-use retning_kernel::{tenancy, ApiError, Db, Principal};
+use retning_kernel::scope::Scoped;
+use retning_kernel::{ApiError, Db, Principal};
 
 use super::audience;
 use crate::dto::{MonthlyQuery, MonthlyView, StatisticsQuery, StatisticsView};
@@ -31,11 +32,10 @@ pub async fn statistics(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let q: StatisticsQuery = retning_kernel::http::decode_query(req.query_string())?;
-    let slug = slug.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            let audience = audience(&who, &m);
+    let view = Scoped::public(who, slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
+            let m = &scope.municipality;
+            let audience = audience(&scope.who, m);
             let period = stats::period(&q, audience)?;
             stats::statistics(conn, &m.slug, m.id, period, audience)
         })
@@ -61,11 +61,10 @@ pub async fn monthly(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let q: MonthlyQuery = retning_kernel::http::decode_query(req.query_string())?;
-    let slug = slug.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            stats::monthly(conn, &m.slug, m.id, &q, audience(&who, &m))
+    let view = Scoped::public(who, slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
+            let m = &scope.municipality;
+            stats::monthly(conn, &m.slug, m.id, &q, audience(&scope.who, m))
         })
         .await?;
     json_with_etag(&req, &view)
