@@ -10,8 +10,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::auth::{self, Actor, AuthState, Role, TokenSubject, UserRow};
-use retning_kernel::http::Json;
 use retning_kernel::schema::{municipalities, users};
+use retning_kernel::scope::JsonBody;
 use retning_kernel::{ApiError, Db};
 
 use super::dto::{LoginRequest, Me, TokenResponse};
@@ -95,9 +95,9 @@ pub async fn login(
     db: web::Data<Db>,
     state: web::Data<AuthState>,
     limiter: web::Data<LoginLimiter>,
-    body: Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let LoginRequest { username, password } = body.0;
+    let LoginRequest { username, password } = body.decode_public()?;
     if username.is_empty() || username.len() > 100 || password.len() > auth::MAX_PASSWORD_LEN {
         return Err(invalid_credentials());
     }

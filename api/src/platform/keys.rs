@@ -1,15 +1,15 @@
 //! API keys for dashboards: random, shown once, stored hashed, scoped, revocable.
 
-use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::auth::{self, Actor, KeyScope};
-use retning_kernel::http::{Json, Query};
+use retning_kernel::http::Query;
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::schema::api_keys;
-use retning_kernel::{tenancy, ApiError, Db, Timestamp, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, Timestamp, Validator};
 
 use super::dto::{ApiKeyView, CreatedApiKey, NewApiKey};
 use super::perm;
@@ -72,12 +72,9 @@ pub async fn list(
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<ApiKeyView>>, ApiError> {
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
-    let slug = slug.into_inner();
-    let (rows, total) = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::KEY_MANAGE, Some(m.id))?;
-            let q = api_keys::table.filter(api_keys::municipality_id.eq(m.id));
+    let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::KEY_MANAGE)
+        .read(&db, move |conn, scope| {
+            let q = api_keys::table.filter(api_keys::municipality_id.eq(scope.id()));
             let rows: Vec<KeyRow> = q
                 .select(columns())
                 .order(api_keys::id.desc())
@@ -107,18 +104,15 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewApiKey>,
+    body: JsonBody<NewApiKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let mut v = Validator::new();
-    v.text("name", &body.name, 100);
-    v.finish()?;
-    let scope = body.scope.unwrap_or(KeyScope::Read);
-    let slug = slug.into_inner();
-    let (slug, created) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::KEY_MANAGE, Some(m.id))?;
+    let (slug, new_key) = Scoped::new(who, slug.into_inner(), super::NAME, perm::KEY_MANAGE)
+        .write_body(&db, body, |conn, call, body: NewApiKey| {
+            let mut v = Validator::new();
+            v.text("name", &body.name, 100);
+            v.finish()?;
+            let scope = body.scope.unwrap_or(KeyScope::Read);
+            let (who, m) = (&call.who, &call.municipality);
             let created_by = match who.actor {
                 Actor::User { id, .. } => Some(id),
                 _ => None,
@@ -138,7 +132,7 @@ pub async fn create(
                 .get_result(conn)?;
             audit::record(
                 conn,
-                &who,
+                who,
                 Change {
                     municipality_id: Some(m.id),
                     action: "create",
@@ -148,7 +142,7 @@ pub async fn create(
                 },
             )?;
             Ok((
-                m.slug,
+                m.slug.clone(),
                 CreatedApiKey {
                     view: view(row),
                     key: secret,
@@ -156,12 +150,10 @@ pub async fn create(
             ))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/api-keys/{}", created.view.id),
-        ))
-        .json(created))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/api-keys/{}", new_key.view.id),
+        &new_key,
+    ))
 }
 
 /// Revoke an API key; it stops working at once.
@@ -182,34 +174,34 @@ pub async fn revoke(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, super::NAME)?;
-        who.require(&perm::KEY_MANAGE, Some(m.id))?;
-        let revoked_at: Option<chrono::NaiveDateTime> = api_keys::table
-            .filter(api_keys::id.eq(id))
-            .filter(api_keys::municipality_id.eq(m.id))
-            .select(api_keys::revoked_at)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("API key"))?;
-        if revoked_at.is_none() {
-            diesel::update(api_keys::table.find(id))
-                .set(api_keys::revoked_at.eq(retning_kernel::now()))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                &who,
-                Change {
-                    municipality_id: Some(m.id),
-                    action: "revoke",
-                    object_type: "api_key",
-                    object_id: Some(id),
-                    details: serde_json::json!({}),
-                },
-            )?;
-        }
-        Ok(())
-    })
-    .await?;
+    Scoped::new(who, slug, super::NAME, perm::KEY_MANAGE)
+        .write(&db, move |conn, scope| {
+            let (who, m) = (&scope.who, &scope.municipality);
+            let revoked_at: Option<chrono::NaiveDateTime> = api_keys::table
+                .filter(api_keys::id.eq(id))
+                .filter(api_keys::municipality_id.eq(m.id))
+                .select(api_keys::revoked_at)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| ApiError::not_found("API key"))?;
+            if revoked_at.is_none() {
+                diesel::update(api_keys::table.find(id))
+                    .set(api_keys::revoked_at.eq(retning_kernel::now()))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    &who,
+                    Change {
+                        municipality_id: Some(m.id),
+                        action: "revoke",
+                        object_type: "api_key",
+                        object_id: Some(id),
+                        details: serde_json::json!({}),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,9 +5,10 @@ use actix_web::{get, patch, post, put, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{Json, Query};
+use retning_kernel::http::Query;
 use retning_kernel::pagination::{Cursor, Page, PageParams};
 use retning_kernel::schema::{disabled_modules, municipalities};
+use retning_kernel::scope::{JsonBody, Scoped};
 use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::{ApiError, Db, Validator};
 use serde::Deserialize;
@@ -91,10 +92,9 @@ pub async fn get(
 pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
-    body: Json<NewMunicipality>,
+    body: JsonBody<NewMunicipality>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&perm::MUNICIPALITY_MANAGE, None)?;
-    let body = body.0;
+    let body = body.decode_for(&who, &perm::MUNICIPALITY_MANAGE)?;
     let mut v = Validator::new();
     v.check(
         tenancy::valid_slug(&body.slug),
@@ -156,10 +156,9 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<MunicipalityPatch>,
+    body: JsonBody<MunicipalityPatch>,
 ) -> Result<web::Json<MunicipalityView>, ApiError> {
-    who.require(&perm::MUNICIPALITY_MANAGE, None)?;
-    let body = body.0;
+    let body = body.decode_for(&who, &perm::MUNICIPALITY_MANAGE)?;
     let mut v = Validator::new();
     if let Some(code) = &body.code {
         check_code(&mut v, code);
@@ -257,9 +256,9 @@ pub async fn switch_module(
     catalog: web::Data<ModuleCatalog>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, String)>,
-    body: Json<ModuleSwitch>,
+    body: JsonBody<ModuleSwitch>,
 ) -> Result<web::Json<ModuleState>, ApiError> {
-    who.require(&perm::MODULE_SWITCH, None)?;
+    let body = body.decode_for(&who, &perm::MODULE_SWITCH)?;
     let (slug, module) = path.into_inner();
     let Some((name, switchable)) = catalog.modules.iter().find(|(n, _)| *n == module).copied()
     else {
@@ -272,7 +271,7 @@ pub async fn switch_module(
             format!("{name} cannot be switched off"),
         ));
     }
-    let enabled = body.0.enabled;
+    let enabled = body.enabled;
     db.write(move |conn| {
         let m = tenancy::find_by_slug(conn, &slug)?
             .ok_or_else(|| ApiError::not_found("municipality"))?;
@@ -358,12 +357,9 @@ pub async fn audit_log(
         actor_name: q.actor,
         action: q.action,
     };
-    let slug = slug.into_inner();
-    let mut rows = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::AUDIT_READ, Some(m.id))?;
-            Ok(audit::list(conn, m.id, &filter, before, limit + 1)?)
+    let mut rows = Scoped::new(who, slug.into_inner(), super::NAME, perm::AUDIT_READ)
+        .read(&db, move |conn, scope| {
+            Ok(audit::list(conn, scope.id(), &filter, before, limit + 1)?)
         })
         .await?;
     let more = rows.len() as i64 > limit;

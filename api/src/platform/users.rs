@@ -1,14 +1,14 @@
 //! A municipality's users, managed by its admins (and the platform operator).
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::{self, AuthState, Authenticated, Role, UserRow};
-use retning_kernel::http::{Json, Query};
+use retning_kernel::http::Query;
 use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::schema::users;
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Timestamp, Validator};
+use retning_kernel::scope::{created, JsonBody, Scope, Scoped};
+use retning_kernel::{ApiError, Db, DbConnection, Principal, Timestamp, Validator};
 
 use super::dto::{NewUser, UserPatch, UserView};
 use super::perm;
@@ -118,12 +118,9 @@ pub async fn list(
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
-    let slug = slug.into_inner();
-    let (rows, total) = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::USER_MANAGE, Some(m.id))?;
-            let q = users::table.filter(users::municipality_id.eq(m.id));
+    let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::USER_MANAGE)
+        .read(&db, move |conn, scope| {
+            let q = users::table.filter(users::municipality_id.eq(scope.id()));
             let rows = q
                 .select(UserRow::as_select())
                 .order(users::username.asc())
@@ -154,30 +151,28 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewUser>,
+    body: JsonBody<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let mut v = Validator::new();
-    v.check(
-        valid_username(&body.username),
-        "username",
-        "invalid",
-        "must be 2-64 letters, digits or . _ - @",
-    );
-    if let Some(problem) = auth::password_problem(&body.password) {
-        v.add("password", "weak", problem);
-    }
-    check_role(&mut v, body.role);
-    let slug = slug.into_inner();
-    let user = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::USER_MANAGE, Some(m.id))?;
-            if who.is_operator() && (body.role != Role::Admin || has_enabled_admin(conn, m.id)?) {
+    let (slug, user) = Scoped::new(who, slug.into_inner(), super::NAME, perm::USER_MANAGE)
+        .guard(operator_only_while_no_admin)
+        .run_body(&db, body, |conn, scope, body: NewUser| {
+            let (who, m) = (&scope.who, &scope.municipality);
+            if who.is_operator() && body.role != Role::Admin {
                 return Err(operator_limited(
                     "may only create a municipality's first admin",
                 ));
             }
+            let mut v = Validator::new();
+            v.check(
+                valid_username(&body.username),
+                "username",
+                "invalid",
+                "must be 2-64 letters, digits or . _ - @",
+            );
+            if let Some(problem) = auth::password_problem(&body.password) {
+                v.add("password", "weak", problem);
+            }
+            check_role(&mut v, body.role);
             v.finish()?;
             let hash = auth::hash_password(&body.password)?;
             retning_kernel::write_transaction(conn, |conn| {
@@ -187,18 +182,26 @@ pub async fn create(
                         "may only create a municipality's first admin",
                     ));
                 }
-                insert_user(conn, &who, Some(m.id), &body.username, &hash, body.role)
+                insert_user(conn, who, Some(m.id), &body.username, &hash, body.role)
             })
-            .map(|u| (m.slug, u))
+            .map(|u| (m.slug.clone(), u))
         })
         .await?;
-    let (slug, user) = user;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/users/{}", user.id),
-        ))
-        .json(view(user)))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/users/{}", user.id),
+        &view(user),
+    ))
+}
+
+/// The operator may create a user only while the municipality has no admin (decided before the
+/// body is read, like any other permission).
+fn operator_only_while_no_admin(conn: &mut DbConnection, scope: &Scope) -> Result<(), ApiError> {
+    if scope.who.is_operator() && has_enabled_admin(conn, scope.id())? {
+        return Err(operator_limited(
+            "may only create a municipality's first admin",
+        ));
+    }
+    Ok(())
 }
 
 /// Change a user's role or password, or disable them (admins). The operator may only disable a
@@ -221,25 +224,23 @@ pub async fn update(
     auth_state: web::Data<AuthState>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<UserPatch>,
+    body: JsonBody<UserPatch>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    let body = body.0;
-    let mut v = Validator::new();
-    if let Some(p) = body.password.as_deref().and_then(auth::password_problem) {
-        v.add("password", "weak", p);
-    }
-    if let Some(role) = body.role {
-        check_role(&mut v, role);
-    }
     let (slug, id) = path.into_inner();
-    let user = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, super::NAME)?;
-            who.require(&perm::USER_MANAGE, Some(m.id))?;
+    let user = Scoped::new(who, slug, super::NAME, perm::USER_MANAGE)
+        .run_body(&db, body, move |conn, scope, body: UserPatch| {
+            let (who, m) = (&scope.who, &scope.municipality);
             if who.is_operator()
                 && (body.disabled != Some(true) || body.role.is_some() || body.password.is_some())
             {
                 return Err(operator_limited("may only disable a user"));
+            }
+            let mut v = Validator::new();
+            if let Some(p) = body.password.as_deref().and_then(auth::password_problem) {
+                v.add("password", "weak", p);
+            }
+            if let Some(role) = body.role {
+                check_role(&mut v, role);
             }
             v.finish()?;
             let hash = body
@@ -279,7 +280,7 @@ pub async fn update(
                     .get_result(conn)?;
                 audit::record(
                     conn,
-                    &who,
+                    who,
                     Change {
                         municipality_id: Some(m.id),
                         action: "update",

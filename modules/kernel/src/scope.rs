@@ -63,7 +63,12 @@ pub struct Scoped {
     slug: String,
     module: &'static str,
     access: Access,
+    guard: Option<Guard>,
 }
+
+/// A rule about the caller that needs the database and comes before the body is judged (the
+/// operator may create only a municipality's first admin).
+pub type Guard = fn(&mut DbConnection, &Scope) -> Result<(), ApiError>;
 
 impl Scoped {
     /// A call that needs `permission` in the addressed municipality.
@@ -78,6 +83,7 @@ impl Scoped {
             slug: slug.into(),
             module,
             access: Access::Needs(permission),
+            guard: None,
         }
     }
 
@@ -88,6 +94,7 @@ impl Scoped {
             slug: slug.into(),
             module,
             access: Access::Anyone,
+            guard: None,
         }
     }
 
@@ -96,15 +103,25 @@ impl Scoped {
         Self::public(Principal::anonymous(), slug, module)
     }
 
+    /// Adds a rule checked after the permission and before the body.
+    pub fn guard(mut self, guard: Guard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
     fn enter(self, conn: &mut DbConnection) -> Result<Scope, ApiError> {
         let municipality = tenancy::resolve(conn, &self.slug, self.module)?;
         if let Access::Needs(permission) = self.access {
             self.who.require(&permission, Some(municipality.id))?;
         }
-        Ok(Scope {
+        let scope = Scope {
             municipality,
             who: self.who,
-        })
+        };
+        if let Some(guard) = self.guard {
+            guard(conn, &scope)?;
+        }
+        Ok(scope)
     }
 
     /// Reads (no transaction of its own beyond the unit of work).
@@ -129,6 +146,23 @@ impl Scoped {
         db.write(move |conn| {
             let scope = self.enter(conn)?;
             f(conn, &scope)
+        })
+        .await
+    }
+
+    /// A unit of work with a JSON body, decoded only once the caller may make it, where the
+    /// closure opens its own write transaction (to do slow work such as hashing a password
+    /// before taking the write lock).
+    pub async fn run_body<B, T, F>(self, db: &Db, body: JsonBody<B>, f: F) -> Result<T, ApiError>
+    where
+        B: DeserializeOwned + 'static,
+        F: FnOnce(&mut DbConnection, &Scope, B) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db.run(move |conn| {
+            let scope = self.enter(conn)?;
+            let body = body.decode()?;
+            f(conn, &scope, body)
         })
         .await
     }
