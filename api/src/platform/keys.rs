@@ -190,7 +190,7 @@ pub async fn revoke(
                     .execute(conn)?;
                 audit::record(
                     conn,
-                    &who,
+                    who,
                     Change {
                         municipality_id: Some(m.id),
                         action: "revoke",
