@@ -1013,6 +1013,9 @@ impl Module for IndicatorModule {
     fn name(&self) -> &'static str {
         "test-indicators"
     }
+    fn problem_codes(&self) -> &'static [&'static str] {
+        &[]
+    }
     fn configure(&self, _cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         vec![Arc::new(StrategyCount(self.0))]

@@ -153,3 +153,45 @@ fn module_registry_is_valid_and_complete() {
         );
     }
 }
+
+/// The README's table of problem codes and the codes the kernel and the modules declare
+/// (`codes::ALL`, `Module::problem_codes`) are the same set, both ways.
+#[test]
+fn readme_codes_table_matches_the_declared_codes() {
+    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap_or_default();
+    let table: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| code | status | meaning |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(table.len() > 20, "the codes table was not found");
+    let mut documented = BTreeSet::new();
+    for row in table {
+        let first = row.split('|').nth(1).unwrap_or_default();
+        if first.contains("field codes") {
+            continue; // codes of errors[] entries, not of problems
+        }
+        for (i, part) in first.split('`').enumerate() {
+            if i % 2 == 1 {
+                assert!(
+                    documented.insert(part.to_owned()),
+                    "{part} documented twice"
+                );
+            }
+        }
+    }
+    let mut declared = BTreeSet::new();
+    for code in retning_kernel::codes::ALL
+        .iter()
+        .chain(compiled_modules().iter().flat_map(|m| m.problem_codes()))
+    {
+        assert!(declared.insert((*code).to_owned()), "{code} declared twice");
+    }
+    let undocumented: Vec<_> = declared.difference(&documented).collect();
+    let undeclared: Vec<_> = documented.difference(&declared).collect();
+    assert!(
+        undocumented.is_empty() && undeclared.is_empty(),
+        "declared but not in the README: {undocumented:?}; in the README but not declared: {undeclared:?}"
+    );
+}

@@ -143,7 +143,10 @@ pub async fn login(
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("auth.invalid_credentials", "unknown user or wrong password")
+    ApiError::unauthorized(
+        retning_kernel::codes::INVALID_CREDENTIALS,
+        "unknown user or wrong password",
+    )
 }
 
 /// The caller: user or API key, municipality, role or scope.
@@ -161,7 +164,7 @@ pub async fn me(
     let (kind, id, name) = match &who.actor {
         Actor::Anonymous | Actor::System => {
             return Err(ApiError::unauthorized(
-                "auth.required",
+                retning_kernel::codes::AUTH_REQUIRED,
                 "this action needs a bearer token or API key",
             ))
         }

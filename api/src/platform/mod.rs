@@ -2,6 +2,7 @@
 //! Always registered; it cannot be switched off.
 
 mod auth;
+pub mod codes;
 mod dto;
 mod keys;
 mod municipalities;
@@ -62,6 +63,9 @@ impl Module for PlatformModule {
         ctx: &retning_kernel::module::SeedContext<'_>,
     ) -> Result<(), String> {
         crate::seed::seed_municipalities(conn, ctx.files)
+    }
+    fn problem_codes(&self) -> &'static [&'static str] {
+        codes::ALL
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         cfg.service(municipalities::list)

@@ -121,7 +121,7 @@ pub async fn create(
                 .returning(municipalities::all_columns)
                 .get_result(conn)
                 .map_err(|e| match ApiError::from(e) {
-                    e if e.status().as_u16() == 409 => ApiError::conflict("municipality.exists", "a municipality with this slug or code exists"),
+                    e if e.status().as_u16() == 409 => ApiError::conflict(super::codes::MUNICIPALITY_EXISTS, "a municipality with this slug or code exists"),
                     e => e,
                 })?;
             audit::record(conn, &who, Change {
@@ -266,7 +266,7 @@ pub async fn switch_module(
     };
     if !switchable {
         return Err(ApiError::rule(
-            "platform.module.not_switchable",
+            super::codes::MODULE_NOT_SWITCHABLE,
             "module",
             format!("{name} cannot be switched off"),
         ));

@@ -43,7 +43,7 @@ fn check_role(v: &mut Validator, role: Role) {
 fn operator_limited(what: &str) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::FORBIDDEN,
-        "platform.user.operator_limited",
+        super::codes::OPERATOR_LIMITED,
         format!("the operator {what}; the municipality's admins manage its users"),
     )
 }
@@ -81,11 +81,9 @@ pub fn insert_user(
         .returning(users::all_columns)
         .get_result(conn)
         .map_err(|e| match ApiError::from(e) {
-            e if e.status().as_u16() == 409 => ApiError::rule(
-                "platform.user.username_taken",
-                "username",
-                "is already taken",
-            ),
+            e if e.status().as_u16() == 409 => {
+                ApiError::rule(super::codes::USERNAME_TAKEN, "username", "is already taken")
+            }
             e => e,
         })?;
     audit::record(

@@ -8,6 +8,7 @@
 //! `evidence.invitation.already_answered`, `evidence.partnership.not_accepted`,
 //! `evidence.referral.outside_period`, `evidence.share_not_agreed`, `evidence.share_exceeded`.
 
+pub mod codes;
 mod dto;
 mod indicators;
 mod model;
@@ -79,6 +80,9 @@ impl Module for EvidenceModule {
             perm::INVITATION_ANSWER,
             perm::REFERRAL_WRITE,
         ]
+    }
+    fn problem_codes(&self) -> &'static [&'static str] {
+        codes::ALL
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         routes::configure(cfg);

@@ -1,6 +1,7 @@
 //! The goals module: strategies as trees of the municipalities' own levels, measurable targets
 //! with measurements, derived progress and assessment, shared themes, and comparison.
 
+pub mod codes;
 pub mod dto;
 pub mod model;
 pub mod progress;
@@ -38,6 +39,9 @@ impl Module for GoalsModule {
     }
     fn permissions(&self) -> &'static [Permission] {
         &[perm::READ_INTERNAL, perm::WRITE, perm::THEME_MANAGE]
+    }
+    fn problem_codes(&self) -> &'static [&'static str] {
+        codes::ALL
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         routes::configure(cfg);

@@ -210,7 +210,7 @@ impl Principal {
     ) -> Result<(), ApiError> {
         if self.is_anonymous() {
             return Err(ApiError::unauthorized(
-                "auth.required",
+                crate::codes::AUTH_REQUIRED,
                 "this action needs a bearer token or API key",
             ));
         }
@@ -426,18 +426,19 @@ impl TokenKeys {
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
                 match e.kind() {
-                    K::ExpiredSignature => {
-                        ApiError::unauthorized("auth.token_expired", "the access token has expired")
-                    }
+                    K::ExpiredSignature => ApiError::unauthorized(
+                        crate::codes::TOKEN_EXPIRED,
+                        "the access token has expired",
+                    ),
                     _ => ApiError::unauthorized(
-                        "auth.invalid_token",
+                        crate::codes::INVALID_TOKEN,
                         "the access token is not valid",
                     ),
                 }
             })?;
         if data.header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(ApiError::unauthorized(
-                "auth.invalid_token",
+                crate::codes::INVALID_TOKEN,
                 "the access token is not valid",
             ));
         }
@@ -590,7 +591,7 @@ impl RightsCache {
 
 fn token_revoked() -> ApiError {
     ApiError::unauthorized(
-        "auth.token_revoked",
+        crate::codes::TOKEN_REVOKED,
         "the access token no longer holds: the user was disabled, removed or given a new password; sign in again",
     )
 }
@@ -614,7 +615,10 @@ impl FromRequest for Principal {
                 });
             };
             let value = value.map_err(|_| {
-                ApiError::unauthorized("auth.invalid_token", "malformed Authorization header")
+                ApiError::unauthorized(
+                    crate::codes::INVALID_TOKEN,
+                    "malformed Authorization header",
+                )
             })?;
             let token = value
                 .strip_prefix("Bearer ")
@@ -623,7 +627,7 @@ impl FromRequest for Principal {
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
                     ApiError::unauthorized(
-                        "auth.invalid_token",
+                        crate::codes::INVALID_TOKEN,
                         "expected 'Authorization: Bearer <token>'",
                     )
                 })?;
@@ -651,7 +655,7 @@ impl FromRequest for Principal {
                     .await?;
                 let (id, name, municipality_id, scope) = found.ok_or_else(|| {
                     ApiError::unauthorized(
-                        "auth.invalid_api_key",
+                        crate::codes::INVALID_API_KEY,
                         "the API key is unknown or revoked",
                     )
                 })?;
@@ -665,7 +669,7 @@ impl FromRequest for Principal {
             }
             let claims = state.keys.verify(token)?;
             let id = claims.sub.parse::<i64>().map_err(|_| {
-                ApiError::unauthorized("auth.invalid_token", "the access token is not valid")
+                ApiError::unauthorized(crate::codes::INVALID_TOKEN, "the access token is not valid")
             })?;
             // The token says who; the database says what they may do now.
             let rights = match state.rights.get(id) {
@@ -714,7 +718,7 @@ impl FromRequest for Authenticated {
             let who = principal.await?;
             if who.is_anonymous() {
                 return Err(ApiError::unauthorized(
-                    "auth.required",
+                    crate::codes::AUTH_REQUIRED,
                     "this action needs a bearer token or API key",
                 ));
             }

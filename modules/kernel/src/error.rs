@@ -97,7 +97,7 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            crate::codes::NOT_FOUND,
             format!("{what} not found"),
         )
     }
@@ -108,7 +108,7 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
     }
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "auth.forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, crate::codes::FORBIDDEN, detail)
     }
     pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
@@ -131,7 +131,7 @@ impl ApiError {
             errors,
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.failed",
+                crate::codes::VALIDATION_FAILED,
                 detail,
             )
         }
@@ -158,7 +158,7 @@ impl ApiError {
             retry_after_secs: Some(retry_after_secs.max(1)),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "auth.too_many_attempts",
+                crate::codes::TOO_MANY_ATTEMPTS,
                 "too many attempts; try again later",
             )
         }
@@ -169,7 +169,7 @@ impl ApiError {
             retry_after_secs: Some(1),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                crate::codes::UNAVAILABLE,
                 "the service is busy; try again",
             )
         }
@@ -179,7 +179,7 @@ impl ApiError {
             internal: Some(internal.into()),
             ..Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                crate::codes::INTERNAL,
                 "an internal error occurred; quote the request id when reporting it",
             )
         }
@@ -244,16 +244,19 @@ impl From<diesel::result::Error> for ApiError {
         match &e {
             E::NotFound => ApiError::not_found("object"),
             E::DatabaseError(K::UniqueViolation, _) => ApiError::conflict(
-                "conflict.duplicate",
+                crate::codes::CONFLICT_DUPLICATE,
                 "an object with the same unique value exists",
             ),
             E::DatabaseError(K::ForeignKeyViolation, _) => ApiError::conflict(
-                "conflict.reference",
+                crate::codes::CONFLICT_REFERENCE,
                 "the change refers to an object that does not exist, or is still referred to",
             ),
             E::DatabaseError(K::SerializationFailure, _) => ApiError {
                 retry_after_secs: Some(1),
-                ..ApiError::conflict("conflict.retry", "a concurrent change won; retry")
+                ..ApiError::conflict(
+                    crate::codes::CONFLICT_RETRY,
+                    "a concurrent change won; retry",
+                )
             },
             E::DatabaseError(K::CheckViolation, _) | E::DatabaseError(K::NotNullViolation, _) => {
                 ApiError::internal(format!("constraint not caught by validation: {e}"))
@@ -380,7 +383,7 @@ mod tests {
         let dup = ApiError::from(E::DatabaseError(K::UniqueViolation, Box::new(Info)));
         assert_eq!(
             (dup.status(), dup.code()),
-            (StatusCode::CONFLICT, "conflict.duplicate")
+            (StatusCode::CONFLICT, crate::codes::CONFLICT_DUPLICATE)
         );
         assert!(!dup
             .to_problem()

@@ -116,23 +116,27 @@ pub async fn request_middleware(
 
 fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
     let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such resource"),
+        StatusCode::NOT_FOUND => (crate::codes::NOT_FOUND, "no such resource"),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "request.method_not_allowed",
+            crate::codes::METHOD_NOT_ALLOWED,
             "the resource does not support this method",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "the request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("request.unsupported_media_type", "unsupported content type")
-        }
-        StatusCode::BAD_REQUEST => ("request.bad", "the request could not be understood"),
-        StatusCode::UNAUTHORIZED => ("auth.required", "authentication is required"),
-        StatusCode::FORBIDDEN => ("auth.forbidden", "not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (crate::codes::TOO_LARGE, "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            crate::codes::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported content type",
+        ),
+        StatusCode::BAD_REQUEST => (
+            crate::codes::BAD_REQUEST,
+            "the request could not be understood",
+        ),
+        StatusCode::UNAUTHORIZED => (crate::codes::AUTH_REQUIRED, "authentication is required"),
+        StatusCode::FORBIDDEN => (crate::codes::FORBIDDEN, "not allowed"),
         s if s.is_server_error() => (
-            "internal",
+            crate::codes::INTERNAL,
             "an internal error occurred; quote the request id when reporting it",
         ),
-        _ => ("request.failed", "the request failed"),
+        _ => (crate::codes::REQUEST_FAILED, "the request failed"),
     };
     let problem = Problem {
         type_: format!("urn:retning:problem:{code}"),
@@ -187,7 +191,7 @@ impl RouteMethods {
 fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
     let mut resp = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "request.method_not_allowed",
+        crate::codes::METHOD_NOT_ALLOWED,
         format!("{} is not supported here", req.method()),
     )
     .error_response();
@@ -245,7 +249,7 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
     };
     ApiError::with_fields(
         StatusCode::BAD_REQUEST,
-        "request.invalid_path",
+        crate::codes::INVALID_PATH,
         "a path parameter is not valid",
         fields,
     )
@@ -276,7 +280,7 @@ pub(crate) async fn read_body(
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
+            crate::codes::TOO_LARGE,
             format!("the body may be at most {limit} bytes"),
         )
     };
@@ -293,7 +297,10 @@ pub(crate) async fn read_body(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("request.bad_body", format!("could not read the body: {e}"))
+            ApiError::bad_request(
+                crate::codes::BAD_BODY,
+                format!("could not read the body: {e}"),
+            )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
@@ -313,7 +320,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         use serde_json::error::Category;
         match inner.classify() {
             Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
-                "request.malformed_json",
+                crate::codes::MALFORMED_JSON,
                 format!(
                     "the body is not valid JSON (line {}, column {})",
                     inner.line(),
@@ -433,7 +440,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if !is_json_content_type(&req) {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "request.unsupported_media_type",
+                    crate::codes::UNSUPPORTED_MEDIA_TYPE,
                     "the body must be application/json",
                 ));
             }
@@ -564,7 +571,10 @@ mod tests {
             Some("targets[0].unit")
         );
         let e = decode_json::<Outer>(br#"{"title": "#).err();
-        assert_eq!(e.as_ref().map(|e| e.code()), Some("request.malformed_json"));
+        assert_eq!(
+            e.as_ref().map(|e| e.code()),
+            Some(crate::codes::MALFORMED_JSON)
+        );
     }
 
     #[derive(Debug, serde::Deserialize)]

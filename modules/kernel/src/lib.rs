@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod codes;
 pub mod cpr;
 pub mod db;
 pub mod error;

@@ -27,6 +27,9 @@ pub trait Module: Send + Sync + 'static {
     fn permissions(&self) -> &'static [Permission] {
         &[]
     }
+    /// Every problem code its handlers answer with (its `codes::ALL`; the kernel's own are in
+    /// [`crate::codes`]). The README's table of codes is held to these lists by a test.
+    fn problem_codes(&self) -> &'static [&'static str];
     /// Registers routes (relative to `/api/v1`) with their OpenAPI paths.
     fn configure(&self, cfg: &mut ServiceConfig);
     /// Loads the module's seed data into a database where it is not yet loaded (skipping what

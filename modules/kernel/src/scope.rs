@@ -224,7 +224,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
             } else {
                 Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "request.unsupported_media_type",
+                    crate::codes::UNSUPPORTED_MEDIA_TYPE,
                     "the body must be application/json",
                 ))
             };

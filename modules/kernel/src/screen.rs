@@ -74,7 +74,7 @@ fn screen_size(req: &ServiceRequest) -> Result<(), ApiError> {
     if uri > MAX_URI_BYTES {
         return Err(ApiError::new(
             StatusCode::URI_TOO_LONG,
-            "request.uri_too_long",
+            crate::codes::URI_TOO_LONG,
             format!("the path and query may be at most {MAX_URI_BYTES} bytes"),
         ));
     }
@@ -86,7 +86,7 @@ fn screen_size(req: &ServiceRequest) -> Result<(), ApiError> {
     if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
         return Err(ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request.headers_too_large",
+            crate::codes::HEADERS_TOO_LARGE,
             format!(
                 "at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes in all are accepted"
             ),
@@ -128,7 +128,7 @@ fn screen_path(req: &ServiceRequest) -> Result<(), ApiError> {
     };
     Err(ApiError::with_fields(
         StatusCode::BAD_REQUEST,
-        "request.invalid_path",
+        crate::codes::INVALID_PATH,
         "a path segment is not accepted",
         vec![FieldError::new(field, code, message)],
     ))
@@ -241,7 +241,7 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
+            crate::codes::TOO_LARGE,
             format!("the body may be at most {limit} bytes"),
         )
     };
@@ -258,8 +258,9 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|_| ApiError::bad_request("request.bad_body", "the body could not be read"))?;
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request(crate::codes::BAD_BODY, "the body could not be read")
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

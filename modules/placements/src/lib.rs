@@ -7,6 +7,7 @@
 //! `unknown_kind`, `unknown_step`, `wrong_step`, `not_in_force`, `unknown_programme`,
 //! `unknown_municipality`, `members_only`.
 
+pub mod codes;
 pub mod demo;
 pub mod dto;
 pub mod import;
@@ -59,6 +60,9 @@ impl Module for PlacementsModule {
     }
     fn permissions(&self) -> &'static [Permission] {
         &[perm::READ, perm::WRITE, perm::STAIRCASE_MANAGE]
+    }
+    fn problem_codes(&self) -> &'static [&'static str] {
+        codes::ALL
     }
     fn configure(&self, cfg: &mut ServiceConfig) {
         routes::configure(cfg);

@@ -55,7 +55,7 @@ pub fn replace_staircase(
         let remapped = kept.is_some_and(|i| i.standard_step != s.standard_step);
         if in_use.contains(&s.id) && (kept.is_none() || remapped) {
             return Err(ApiError::conflict(
-                "placements.staircase.step_in_use",
+                crate::codes::STEP_IN_USE,
                 format!("measures stand on the step {:?}: it may be renamed or moved, not removed or mapped to another standard step", s.key),
             ));
         }

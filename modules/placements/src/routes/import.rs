@@ -32,7 +32,7 @@ fn is_csv(req: &HttpRequest) -> bool {
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "request.too_large",
+        retning_kernel::codes::TOO_LARGE,
         format!("the file may be at most {limit} bytes (server.import_limit_bytes)"),
     )
 }
@@ -80,7 +80,7 @@ pub async fn import(
     if !is_csv(&req) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            retning_kernel::codes::UNSUPPORTED_MEDIA_TYPE,
             "the body must be text/csv",
         ));
     }
@@ -104,7 +104,7 @@ pub async fn import(
             Err(e) => {
                 let _ = tx.send(Err(())).await;
                 return Err(ApiError::bad_request(
-                    "request.bad_body",
+                    retning_kernel::codes::BAD_BODY,
                     format!("could not read the body: {e}"),
                 ));
             }
@@ -144,7 +144,7 @@ pub async fn import(
             };
             Err(ApiError::with_fields(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.failed",
+                retning_kernel::codes::VALIDATION_FAILED,
                 detail,
                 errors,
             ))

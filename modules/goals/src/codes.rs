@@ -1,0 +1,17 @@
+//! The goals module's problem codes (see `retning_kernel::codes` for the kernel's).
+
+pub const TARGET_DEADLINE_BEFORE_BASELINE: &str = "goals.target.deadline_before_baseline";
+pub const TARGET_COMPUTED: &str = "goals.target.computed";
+pub const STRATEGY_ARCHIVED: &str = "goals.strategy.archived";
+pub const NODE_NOT_EMPTY: &str = "goals.node.not_empty";
+pub const THEME_EXISTS: &str = "goals.theme.exists";
+pub const UNIT_EXISTS: &str = "goals.unit.exists";
+
+pub const ALL: &[&str] = &[
+    TARGET_DEADLINE_BEFORE_BASELINE,
+    TARGET_COMPUTED,
+    STRATEGY_ARCHIVED,
+    NODE_NOT_EMPTY,
+    THEME_EXISTS,
+    UNIT_EXISTS,
+];
