@@ -9,7 +9,7 @@ use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::Page;
 use retning_kernel::scope::{created, JsonBody, Scoped};
-use retning_kernel::tenancy::{self, Municipality};
+use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, Db, DbConnection, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -77,9 +77,9 @@ fn resolve_partners(
             out.push(None);
             continue;
         }
-        match tenancy::resolve(conn, slug, NAME) {
-            Ok(m) => out.push(Some(m)),
-            Err(e) if e.status().as_u16() == 404 => {
+        match repo::find_with_module(conn, slug)? {
+            Some(m) => out.push(Some(m)),
+            None => {
                 v.add(
                     field,
                     "unknown",
@@ -87,7 +87,6 @@ fn resolve_partners(
                 );
                 out.push(None);
             }
-            Err(e) => return Err(e),
         }
     }
     Ok(out)
