@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use diesel::dsl::{exists, not, sum};
 use diesel::prelude::*;
 use retning_kernel::db::{lock_row, DbConnection, MultiBackend};
+use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::ApiError;
 
 use crate::model::{
@@ -45,6 +46,21 @@ pub fn municipality_names(
         .into_iter()
         .map(|(id, slug, name)| (id, MunicipalityName { id, slug, name }))
         .collect())
+}
+
+/// A municipality a request body names (a partner), when it has the evidence module on: the
+/// same test as `tenancy::resolve`, which is for the municipality a path addresses and would
+/// scope the rest of the transaction to the partner instead of the host.
+pub fn find_with_module(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Municipality>> {
+    let Some(m) = tenancy::find_by_slug(conn, slug)? else {
+        return Ok(None);
+    };
+    let switched_off: i64 = disabled_modules::table
+        .filter(disabled_modules::municipality_id.eq(m.id))
+        .filter(disabled_modules::module.eq(NAME))
+        .count()
+        .get_result(conn)?;
+    Ok((switched_off == 0).then_some(m))
 }
 
 // ---------------------------------------------------------------------------------------------

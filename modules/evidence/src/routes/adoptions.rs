@@ -3,13 +3,14 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, with_etag, Query};
 use retning_kernel::pagination::Page;
-use retning_kernel::{tenancy, ApiError, Db, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_range, clean, created, diff, page};
+use super::{check_range, clean, diff, page};
 use crate::dto::{AdoptionPatch, AdoptionStatus, AdoptionView, NewAdoption};
 use crate::model::{AdoptionData, AdoptionListing};
 use crate::repo::{self, AdoptionFilter};
@@ -145,12 +146,10 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let (limit, offset) = page(q.limit, q.cursor)?;
-    let slug = slug.into_inner();
-    let (rows, total) = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
+    let (rows, total) = Scoped::anyone(slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
             let filter = AdoptionFilter {
-                municipality_id: Some(m.id),
+                municipality_id: Some(scope.id()),
                 programme_id: q.programme_id,
                 status: q.status.map(|s| s.as_str().to_owned()),
             };
@@ -224,12 +223,10 @@ pub async fn csv(
     q: Query<CsvQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let slug = slug.into_inner();
-    let rows = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
+    let rows = Scoped::anyone(slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
             let filter = AdoptionFilter {
-                municipality_id: Some(m.id),
+                municipality_id: Some(scope.id()),
                 programme_id: q.programme_id,
                 status: q.status.map(|s| s.as_str().to_owned()),
             };
@@ -260,10 +257,9 @@ pub async fn get(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let row = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            repo::find_adoption_listing(conn, m.id, id)?
+    let row = Scoped::anyone(slug, NAME)
+        .read(&db, move |conn, scope| {
+            repo::find_adoption_listing(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("adoption"))
         })
         .await?;
@@ -284,25 +280,21 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewAdoption>,
+    body: JsonBody<NewAdoption>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let data = AdoptionData {
-        programme_id: b.programme_id,
-        status: b.status.as_str().to_owned(),
-        started_on: b.started_on,
-        ended_on: b.ended_on,
-        yearly_capacity: b.yearly_capacity,
-        capacity_unit: b.capacity_unit.map(|u| u.as_str().to_owned()),
-        certified_practitioners: b.certified_practitioners,
-        operating_unit: clean(b.operating_unit),
-        notes: clean(b.notes),
-    };
-    let slug = slug.into_inner();
-    let listing = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::ADOPTION_WRITE, Some(m.id))?;
+    let listing = Scoped::new(who, slug.into_inner(), NAME, perm::ADOPTION_WRITE)
+        .write_body(&db, body, |conn, scope, b| {
+            let data = AdoptionData {
+                programme_id: b.programme_id,
+                status: b.status.as_str().to_owned(),
+                started_on: b.started_on,
+                ended_on: b.ended_on,
+                yearly_capacity: b.yearly_capacity,
+                capacity_unit: b.capacity_unit.map(|u| u.as_str().to_owned()),
+                certified_practitioners: b.certified_practitioners,
+                operating_unit: clean(b.operating_unit),
+                notes: clean(b.notes),
+            };
             validate(&data)?;
             if repo::find_programme(conn, data.programme_id)?.is_none() {
                 return Err(ApiError::field(
@@ -311,15 +303,15 @@ pub async fn create(
                     "no such programme",
                 ));
             }
-            let row = repo::insert_adoption(conn, m.id, &data)?;
-            let listing = repo::find_adoption_listing(conn, m.id, row.id)?
+            let row = repo::insert_adoption(conn, scope.id(), &data)?;
+            let listing = repo::find_adoption_listing(conn, scope.id(), row.id)?
                 .ok_or_else(|| ApiError::internal("adoption vanished after insert"))?;
             let view = AdoptionView::from(listing.clone());
             retning_kernel::audit::record(
                 conn,
-                &who,
+                &scope.who,
                 retning_kernel::audit::Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "create",
                     object_type: "evidence_adoption",
                     object_id: Some(row.id),
@@ -353,17 +345,14 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<AdoptionPatch>,
+    body: JsonBody<AdoptionPatch>,
 ) -> Result<web::Json<AdoptionView>, ApiError> {
-    let p = body.0;
     let (slug, id) = path.into_inner();
-    let listing = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::ADOPTION_WRITE, Some(m.id))?;
-            let current = repo::lock_adoption(conn, m.id, id)?
+    let listing = Scoped::new(who, slug, NAME, perm::ADOPTION_WRITE)
+        .write_body(&db, body, move |conn, scope, p| {
+            let current = repo::lock_adoption(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("adoption"))?;
-            let before = repo::find_adoption_listing(conn, m.id, id)?
+            let before = repo::find_adoption_listing(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("adoption"))?;
             let mut d = AdoptionData::from(&current);
             if let Some(s) = p.status {
@@ -386,7 +375,7 @@ pub async fn update(
             }
             validate(&d)?;
             if d.yearly_capacity != current.yearly_capacity {
-                let (peak, any_share) = repo::committed_peak(conn, m.id, id)?;
+                let (peak, any_share) = repo::committed_peak(conn, scope.id(), id)?;
                 let problem = match d.yearly_capacity {
                     None if any_share => Some(
                         "partners hold agreed shares of this adoption; it needs a capacity"
@@ -405,14 +394,14 @@ pub async fn update(
                     ));
                 }
             }
-            repo::update_adoption(conn, m.id, id, &d)?;
-            let after = repo::find_adoption_listing(conn, m.id, id)?
+            repo::update_adoption(conn, scope.id(), id, &d)?;
+            let after = repo::find_adoption_listing(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("adoption"))?;
             retning_kernel::audit::record(
                 conn,
-                &who,
+                &scope.who,
                 retning_kernel::audit::Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "update",
                     object_type: "evidence_adoption",
                     object_id: Some(id),
@@ -446,35 +435,34 @@ pub async fn remove(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::ADOPTION_WRITE, Some(m.id))?;
-        let current = repo::lock_adoption(conn, m.id, id)?
-            .ok_or_else(|| ApiError::not_found("adoption"))?;
-        if repo::count_partnerships_on(conn, m.id, id)? > 0 {
-            return Err(ApiError::conflict(
-                "evidence.adoption.shared",
-                "a partnership shares this adoption; it cannot be removed (set its status to ended)",
-            ));
-        }
-        let figures = repo::delete_adoption(conn, m.id, id)?;
-        retning_kernel::audit::record(
-            conn,
-            &who,
-            retning_kernel::audit::Change {
-                municipality_id: Some(m.id),
-                action: "delete",
-                object_type: "evidence_adoption",
-                object_id: Some(id),
-                details: serde_json::json!({
-                    "programme_id": current.programme_id,
-                    "status": current.status,
-                    "figures_removed": figures,
-                }),
-            },
-        )?;
-        Ok(())
-    })
-    .await?;
+    Scoped::new(who, slug, NAME, perm::ADOPTION_WRITE)
+        .write(&db, move |conn, scope| {
+            let current = repo::lock_adoption(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("adoption"))?;
+            if repo::count_partnerships_on(conn, scope.id(), id)? > 0 {
+                return Err(ApiError::conflict(
+                    "evidence.adoption.shared",
+                    "a partnership shares this adoption; it cannot be removed (set its status to ended)",
+                ));
+            }
+            let figures = repo::delete_adoption(conn, scope.id(), id)?;
+            retning_kernel::audit::record(
+                conn,
+                &scope.who,
+                retning_kernel::audit::Change {
+                    municipality_id: Some(scope.id()),
+                    action: "delete",
+                    object_type: "evidence_adoption",
+                    object_id: Some(id),
+                    details: serde_json::json!({
+                        "programme_id": current.programme_id,
+                        "status": current.status,
+                        "figures_removed": figures,
+                    }),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

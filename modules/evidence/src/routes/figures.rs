@@ -4,9 +4,10 @@
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::Page;
-use retning_kernel::tenancy::{self, Municipality};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -86,12 +87,19 @@ pub async fn list(
     );
     v.finish()?;
     let (slug, id) = path.into_inner();
-    let (rows, total) = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            require_figures_read(conn, &who, &m, id)?;
-            repo::find_adoption(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("adoption"))?;
-            Ok(repo::list_figures(conn, m.id, id, q.year, offset, limit)?)
+    let (rows, total) = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            require_figures_read(conn, &scope.who, &scope.municipality, id)?;
+            repo::find_adoption(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("adoption"))?;
+            Ok(repo::list_figures(
+                conn,
+                scope.id(),
+                id,
+                q.year,
+                offset,
+                limit,
+            )?)
         })
         .await?;
     let page = Page::from_offset(rows, offset, limit, Some(total)).map(FiguresView::from);
@@ -119,14 +127,11 @@ pub async fn put(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64, String)>,
-    body: Json<FiguresInput>,
+    body: JsonBody<FiguresInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
     let (slug, id, period) = path.into_inner();
-    let (row, replaced, slug) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::ADOPTION_WRITE, Some(m.id))?;
+    let (row, replaced, slug) = Scoped::new(who, slug, NAME, perm::ADOPTION_WRITE)
+        .write_body(&db, body, move |conn, scope, b| {
             let period = parse_period(&period)?;
             let mut v = Validator::new();
             for (field, n) in [
@@ -137,10 +142,11 @@ pub async fn put(
                 check_range(&mut v, field, Some(n), 0, 100_000);
             }
             v.finish()?;
-            repo::lock_adoption(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("adoption"))?;
+            repo::lock_adoption(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("adoption"))?;
             let (row, before) = repo::put_figures(
                 conn,
-                m.id,
+                scope.id(),
                 id,
                 &period,
                 (b.started, b.completed, b.dropped_out),
@@ -154,9 +160,9 @@ pub async fn put(
                 };
                 retning_kernel::audit::record(
                     conn,
-                    &who,
+                    &scope.who,
                     retning_kernel::audit::Change {
-                        municipality_id: Some(m.id),
+                        municipality_id: Some(scope.id()),
                         action: if before.is_some() { "update" } else { "create" },
                         object_type: "evidence_figures",
                         object_id: Some(row.id),
@@ -169,7 +175,7 @@ pub async fn put(
                     },
                 )?;
             }
-            Ok((row, before.is_some(), m.slug))
+            Ok((row, before.is_some(), scope.slug().to_owned()))
         })
         .await?;
     let view = FiguresView::from(row);
@@ -180,7 +186,7 @@ pub async fn put(
             "/api/v1/municipalities/{slug}/adoptions/{}/figures/{}",
             id, view.period
         );
-        super::created(location, &view)
+        created(location, &view)
     })
 }
 
@@ -207,12 +213,11 @@ pub async fn get(
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, period) = path.into_inner();
-    let row = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            require_figures_read(conn, &who, &m, id)?;
+    let row = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            require_figures_read(conn, &scope.who, &scope.municipality, id)?;
             let period = parse_period(&period)?;
-            repo::find_figures(conn, m.id, id, &period.label)?
+            repo::find_figures(conn, scope.id(), id, &period.label)?
                 .ok_or_else(|| ApiError::not_found("figures"))
         })
         .await?;
@@ -238,30 +243,30 @@ pub async fn remove(
     path: web::Path<(String, i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, period) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::ADOPTION_WRITE, Some(m.id))?;
-        let period = parse_period(&period)?;
-        repo::lock_adoption(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("adoption"))?;
-        let row = repo::delete_figures(conn, m.id, id, &period.label)?
-            .ok_or_else(|| ApiError::not_found("figures"))?;
-        retning_kernel::audit::record(
-            conn,
-            &who,
-            retning_kernel::audit::Change {
-                municipality_id: Some(m.id),
-                action: "delete",
-                object_type: "evidence_figures",
-                object_id: Some(row.id),
-                details: serde_json::json!({
-                    "adoption_id": id,
-                    "period": row.period,
-                    "before": {"started": row.started, "completed": row.completed, "dropped_out": row.dropped_out},
-                }),
-            },
-        )?;
-        Ok(())
-    })
-    .await?;
+    Scoped::new(who, slug, NAME, perm::ADOPTION_WRITE)
+        .write(&db, move |conn, scope| {
+            let period = parse_period(&period)?;
+            repo::lock_adoption(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("adoption"))?;
+            let row = repo::delete_figures(conn, scope.id(), id, &period.label)?
+                .ok_or_else(|| ApiError::not_found("figures"))?;
+            retning_kernel::audit::record(
+                conn,
+                &scope.who,
+                retning_kernel::audit::Change {
+                    municipality_id: Some(scope.id()),
+                    action: "delete",
+                    object_type: "evidence_figures",
+                    object_id: Some(row.id),
+                    details: serde_json::json!({
+                        "adoption_id": id,
+                        "period": row.period,
+                        "before": {"started": row.started, "completed": row.completed, "dropped_out": row.dropped_out},
+                    }),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

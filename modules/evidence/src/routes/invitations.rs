@@ -3,7 +3,8 @@
 
 use actix_web::{post, web};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::{tenancy, ApiError, Db, Principal};
+use retning_kernel::scope::Scoped;
+use retning_kernel::{ApiError, Db, Principal};
 
 use super::{audit_in, partnership_view};
 use crate::dto::PartnershipView;
@@ -19,50 +20,49 @@ async fn answer(
     id: i64,
     status: &'static str,
 ) -> Result<PartnershipView, ApiError> {
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::INVITATION_ANSWER, Some(m.id))?;
-        let row =
-            repo::find_partner(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("invitation"))?;
-        // Lock order everywhere: adoption, partnership, partner.
-        repo::lock_partnership(conn, row.municipality_id, id)?;
-        let row =
-            repo::lock_partner(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("invitation"))?;
-        if row.status != status {
-            if row.status != repo::INVITED {
-                return Err(ApiError::conflict(
-                    "evidence.invitation.already_answered",
-                    format!(
-                        "the invitation is already {}; the host can invite again",
-                        row.status
-                    ),
-                ));
+    Scoped::new(who, slug, NAME, perm::INVITATION_ANSWER)
+        .write(&db, move |conn, scope| {
+            let row = repo::find_partner(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("invitation"))?;
+            // Lock order everywhere: adoption, partnership, partner.
+            repo::lock_partnership(conn, row.municipality_id, id)?;
+            let row = repo::lock_partner(conn, scope.id(), id)?
+                .ok_or_else(|| ApiError::not_found("invitation"))?;
+            if row.status != status {
+                if row.status != repo::INVITED {
+                    return Err(ApiError::conflict(
+                        "evidence.invitation.already_answered",
+                        format!(
+                            "the invitation is already {}; the host can invite again",
+                            row.status
+                        ),
+                    ));
+                }
+                repo::answer_invitation(conn, &row, status)?;
+                audit_in(
+                    conn,
+                    &scope.who,
+                    &[scope.id(), row.municipality_id],
+                    if status == repo::ACCEPTED {
+                        "accept"
+                    } else {
+                        "decline"
+                    },
+                    "evidence_partnership_invitation",
+                    Some(id),
+                    serde_json::json!({
+                        "partnership_id": id,
+                        "partner": scope.slug(),
+                        "yearly_share": row.yearly_share,
+                    }),
+                )?;
             }
-            repo::answer_invitation(conn, &row, status)?;
-            audit_in(
-                conn,
-                &who,
-                &[m.id, row.municipality_id],
-                if status == repo::ACCEPTED {
-                    "accept"
-                } else {
-                    "decline"
-                },
-                "evidence_partnership_invitation",
-                Some(id),
-                serde_json::json!({
-                    "partnership_id": id,
-                    "partner": m.slug,
-                    "yearly_share": row.yearly_share,
-                }),
-            )?;
-        }
-        let partnership = repo::find_partnership(conn, row.municipality_id, id)?
-            .ok_or_else(|| ApiError::not_found("partnership"))?;
-        let bundle = repo::bundle(conn, partnership)?;
-        partnership_view(&bundle, m.id).ok_or_else(|| ApiError::not_found("partnership"))
-    })
-    .await
+            let partnership = repo::find_partnership(conn, row.municipality_id, id)?
+                .ok_or_else(|| ApiError::not_found("partnership"))?;
+            let bundle = repo::bundle(conn, partnership)?;
+            partnership_view(&bundle, scope.id()).ok_or_else(|| ApiError::not_found("partnership"))
+        })
+        .await
 }
 
 /// Accept an invitation (the partner's admins): the partner may then refer against its share

@@ -7,8 +7,6 @@ mod partnerships;
 mod programmes;
 mod referrals;
 
-use actix_web::http::header;
-use actix_web::HttpResponse;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::pagination::PageParams;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
@@ -69,12 +67,6 @@ pub(crate) fn check_range(v: &mut Validator, field: &str, value: Option<i32>, mi
             format!("must be between {min} and {max}"),
         );
     }
-}
-
-pub(crate) fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(body)
 }
 
 /// What changed between two serialised views, for the audit log.

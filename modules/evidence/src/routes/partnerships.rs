@@ -6,14 +6,15 @@ use std::collections::HashSet;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::Page;
-use retning_kernel::tenancy::{self, Municipality};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, Db, DbConnection, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_range, clean, created, diff, page, partnership_view};
+use super::{check_range, clean, diff, page, partnership_view};
 use crate::dto::{NewPartnership, PartnerInput, PartnershipPatch, PartnershipView, PartyRole};
 use crate::repo::{self, NewPartnershipData, PartyFilter, ShareSpec};
 use crate::{perm, NAME};
@@ -76,9 +77,9 @@ fn resolve_partners(
             out.push(None);
             continue;
         }
-        match tenancy::resolve(conn, slug, NAME) {
-            Ok(m) => out.push(Some(m)),
-            Err(e) if e.status().as_u16() == 404 => {
+        match repo::find_with_module(conn, slug)? {
+            Some(m) => out.push(Some(m)),
+            None => {
                 v.add(
                     field,
                     "unknown",
@@ -86,7 +87,6 @@ fn resolve_partners(
                 );
                 out.push(None);
             }
-            Err(e) => return Err(e),
         }
     }
     Ok(out)
@@ -128,17 +128,14 @@ pub async fn list(
         Some(PartyRole::Host) => PartyFilter::Host,
         Some(PartyRole::Partner) => PartyFilter::Partner,
     };
-    let slug = slug.into_inner();
-    let page = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_READ, Some(m.id))?;
+    let page = Scoped::new(who, slug.into_inner(), NAME, perm::PARTNERSHIP_READ)
+        .read(&db, move |conn, scope| {
             let (rows, total) =
-                repo::list_partnerships(conn, m.id, party, q.adoption_id, offset, limit)?;
+                repo::list_partnerships(conn, scope.id(), party, q.adoption_id, offset, limit)?;
             let page = Page::from_offset(rows, offset, limit, Some(total));
             let views: Vec<PartnershipView> = repo::bundles(conn, page.items)?
                 .iter()
-                .filter_map(|b| partnership_view(b, m.id))
+                .filter_map(|b| partnership_view(b, scope.id()))
                 .collect();
             Ok(Page {
                 items: views,
@@ -172,14 +169,12 @@ pub async fn get(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_READ, Some(m.id))?;
-            let row = repo::find_for_party(conn, m.id, id)?
+    let view = Scoped::new(who, slug, NAME, perm::PARTNERSHIP_READ)
+        .read(&db, move |conn, scope| {
+            let row = repo::find_for_party(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("partnership"))?;
             let bundle = repo::bundle(conn, row)?;
-            partnership_view(&bundle, m.id).ok_or_else(|| ApiError::not_found("partnership"))
+            partnership_view(&bundle, scope.id()).ok_or_else(|| ApiError::not_found("partnership"))
         })
         .await?;
     json_with_etag(&req, &view)
@@ -200,14 +195,11 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewPartnership>,
+    body: JsonBody<NewPartnership>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let slug = slug.into_inner();
-    let (host_slug, view) = db
-        .write(move |conn| {
-            let host = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_MANAGE, Some(host.id))?;
+    let (host_slug, view) = Scoped::new(who, slug.into_inner(), NAME, perm::PARTNERSHIP_MANAGE)
+        .write_body(&db, body, |conn, scope, b| {
+            let host = &scope.municipality;
             let mut v = Validator::new();
             check_period(&mut v, b.period_start, b.period_end);
             v.opt_text("notes", b.notes.as_deref(), 2000);
@@ -217,7 +209,7 @@ pub async fn create(
                 "out_of_range",
                 format!("must list 1-{MAX_PARTNERS} partners"),
             );
-            let resolved = resolve_partners(conn, &mut v, &host, &b.partners)?;
+            let resolved = resolve_partners(conn, &mut v, host, &b.partners)?;
             let adoption = repo::lock_adoption(conn, host.id, b.adoption_id)?;
             v.check(
                 adoption.is_some(),
@@ -255,7 +247,7 @@ pub async fn create(
             let view = host_view(conn, host.id, row.id)?;
             retning_kernel::audit::record(
                 conn,
-                &who,
+                &scope.who,
                 retning_kernel::audit::Change {
                     municipality_id: Some(host.id),
                     action: "create",
@@ -264,7 +256,7 @@ pub async fn create(
                     details: serde_json::to_value(&view).unwrap_or_default(),
                 },
             )?;
-            Ok((host.slug, view))
+            Ok((host.slug.clone(), view))
         })
         .await?;
     Ok(created(
@@ -295,14 +287,12 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<PartnershipPatch>,
+    body: JsonBody<PartnershipPatch>,
 ) -> Result<web::Json<PartnershipView>, ApiError> {
-    let p = body.0;
     let (slug, id) = path.into_inner();
-    let view = db
-        .write(move |conn| {
-            let host = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_MANAGE, Some(host.id))?;
+    let view = Scoped::new(who, slug, NAME, perm::PARTNERSHIP_MANAGE)
+        .write_body(&db, body, move |conn, scope, p| {
+            let host = &scope.municipality;
             let current = repo::find_partnership(conn, host.id, id)?
                 .ok_or_else(|| ApiError::not_found("partnership"))?;
             // Lock order everywhere: adoption, partnership, partner.
@@ -321,7 +311,7 @@ pub async fn update(
             let mut v = Validator::new();
             check_period(&mut v, start, end);
             v.opt_text("notes", notes.as_deref(), 2000);
-            let resolved = resolve_partners(conn, &mut v, &host, &listed)?;
+            let resolved = resolve_partners(conn, &mut v, host, &listed)?;
             let existing = repo::partners_of(conn, host.id, id)?;
             let listed_ids: Vec<i64> = resolved.iter().flatten().map(|m| m.id).collect();
             let added = listed_ids
@@ -379,7 +369,7 @@ pub async fn update(
             let after = host_view(conn, host.id, id)?;
             retning_kernel::audit::record(
                 conn,
-                &who,
+                &scope.who,
                 retning_kernel::audit::Change {
                     municipality_id: Some(host.id),
                     action: "update",

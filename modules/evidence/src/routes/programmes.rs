@@ -2,13 +2,14 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::Page;
+use retning_kernel::scope::{created, JsonBody};
 use retning_kernel::{tenancy, ApiError, Db, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_range, clean, created, diff, page};
+use super::{check_range, clean, diff, page};
 use crate::dto::{Grade, NewProgramme, ProgrammePatch, ProgrammeView};
 use crate::model::ProgrammeData;
 use crate::perm;
@@ -162,10 +163,9 @@ pub async fn get(
 pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
-    body: Json<NewProgramme>,
+    body: JsonBody<NewProgramme>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&perm::PROGRAMME_MANAGE, None)?;
-    let b = body.0;
+    let b = body.decode_for(&who, &perm::PROGRAMME_MANAGE)?;
     let grades = b.knowledge_declaration.unwrap_or_default();
     let data = ProgrammeData {
         short_name: b.short_name.trim().to_owned(),
@@ -223,11 +223,10 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     id: web::Path<i64>,
-    body: Json<ProgrammePatch>,
+    body: JsonBody<ProgrammePatch>,
 ) -> Result<web::Json<ProgrammeView>, ApiError> {
-    who.require(&perm::PROGRAMME_MANAGE, None)?;
+    let p = body.decode_for(&who, &perm::PROGRAMME_MANAGE)?;
     let id = id.into_inner();
-    let p = body.0;
     let row = db
         .write(move |conn| {
             let current =

@@ -5,14 +5,15 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::error::FieldError;
-use retning_kernel::http::{json_with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::Page;
+use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::{ApiError, Db, DbConnection, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{audit_in, check_range, clean, created, page};
+use super::{audit_in, check_range, clean, page};
 use crate::dto::{NewReferral, ReferralView};
 use crate::model::{MunicipalityName, PartnershipRow};
 use crate::period::{self, Period};
@@ -96,11 +97,9 @@ pub async fn list(
     );
     v.finish()?;
     let (slug, id) = path.into_inner();
-    let page = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_READ, Some(m.id))?;
-            let (p, only) = readable(conn, &m, id)?;
+    let page = Scoped::new(who, slug, NAME, perm::PARTNERSHIP_READ)
+        .read(&db, move |conn, scope| {
+            let (p, only) = readable(conn, &scope.municipality, id)?;
             let partner = match (only, q.partner.as_deref()) {
                 (Some(own), _) => Some(own),
                 (None, Some(s)) => Some(tenancy::find_by_slug(conn, s)?.map(|m| m.id).ok_or_else(
@@ -153,11 +152,9 @@ pub async fn get(
     path: web::Path<(String, i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, referral_id) = path.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::PARTNERSHIP_READ, Some(m.id))?;
-            let (p, only) = readable(conn, &m, id)?;
+    let view = Scoped::new(who, slug, NAME, perm::PARTNERSHIP_READ)
+        .read(&db, move |conn, scope| {
+            let (p, only) = readable(conn, &scope.municipality, id)?;
             let r = repo::find_referral(conn, p.municipality_id, id, referral_id)?
                 .filter(|r| only.is_none_or(|own| r.partner_municipality_id == own))
                 .ok_or_else(|| ApiError::not_found("referral"))?;
@@ -194,14 +191,12 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<NewReferral>,
+    body: JsonBody<NewReferral>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
     let (slug, id) = path.into_inner();
-    let (slug, view) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::REFERRAL_WRITE, Some(m.id))?;
+    let (slug, view) = Scoped::new(who, slug, NAME, perm::REFERRAL_WRITE)
+        .write_body(&db, body, move |conn, scope, b| {
+            let m = &scope.municipality;
             let period = Period::parse(&b.period);
             let mut v = Validator::new();
             v.check(period.is_some(), "period", "invalid", period::SHAPE);
@@ -262,7 +257,7 @@ pub async fn create(
             let row = repo::insert_referral(conn, &partner, &period, b.referred, over, note.as_deref())?;
             audit_in(
                 conn,
-                &who,
+                &scope.who,
                 &[m.id, partner.municipality_id],
                 "create",
                 "evidence_referral",
@@ -277,7 +272,7 @@ pub async fn create(
                     "yearly_share": share,
                 }),
             )?;
-            Ok((m.slug.clone(), ReferralView::new(row, &name_of(&m))))
+            Ok((m.slug.clone(), ReferralView::new(row, &name_of(m))))
         })
         .await?;
     Ok(created(
@@ -308,34 +303,34 @@ pub async fn remove(
     path: web::Path<(String, i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, referral_id) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::REFERRAL_WRITE, Some(m.id))?;
-        let first = repo::find_partner(conn, m.id, id)?
-            .ok_or_else(|| ApiError::not_found("partnership"))?;
-        repo::lock_partnership(conn, first.municipality_id, id)?;
-        let partner = repo::lock_partner(conn, m.id, id)?
-            .ok_or_else(|| ApiError::not_found("partnership"))?;
-        let r = repo::find_referral(conn, partner.municipality_id, id, referral_id)?
-            .filter(|r| r.partner_id == partner.id)
-            .ok_or_else(|| ApiError::not_found("referral"))?;
-        repo::delete_referral(conn, partner.municipality_id, r.id)?;
-        audit_in(
-            conn,
-            &who,
-            &[m.id, partner.municipality_id],
-            "delete",
-            "evidence_referral",
-            Some(r.id),
-            serde_json::json!({
-                "partnership_id": id,
-                "partner": m.slug,
-                "period": r.period,
-                "referred": r.referred,
-            }),
-        )?;
-        Ok(())
-    })
-    .await?;
+    Scoped::new(who, slug, NAME, perm::REFERRAL_WRITE)
+        .write(&db, move |conn, scope| {
+            let m = &scope.municipality;
+            let first = repo::find_partner(conn, m.id, id)?
+                .ok_or_else(|| ApiError::not_found("partnership"))?;
+            repo::lock_partnership(conn, first.municipality_id, id)?;
+            let partner = repo::lock_partner(conn, m.id, id)?
+                .ok_or_else(|| ApiError::not_found("partnership"))?;
+            let r = repo::find_referral(conn, partner.municipality_id, id, referral_id)?
+                .filter(|r| r.partner_id == partner.id)
+                .ok_or_else(|| ApiError::not_found("referral"))?;
+            repo::delete_referral(conn, partner.municipality_id, r.id)?;
+            audit_in(
+                conn,
+                &scope.who,
+                &[m.id, partner.municipality_id],
+                "delete",
+                "evidence_referral",
+                Some(r.id),
+                serde_json::json!({
+                    "partnership_id": id,
+                    "partner": m.slug,
+                    "period": r.period,
+                    "referred": r.referred,
+                }),
+            )?;
+            Ok(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
