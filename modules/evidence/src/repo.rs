@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use diesel::dsl::{exists, not, sum};
 use diesel::prelude::*;
 use retning_kernel::db::{lock_row, DbConnection, MultiBackend};
-use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::ApiError;
 
 use crate::model::{
@@ -46,21 +45,6 @@ pub fn municipality_names(
         .into_iter()
         .map(|(id, slug, name)| (id, MunicipalityName { id, slug, name }))
         .collect())
-}
-
-/// A municipality a request body names (a partner), when it has the evidence module on: the
-/// same test as `tenancy::resolve`, which is for the municipality a path addresses and would
-/// scope the rest of the transaction to the partner instead of the host.
-pub fn find_with_module(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Municipality>> {
-    let Some(m) = tenancy::find_by_slug(conn, slug)? else {
-        return Ok(None);
-    };
-    let switched_off: i64 = disabled_modules::table
-        .filter(disabled_modules::municipality_id.eq(m.id))
-        .filter(disabled_modules::module.eq(NAME))
-        .count()
-        .get_result(conn)?;
-    Ok((switched_off == 0).then_some(m))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,7 +128,7 @@ pub fn find_programme_by_short_name(
 fn short_name_taken(e: diesel::result::Error) -> ApiError {
     match ApiError::from(e) {
         e if e.status().as_u16() == 409 => ApiError::rule(
-            "evidence.programme.short_name_taken",
+            crate::codes::PROGRAMME_SHORT_NAME_TAKEN,
             "short_name",
             "another programme has this short name",
         ),
@@ -318,7 +302,7 @@ pub fn find_adoption_by_programme(
 
 fn adoption_exists() -> ApiError {
     ApiError::conflict(
-        "evidence.adoption.exists",
+        crate::codes::ADOPTION_EXISTS,
         "the municipality has already adopted this programme",
     )
 }
@@ -499,7 +483,7 @@ pub fn put_figures(
         .optional()?;
     if let Some(other) = clash {
         return Err(ApiError::rule(
-            "evidence.figures.period_overlaps",
+            crate::codes::FIGURES_PERIOD_OVERLAPS,
             "path.period",
             format!(
                 "overlaps the figures already given for {other}; use one period length per span"
@@ -885,7 +869,7 @@ pub fn check_shares(
     let Some(capacity) = adoption.yearly_capacity else {
         return match shares.iter().find(|s| s.yearly_share.is_some()) {
             Some(s) => Err(ApiError::rule(
-                "evidence.capacity_unknown",
+                crate::codes::CAPACITY_UNKNOWN,
                 field(s),
                 "the host adoption has no yearly capacity; set it before agreeing shares",
             )),
@@ -904,7 +888,7 @@ pub fn check_shares(
                 String::new()
             };
             return Err(ApiError::rule(
-                "evidence.shares_exceed_capacity",
+                crate::codes::SHARES_EXCEED_CAPACITY,
                 field(s),
                 format!(
                     "the yearly shares come to {total}{with_others}, more than the adoption's yearly capacity of {capacity}"

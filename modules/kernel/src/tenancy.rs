@@ -35,6 +35,18 @@ pub fn resolve(
     slug: &str,
     module: &str,
 ) -> Result<Municipality, ApiError> {
+    let m = find_enabled(conn, slug, module)?.ok_or_else(|| ApiError::not_found("municipality"))?;
+    crate::db::scope_to_municipality(conn, m.id)?;
+    Ok(m)
+}
+
+/// Another municipality a request names (a partner in a body, say), if it exists and has the
+/// module switched on (one query). Unlike [`resolve`] it leaves the transaction's scope alone.
+pub fn find_enabled(
+    conn: &mut DbConnection,
+    slug: &str,
+    module: &str,
+) -> QueryResult<Option<Municipality>> {
     let module = module.to_owned();
     municipalities::table
         .filter(municipalities::slug.eq(slug))
@@ -45,12 +57,7 @@ pub fn resolve(
         )))
         .select(Municipality::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("municipality"))
-        .and_then(|m| {
-            crate::db::scope_to_municipality(conn, m.id)?;
-            Ok(m)
-        })
+        .optional()
 }
 
 /// Slugs are lower-case ASCII letters, digits and dashes, as they stand in URLs.

@@ -388,7 +388,7 @@ pub async fn update(
                 };
                 if let Some(message) = problem {
                     return Err(ApiError::rule(
-                        "evidence.shares_exceed_capacity",
+                        crate::codes::SHARES_EXCEED_CAPACITY,
                         "yearly_capacity",
                         message,
                     ));
@@ -441,7 +441,7 @@ pub async fn remove(
                 .ok_or_else(|| ApiError::not_found("adoption"))?;
             if repo::count_partnerships_on(conn, scope.id(), id)? > 0 {
                 return Err(ApiError::conflict(
-                    "evidence.adoption.shared",
+                    crate::codes::ADOPTION_SHARED,
                     "a partnership shares this adoption; it cannot be removed (set its status to ended)",
                 ));
             }

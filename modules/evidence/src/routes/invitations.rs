@@ -31,7 +31,7 @@ async fn answer(
             if row.status != status {
                 if row.status != repo::INVITED {
                     return Err(ApiError::conflict(
-                        "evidence.invitation.already_answered",
+                        crate::codes::INVITATION_ALREADY_ANSWERED,
                         format!(
                             "the invitation is already {}; the host can invite again",
                             row.status

@@ -77,7 +77,7 @@ fn resolve_partners(
             out.push(None);
             continue;
         }
-        match repo::find_with_module(conn, slug)? {
+        match retning_kernel::tenancy::find_enabled(conn, slug, NAME)? {
             Some(m) => out.push(Some(m)),
             None => {
                 v.add(

@@ -215,7 +215,7 @@ pub async fn create(
                 .ok_or_else(|| ApiError::not_found("partnership"))?;
             if partner.status != repo::ACCEPTED {
                 return Err(ApiError::conflict(
-                    "evidence.partnership.not_accepted",
+                    crate::codes::PARTNERSHIP_NOT_ACCEPTED,
                     format!(
                         "the invitation is {}; only an accepted partner refers against a share",
                         partner.status
@@ -224,14 +224,14 @@ pub async fn create(
             }
             if !period::touches(&period, partnership.period_start, partnership.period_end) {
                 return Err(ApiError::rule(
-                    "evidence.referral.outside_period",
+                    crate::codes::REFERRAL_OUTSIDE_PERIOD,
                     "period",
                     "lies outside the partnership's period",
                 ));
             }
             let Some(share) = partner.yearly_share else {
                 return Err(ApiError::conflict(
-                    "evidence.share_not_agreed",
+                    crate::codes::SHARE_NOT_AGREED,
                     "no yearly share is agreed yet; the host sets it",
                 ));
             };
@@ -242,7 +242,7 @@ pub async fn create(
                 let left = (i64::from(share) - used).max(0);
                 return Err(ApiError::with_fields(
                     StatusCode::CONFLICT,
-                    "evidence.share_exceeded",
+                    crate::codes::SHARE_EXCEEDED,
                     format!(
                         "the share for {} is {share}, {used} used; {} more do not fit ({left} left)",
                         period.year, b.referred
