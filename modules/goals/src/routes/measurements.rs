@@ -4,8 +4,9 @@ use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json, Query};
-use retning_kernel::{tenancy, ApiError, Db, Principal, Timestamp, Validator};
+use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::scope::{JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, Principal, Timestamp, Validator};
 
 use super::nodes::writable_strategy;
 use super::sees_internal;
@@ -66,10 +67,14 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let q = q.0;
-    let items = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            visible_target(conn, m.id, id, sees_internal(&who, &m))?;
+    let items = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            visible_target(
+                conn,
+                scope.id(),
+                id,
+                sees_internal(&scope.who, &scope.municipality),
+            )?;
             let rows =
                 repo::measurement_history(conn, id, q.history.unwrap_or(false), q.from, q.to)?;
             Ok(rows.into_iter().map(view).collect::<Vec<_>>())
@@ -100,16 +105,13 @@ pub async fn put(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64, NaiveDate)>,
-    body: Json<MeasurementInput>,
+    body: JsonBody<MeasurementInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
-    let body = body.0;
-    let (created, row) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let (target, _) = visible_target(conn, m.id, id, true)?;
-            writable_strategy(conn, m.id, target.strategy_id)?;
+    let (created, row) = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, body| {
+            let (target, _) = visible_target(conn, scope.id(), id, true)?;
+            writable_strategy(conn, scope.id(), target.strategy_id)?;
             if target.source == "computed" {
                 return Err(ApiError::rule("goals.target.computed", "value", "this target's value is computed; it takes no measurements"));
             }
@@ -118,7 +120,7 @@ pub async fn put(
             }
             let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
             check_value(&target.unit, body.value, note)?;
-            let by = who.actor_name().to_owned();
+            let by = scope.who.actor_name().to_owned();
             let current = repo::current_measurement(conn, id, date)?;
             if let Some(cur) = &current {
                 if cur.value == body.value && cur.note.as_deref() == note {
@@ -126,9 +128,9 @@ pub async fn put(
                 }
                 repo::supersede(conn, cur.id, &by)?;
             }
-            let row = repo::insert_measurement(conn, m.id, id, date, body.value, note, &by)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
+            let row = repo::insert_measurement(conn, scope.id(), id, date, body.value, note, &by)?;
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
                 action: if current.is_some() { "correct" } else { "record" },
                 object_type: "measurement",
                 object_id: Some(row.id),
@@ -167,26 +169,25 @@ pub async fn remove(
     path: web::Path<(String, i64, NaiveDate)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::WRITE, Some(m.id))?;
-        let (target, _) = visible_target(conn, m.id, id, true)?;
-        writable_strategy(conn, m.id, target.strategy_id)?;
-        let cur = repo::current_measurement(conn, id, date)?
-            .ok_or_else(|| ApiError::not_found("measurement"))?;
-        repo::supersede(conn, cur.id, who.actor_name())?;
-        audit::record(
-            conn,
-            &who,
-            Change {
-                municipality_id: Some(m.id),
-                action: "remove",
-                object_type: "measurement",
-                object_id: Some(cur.id),
-                details: serde_json::json!({"target_id": id, "date": date, "value": cur.value}),
-            },
-        )
-    })
-    .await?;
+    Scoped::new(who, slug, NAME, perm::WRITE)
+        .write(&db, move |conn, scope| {
+            let (target, _) = visible_target(conn, scope.id(), id, true)?;
+            writable_strategy(conn, scope.id(), target.strategy_id)?;
+            let cur = repo::current_measurement(conn, id, date)?
+                .ok_or_else(|| ApiError::not_found("measurement"))?;
+            repo::supersede(conn, cur.id, scope.who.actor_name())?;
+            audit::record(
+                conn,
+                &scope.who,
+                Change {
+                    municipality_id: Some(scope.id()),
+                    action: "remove",
+                    object_type: "measurement",
+                    object_id: Some(cur.id),
+                    details: serde_json::json!({"target_id": id, "date": date, "value": cur.value}),
+                },
+            )
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,11 @@
 //! Nodes of a strategy's tree: levels named by the municipality.
 
-use actix_web::http::header;
 use actix_web::{delete, patch, post, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::Json;
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, DbConnection, Validator};
 
 use crate::dto::*;
 use crate::model::{NodeRow, StrategyRow};
@@ -110,39 +109,34 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<NewNode>,
+    body: JsonBody<NewNode>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, strategy_id) = path.into_inner();
-    let body = body.0;
-    let (view, slug) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            writable_strategy(conn, m.id, strategy_id)?;
+    let (view, slug) = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, body| {
+            writable_strategy(conn, scope.id(), strategy_id)?;
             let mut v = Validator::new();
             validate_node(&mut v, &body.kind, body.code.as_deref(), &body.title, body.body.as_deref());
             v.finish()?;
-            let unit_id = body.unit.as_deref().map(|k| repo::unit_id(conn, m.id, "unit", k)).transpose()?;
+            let unit_id = body.unit.as_deref().map(|k| repo::unit_id(conn, scope.id(), "unit", k)).transpose()?;
             let theme_ids = repo::theme_ids(conn, "themes", &body.themes)?;
-            let row = insert_node(conn, m.id, strategy_id, body.parent_id, body.position, &body, unit_id, &theme_ids)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
+            let row = insert_node(conn, scope.id(), strategy_id, body.parent_id, body.position, &body, unit_id, &theme_ids)?;
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
                 action: "create",
                 object_type: "node",
                 object_id: Some(row.id),
                 details: serde_json::json!({"strategy_id": strategy_id, "kind": row.kind, "title": row.title, "themes": body.themes}),
             })?;
-            let lookup = Lookup::load(conn, &[m.id])?;
+            let lookup = Lookup::load(conn, &[scope.id()])?;
             let themes = repo::node_themes_of(conn, &[row.id])?;
-            Ok((views::node_view(&row, &lookup, themes.get(&row.id)), m.slug))
+            Ok((views::node_view(&row, &lookup, themes.get(&row.id)), scope.slug().to_owned()))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/nodes/{}", view.id),
-        ))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/nodes/{}", view.id),
+        &view,
+    ))
 }
 
 /// Change a node (editors); `themes` replaces its themes.
@@ -159,16 +153,13 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<NodePatch>,
+    body: JsonBody<NodePatch>,
 ) -> Result<web::Json<NodeView>, ApiError> {
     let (slug, id) = path.into_inner();
-    let p = body.0;
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let cur = repo::node(conn, m.id, id)?;
-            writable_strategy(conn, m.id, cur.strategy_id)?;
+    let view = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, p| {
+            let cur = repo::node(conn, scope.id(), id)?;
+            writable_strategy(conn, scope.id(), cur.strategy_id)?;
             let kind = p.kind.clone().unwrap_or_else(|| cur.kind.clone());
             let code = p.code.clone().unwrap_or_else(|| cur.code.clone());
             let title = p.title.clone().unwrap_or_else(|| cur.title.clone());
@@ -177,7 +168,7 @@ pub async fn update(
             validate_node(&mut v, &kind, code.as_deref(), &title, body.as_deref());
             v.finish()?;
             let unit_id = match &p.unit {
-                Some(Some(k)) => Some(repo::unit_id(conn, m.id, "unit", k)?),
+                Some(Some(k)) => Some(repo::unit_id(conn, scope.id(), "unit", k)?),
                 Some(None) => None,
                 None => cur.unit_id,
             };
@@ -195,13 +186,13 @@ pub async fn update(
                 .get_result(conn)?;
             if let Some(themes) = &p.themes {
                 let ids = repo::theme_ids(conn, "themes", themes)?;
-                repo::set_node_themes(conn, m.id, id, &ids)?;
+                repo::set_node_themes(conn, scope.id(), id, &ids)?;
             }
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "update",
                     object_type: "node",
                     object_id: Some(id),
@@ -212,7 +203,7 @@ pub async fn update(
                     }),
                 },
             )?;
-            let lookup = Lookup::load(conn, &[m.id])?;
+            let lookup = Lookup::load(conn, &[scope.id()])?;
             let themes = repo::node_themes_of(conn, &[id])?;
             Ok(views::node_view(&row, &lookup, themes.get(&id)))
         })
@@ -235,29 +226,28 @@ pub async fn remove(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    db.write(move |conn| {
-        let m = tenancy::resolve(conn, &slug, NAME)?;
-        who.require(&perm::WRITE, Some(m.id))?;
-        let cur = repo::node(conn, m.id, id)?;
-        writable_strategy(conn, m.id, cur.strategy_id)?;
-        let children: i64 = nodes::table.filter(nodes::parent_id.eq(id)).count().get_result(conn)?;
-        let own_targets: i64 = targets::table.filter(targets::node_id.eq(id)).count().get_result(conn)?;
-        if children > 0 || own_targets > 0 {
-            return Err(ApiError::conflict(
-                "goals.node.not_empty",
-                format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
-            ));
-        }
-        repo::set_node_themes(conn, m.id, id, &[])?;
-        diesel::delete(nodes::table.find(id)).execute(conn)?;
-        audit::record(conn, &who, Change {
-            municipality_id: Some(m.id),
-            action: "delete",
-            object_type: "node",
-            object_id: Some(id),
-            details: serde_json::json!({"strategy_id": cur.strategy_id, "kind": cur.kind, "title": cur.title}),
+    Scoped::new(who, slug, NAME, perm::WRITE)
+        .write(&db, move |conn, scope| {
+            let cur = repo::node(conn, scope.id(), id)?;
+            writable_strategy(conn, scope.id(), cur.strategy_id)?;
+            let children: i64 = nodes::table.filter(nodes::parent_id.eq(id)).count().get_result(conn)?;
+            let own_targets: i64 = targets::table.filter(targets::node_id.eq(id)).count().get_result(conn)?;
+            if children > 0 || own_targets > 0 {
+                return Err(ApiError::conflict(
+                    "goals.node.not_empty",
+                    format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
+                ));
+            }
+            repo::set_node_themes(conn, scope.id(), id, &[])?;
+            diesel::delete(nodes::table.find(id)).execute(conn)?;
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
+                action: "delete",
+                object_type: "node",
+                object_id: Some(id),
+                details: serde_json::json!({"strategy_id": cur.strategy_id, "kind": cur.kind, "title": cur.title}),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

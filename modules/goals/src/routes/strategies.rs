@@ -1,14 +1,14 @@
 //! Strategies: list, get, create, update, archive, and the whole tree.
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{Page, PageParams};
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
 
 use super::{as_of, sees_internal};
 use crate::dto::*;
@@ -133,10 +133,8 @@ pub async fn list(
             ))
         }
     };
-    let slug = slug.into_inner();
-    let page = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
+    let page = Scoped::public(who, slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
             let theme_id = match &q.theme {
                 Some(t) => Some(
                     repo::theme_by_slug(conn, t)?
@@ -146,19 +144,19 @@ pub async fn list(
                 None => None,
             };
             let filter = StrategyFilter {
-                include_internal: sees_internal(&who, &m),
+                include_internal: sees_internal(&scope.who, &scope.municipality),
                 status,
                 visibility: q.visibility.map(|v| v.as_str().to_owned()),
                 theme_id,
                 sort,
             };
-            let (rows, total) = repo::list_strategies(conn, m.id, &filter, offset, limit)?;
+            let (rows, total) = repo::list_strategies(conn, scope.id(), &filter, offset, limit)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut follow_ups = repo::follow_ups(conn, &ids)?;
             let page = Page::from_offset(rows, offset, limit, Some(total));
             Ok(page.map(|r| {
                 let f = follow_ups.remove(&r.id).unwrap_or_default();
-                views::strategy_view(r, &m.slug, f)
+                views::strategy_view(r, scope.slug(), f)
             }))
         })
         .await?;
@@ -179,23 +177,19 @@ pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewStrategy>,
+    body: JsonBody<NewStrategy>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let slug = slug.into_inner();
-    let (view, slug) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
+    let (view, slug) = Scoped::new(who, slug.into_inner(), NAME, perm::WRITE)
+        .write_body(&db, body, |conn, scope, body| {
             let mut v = Validator::new();
             validate_strategy(&mut v, &body);
             v.finish()?;
-            let row = insert_strategy(conn, m.id, None, &body, "active")?;
+            let row = insert_strategy(conn, scope.id(), None, &body, "active")?;
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "create",
                     object_type: "strategy",
                     object_id: Some(row.id),
@@ -205,15 +199,16 @@ pub async fn create(
             let f = repo::follow_ups(conn, &[row.id])?
                 .remove(&row.id)
                 .unwrap_or_default();
-            Ok((views::strategy_view(row, &m.slug, f), m.slug))
+            Ok((
+                views::strategy_view(row, scope.slug(), f),
+                scope.slug().to_owned(),
+            ))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/strategies/{}", view.id),
-        ))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/strategies/{}", view.id),
+        &view,
+    ))
 }
 
 /// One strategy (public, or internal for the municipality's own users).
@@ -232,14 +227,18 @@ pub async fn get(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            let row = repo::strategy(conn, m.id, id, sees_internal(&who, &m))?;
+    let view = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            let row = repo::strategy(
+                conn,
+                scope.id(),
+                id,
+                sees_internal(&scope.who, &scope.municipality),
+            )?;
             let f = repo::follow_ups(conn, &[row.id])?
                 .remove(&row.id)
                 .unwrap_or_default();
-            Ok(views::strategy_view(row, &m.slug, f))
+            Ok(views::strategy_view(row, scope.slug(), f))
         })
         .await?;
     json_with_etag(&req, &view)
@@ -259,15 +258,12 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<StrategyPatch>,
+    body: JsonBody<StrategyPatch>,
 ) -> Result<web::Json<StrategyView>, ApiError> {
-    let p = body.0;
     let (slug, id) = path.into_inner();
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let cur = repo::strategy(conn, m.id, id, true)?;
+    let view = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, p| {
+            let cur = repo::strategy(conn, scope.id(), id, true)?;
             if cur.status == "archived" {
                 return Err(ApiError::conflict("goals.strategy.archived", "an archived strategy cannot be changed"));
             }
@@ -318,10 +314,10 @@ pub async fn update(
                 .get_result(conn)?;
             if p.follow_ups.is_some() {
                 let items: Vec<_> = merged.follow_ups.iter().map(|f| (f.date, f.label.clone())).collect();
-                repo::replace_follow_ups(conn, m.id, id, &items)?;
+                repo::replace_follow_ups(conn, scope.id(), id, &items)?;
             }
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
                 action: "update",
                 object_type: "strategy",
                 object_id: Some(id),
@@ -331,7 +327,7 @@ pub async fn update(
                 }),
             })?;
             let f = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
-            Ok(views::strategy_view(row, &m.slug, f))
+            Ok(views::strategy_view(row, scope.slug(), f))
         })
         .await?;
     Ok(web::Json(view))
@@ -353,11 +349,9 @@ pub async fn archive(
     path: web::Path<(String, i64)>,
 ) -> Result<web::Json<StrategyView>, ApiError> {
     let (slug, id) = path.into_inner();
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let cur = repo::strategy(conn, m.id, id, true)?;
+    let view = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write(&db, move |conn, scope| {
+            let cur = repo::strategy(conn, scope.id(), id, true)?;
             let row = if cur.status == "archived" {
                 cur
             } else {
@@ -372,9 +366,9 @@ pub async fn archive(
                     .get_result(conn)?;
                 audit::record(
                     conn,
-                    &who,
+                    &scope.who,
                     Change {
-                        municipality_id: Some(m.id),
+                        municipality_id: Some(scope.id()),
                         action: "archive",
                         object_type: "strategy",
                         object_id: Some(id),
@@ -386,7 +380,7 @@ pub async fn archive(
             let f = repo::follow_ups(conn, &[id])?
                 .remove(&id)
                 .unwrap_or_default();
-            Ok(views::strategy_view(row, &m.slug, f))
+            Ok(views::strategy_view(row, scope.slug(), f))
         })
         .await?;
     Ok(web::Json(view))
@@ -416,10 +410,16 @@ pub async fn tree(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let as_of = as_of(q.0.as_of);
-    let tree = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            views::strategy_tree(conn, &m, id, sees_internal(&who, &m), &indicators, as_of)
+    let tree = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            views::strategy_tree(
+                conn,
+                &scope.municipality,
+                id,
+                sees_internal(&scope.who, &scope.municipality),
+                &indicators,
+                as_of,
+            )
         })
         .await?;
     json_with_etag(&req, &tree)

@@ -7,10 +7,11 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, with_etag, Json, Query};
+use retning_kernel::http::{json_with_etag, with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{Page, PageParams};
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::scope::{created, JsonBody, Scope, Scoped};
+use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
 
 use super::nodes::writable_strategy;
 use super::{as_of, sees_internal};
@@ -171,22 +172,19 @@ pub async fn create(
     indicators: web::Data<IndicatorRegistry>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<NewTarget>,
+    body: JsonBody<NewTarget>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, node_id) = path.into_inner();
-    let body = body.0;
-    let (view, slug) = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let node = repo::node(conn, m.id, node_id)?;
-            writable_strategy(conn, m.id, node.strategy_id)?;
+    let (view, slug) = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, body| {
+            let node = repo::node(conn, scope.id(), node_id)?;
+            writable_strategy(conn, scope.id(), node.strategy_id)?;
             validate_target(&body, &indicators)?;
-            let owner = body.owner_unit.as_deref().map(|k| repo::unit_id(conn, m.id, "owner_unit", k)).transpose()?;
+            let owner = body.owner_unit.as_deref().map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k)).transpose()?;
             let theme_ids = repo::theme_ids(conn, "themes", &body.themes)?;
             let row = insert_target(conn, &node, None, &body, owner, &theme_ids)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
                 action: "create",
                 object_type: "target",
                 object_id: Some(row.id),
@@ -195,17 +193,15 @@ pub async fn create(
                     "baseline_value": row.baseline_value, "target_value": row.target_value, "deadline": row.deadline,
                 }),
             })?;
-            let lookup = Lookup::load(conn, &[m.id])?;
+            let lookup = Lookup::load(conn, &[scope.id()])?;
             let view = views::target_views(conn, &lookup, &indicators, &[row], views::today())?.pop();
-            Ok((view.ok_or_else(|| ApiError::internal("target view missing"))?, m.slug))
+            Ok((view.ok_or_else(|| ApiError::internal("target view missing"))?, scope.slug().to_owned()))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{slug}/targets/{}", view.id),
-        ))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/municipalities/{slug}/targets/{}", view.id),
+        &view,
+    ))
 }
 
 /// The targets the query selects, judged as of its date, and how many there are in all.
@@ -214,15 +210,13 @@ pub async fn create(
 fn select_targets(
     conn: &mut DbConnection,
     indicators: &IndicatorRegistry,
-    who: &Principal,
-    slug: &str,
+    scope: &Scope,
     q: &TargetQuery,
     window: Option<(usize, usize)>,
 ) -> Result<(Vec<TargetView>, usize), ApiError> {
-    let m = tenancy::resolve(conn, slug, NAME)?;
-    let include_internal = sees_internal(who, &m);
+    let include_internal = sees_internal(&scope.who, &scope.municipality);
     let mut sq = strategies::table
-        .filter(strategies::municipality_id.eq(m.id))
+        .filter(strategies::municipality_id.eq(scope.id()))
         .filter(strategies::status.eq("active"))
         .select(strategies::id)
         .into_boxed();
@@ -236,7 +230,7 @@ fn select_targets(
     let mut rows = repo::targets_of_strategies(conn, &strategy_ids)?;
     rows.sort_by_key(|r| (r.strategy_id, r.node_id, r.position, r.id));
     if let Some(node) = q.node {
-        let n = repo::node(conn, m.id, node)
+        let n = repo::node(conn, scope.id(), node)
             .map_err(|_| ApiError::field("node", "unknown_node", "is not a node you can see"))?;
         if !strategy_ids.contains(&n.strategy_id) {
             return Err(ApiError::field(
@@ -262,7 +256,7 @@ fn select_targets(
                 || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
         });
     }
-    let lookup = Lookup::load(conn, &[m.id])?;
+    let lookup = Lookup::load(conn, &[scope.id()])?;
     let derived_filter = q.assessment.is_some() || q.stale.is_some();
     if let (Some((skip, take)), false) = (window, derived_filter) {
         let total = rows.len();
@@ -310,13 +304,14 @@ pub async fn list(
         cursor: q.cursor.clone(),
     };
     let (limit, offset) = (page.limit()?, page.offset()?);
-    let slug = slug.into_inner();
     let window = (
         usize::try_from(offset).unwrap_or(0),
         usize::try_from(limit + 1).unwrap_or(0),
     );
-    let (rows, total) = db
-        .run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, Some(window)))
+    let (rows, total) = Scoped::public(who, slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
+            select_targets(conn, &indicators, scope, &q, Some(window))
+        })
         .await?;
     json_with_etag(
         &req,
@@ -343,9 +338,10 @@ pub async fn csv(
     q: Query<TargetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let slug = slug.into_inner();
-    let (all, _) = db
-        .run(move |conn| select_targets(conn, &indicators, &who, &slug, &q, None))
+    let (all, _) = Scoped::public(who, slug.into_inner(), NAME)
+        .read(&db, move |conn, scope| {
+            select_targets(conn, &indicators, scope, &q, None)
+        })
         .await?;
     let mut out = String::from("\u{feff}");
     out.push_str("target_id,strategy_id,node_id,title,indicator,unit,direction,baseline_value,baseline_date,target_value,deadline,frequency,source,latest_date,latest_value,progress,assessment,trend,stale,themes\r\n");
@@ -433,11 +429,15 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let as_of = as_of(q.0.as_of);
-    let view = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            let (t, _) = visible_target(conn, m.id, id, sees_internal(&who, &m))?;
-            let lookup = Lookup::load(conn, &[m.id])?;
+    let view = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            let (t, _) = visible_target(
+                conn,
+                scope.id(),
+                id,
+                sees_internal(&scope.who, &scope.municipality),
+            )?;
+            let lookup = Lookup::load(conn, &[scope.id()])?;
             views::target_views(conn, &lookup, &indicators, &[t], as_of)?
                 .pop()
                 .ok_or_else(|| ApiError::not_found("target"))
@@ -461,17 +461,14 @@ pub async fn update(
     indicators: web::Data<IndicatorRegistry>,
     Authenticated(who): Authenticated,
     path: web::Path<(String, i64)>,
-    body: Json<TargetPatch>,
+    body: JsonBody<TargetPatch>,
 ) -> Result<web::Json<TargetView>, ApiError> {
     let (slug, id) = path.into_inner();
-    let p = body.0;
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
-            let cur = repo::target(conn, m.id, id)?;
-            writable_strategy(conn, m.id, cur.strategy_id)?;
-            let lookup = Lookup::load(conn, &[m.id])?;
+    let view = Scoped::new(who, slug, NAME, perm::WRITE)
+        .write_body(&db, body, move |conn, scope, p| {
+            let cur = repo::target(conn, scope.id(), id)?;
+            writable_strategy(conn, scope.id(), cur.strategy_id)?;
+            let lookup = Lookup::load(conn, &[scope.id()])?;
             let cur_owner = lookup.unit_ref(cur.owner_unit_id).map(|u| u.key);
             let merged = NewTarget {
                 title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
@@ -489,7 +486,7 @@ pub async fn update(
                 themes: Vec::new(),
             };
             validate_target(&merged, &indicators)?;
-            let owner = merged.owner_unit.as_deref().map(|k| repo::unit_id(conn, m.id, "owner_unit", k)).transpose()?;
+            let owner = merged.owner_unit.as_deref().map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k)).transpose()?;
             let row: TargetRow = diesel::update(targets::table.find(id))
                 .set((
                     targets::title.eq(merged.title.trim()),
@@ -510,10 +507,10 @@ pub async fn update(
                 .get_result(conn)?;
             if let Some(themes) = &p.themes {
                 let ids = repo::theme_ids(conn, "themes", themes)?;
-                repo::set_target_themes(conn, m.id, id, &ids)?;
+                repo::set_target_themes(conn, scope.id(), id, &ids)?;
             }
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
+            audit::record(conn, &scope.who, Change {
+                municipality_id: Some(scope.id()),
                 action: "update",
                 object_type: "target",
                 object_id: Some(id),

@@ -1,13 +1,13 @@
 //! Themes (platform-wide), computed indicators, and a municipality's units.
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Json};
+use retning_kernel::http::json_with_etag;
 use retning_kernel::indicators::{IndicatorInfo, IndicatorRegistry};
-use retning_kernel::{tenancy, ApiError, Db, DbConnection, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, DbConnection, Validator};
 
 use crate::dto::*;
 use crate::model::{ThemeRow, UnitRow};
@@ -68,10 +68,9 @@ pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, A
 pub async fn create(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
-    body: Json<NewTheme>,
+    body: JsonBody<NewTheme>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&perm::THEME_MANAGE, None)?;
-    let body = body.0;
+    let body = body.decode_for(&who, &perm::THEME_MANAGE)?;
     let mut v = Validator::new();
     v.check(
         valid_theme_slug(&body.slug),
@@ -130,9 +129,7 @@ pub async fn create(
             theme_view(conn, row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/themes/{}", view.slug)))
-        .json(view))
+    Ok(created(format!("/api/v1/themes/{}", view.slug), &view))
 }
 
 pub(crate) fn insert_theme(
@@ -172,10 +169,9 @@ pub async fn update(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<ThemePatch>,
+    body: JsonBody<ThemePatch>,
 ) -> Result<web::Json<ThemeView>, ApiError> {
-    who.require(&perm::THEME_MANAGE, None)?;
-    let p = body.0;
+    let p = body.decode_for(&who, &perm::THEME_MANAGE)?;
     let mut v = Validator::new();
     if let Some(n) = &p.name {
         v.text("name", n, 200);
@@ -247,12 +243,8 @@ pub async fn list_units(
     db: web::Data<Db>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug.into_inner();
-    let rows = db
-        .run(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            Ok(repo::list_units(conn, m.id)?)
-        })
+    let rows = Scoped::anyone(slug.into_inner(), NAME)
+        .read(&db, |conn, scope| Ok(repo::list_units(conn, scope.id())?))
         .await?;
     json_with_etag(&req, &unit_views(rows))
 }
@@ -292,14 +284,10 @@ pub async fn create_unit(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    body: Json<NewUnit>,
+    body: JsonBody<NewUnit>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let slug = slug.into_inner();
-    let view = db
-        .write(move |conn| {
-            let m = tenancy::resolve(conn, &slug, NAME)?;
-            who.require(&perm::WRITE, Some(m.id))?;
+    let view = Scoped::new(who, slug.into_inner(), NAME, perm::WRITE)
+        .write_body(&db, body, |conn, scope, body| {
             let mut v = Validator::new();
             v.check(
                 valid_theme_slug(&body.key),
@@ -313,10 +301,10 @@ pub async fn create_unit(
             let parent_id = body
                 .parent
                 .as_deref()
-                .map(|p| repo::unit_id(conn, m.id, "parent", p))
+                .map(|p| repo::unit_id(conn, scope.id(), "parent", p))
                 .transpose()?;
             let exists: i64 = units::table
-                .filter(units::municipality_id.eq(m.id))
+                .filter(units::municipality_id.eq(scope.id()))
                 .filter(units::key.eq(&body.key))
                 .count()
                 .get_result(conn)?;
@@ -329,7 +317,7 @@ pub async fn create_unit(
             }
             let row = insert_unit(
                 conn,
-                m.id,
+                scope.id(),
                 &body.key,
                 body.name.trim(),
                 body.kind.trim(),
@@ -337,9 +325,9 @@ pub async fn create_unit(
             )?;
             audit::record(
                 conn,
-                &who,
+                &scope.who,
                 Change {
-                    municipality_id: Some(m.id),
+                    municipality_id: Some(scope.id()),
                     action: "create",
                     object_type: "unit",
                     object_id: Some(row.id),
