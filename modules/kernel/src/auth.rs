@@ -254,6 +254,12 @@ impl Principal {
         }
     }
 
+    /// Whether [`Principal::require`] would let the caller through: for reads anyone may make
+    /// that show some callers more (internal strategies, exact figures).
+    pub fn may(&self, permission: &Permission, municipality_id: Option<i64>) -> bool {
+        self.require(permission, municipality_id).is_ok()
+    }
+
     pub fn actor_kind(&self) -> &'static str {
         match self.actor {
             Actor::Anonymous => "anonymous",

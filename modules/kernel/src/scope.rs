@@ -46,6 +46,10 @@ impl Scope {
     pub fn slug(&self) -> &str {
         &self.municipality.slug
     }
+    /// Whether the caller holds `permission` here: for public reads that show members more.
+    pub fn may(&self, permission: &Permission) -> bool {
+        self.who.may(permission, Some(self.municipality.id))
+    }
 }
 
 /// What the caller must hold before the handler runs.

@@ -113,7 +113,7 @@ pub async fn put(
             let (target, _) = visible_target(conn, scope.id(), id, true)?;
             writable_strategy(conn, scope.id(), target.strategy_id)?;
             if target.source == "computed" {
-                return Err(ApiError::rule("goals.target.computed", "value", "this target's value is computed; it takes no measurements"));
+                return Err(ApiError::rule(crate::codes::TARGET_COMPUTED, "value", "this target's value is computed; it takes no measurements"));
             }
             if date > crate::views::today() {
                 return Err(ApiError::field("date", "in_future", "a measurement cannot be dated in the future"));

@@ -35,7 +35,7 @@ pub(crate) fn writable_strategy(
     let s = repo::strategy(conn, municipality_id, id, true)?;
     if s.status == "archived" {
         return Err(ApiError::conflict(
-            "goals.strategy.archived",
+            crate::codes::STRATEGY_ARCHIVED,
             "an archived strategy cannot be changed",
         ));
     }
@@ -234,7 +234,7 @@ pub async fn remove(
             let own_targets: i64 = targets::table.filter(targets::node_id.eq(id)).count().get_result(conn)?;
             if children > 0 || own_targets > 0 {
                 return Err(ApiError::conflict(
-                    "goals.node.not_empty",
+                    crate::codes::NODE_NOT_EMPTY,
                     format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
                 ));
             }

@@ -265,7 +265,7 @@ pub async fn update(
         .write_body(&db, body, move |conn, scope, p| {
             let cur = repo::strategy(conn, scope.id(), id, true)?;
             if cur.status == "archived" {
-                return Err(ApiError::conflict("goals.strategy.archived", "an archived strategy cannot be changed"));
+                return Err(ApiError::conflict(crate::codes::STRATEGY_ARCHIVED, "an archived strategy cannot be changed"));
             }
             let cur_follow_ups = repo::follow_ups(conn, &[id])?.remove(&id).unwrap_or_default();
             let cur_source = SourceRef {

@@ -91,7 +91,7 @@ pub(crate) fn validate_target(
     if let (Some(baseline), Some(deadline)) = (t.baseline_date, t.deadline) {
         if deadline < baseline {
             return Err(ApiError::rule(
-                "goals.target.deadline_before_baseline",
+                crate::codes::TARGET_DEADLINE_BEFORE_BASELINE,
                 "deadline",
                 "must not be before baseline_date",
             ));

@@ -102,7 +102,7 @@ pub async fn create(
             };
             if repo::theme_by_slug(conn, &body.slug)?.is_some() {
                 return Err(ApiError::rule(
-                    "goals.theme.exists",
+                    crate::codes::THEME_EXISTS,
                     "slug",
                     "is already a theme",
                 ));
@@ -310,7 +310,7 @@ pub async fn create_unit(
                 .get_result(conn)?;
             if exists > 0 {
                 return Err(ApiError::rule(
-                    "goals.unit.exists",
+                    crate::codes::UNIT_EXISTS,
                     "key",
                     "is already a unit of this municipality",
                 ));

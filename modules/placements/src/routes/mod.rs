@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Exact figures for the municipality's own users and keys; suppressed ones for everyone else.
 pub(crate) fn audience(who: &Principal, m: &Municipality) -> Audience {
-    if who.require(&crate::perm::READ, Some(m.id)).is_ok() {
+    if who.may(&crate::perm::READ, Some(m.id)) {
         Audience::Member
     } else {
         Audience::Public
