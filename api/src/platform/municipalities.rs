@@ -1,6 +1,5 @@
 //! Municipalities, their module switches, and their audit log.
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use diesel::prelude::*;
 use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
@@ -8,7 +7,7 @@ use retning_kernel::auth::Authenticated;
 use retning_kernel::http::Query;
 use retning_kernel::pagination::{Cursor, Page, PageParams};
 use retning_kernel::schema::{disabled_modules, municipalities};
-use retning_kernel::scope::{JsonBody, Scoped};
+use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::{ApiError, Db, Validator};
 use serde::Deserialize;
@@ -134,12 +133,10 @@ pub async fn create(
             Ok(m)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/municipalities/{}", m.slug),
-        ))
-        .json(MunicipalityView::from(m)))
+    Ok(created(
+        format!("/api/v1/municipalities/{}", m.slug),
+        &MunicipalityView::from(m),
+    ))
 }
 
 /// Change a municipality's code, name or region (platform operator). The slug never changes.

@@ -425,31 +425,6 @@ fn missing_field(message: &str) -> Option<String> {
     Some(rest.split('`').next()?.to_owned())
 }
 
-/// A JSON body (`application/json`), with errors that name the field.
-#[derive(Debug)]
-pub struct Json<T>(pub T);
-
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json_content_type(&req) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    crate::codes::UNSUPPORTED_MEDIA_TYPE,
-                    "the body must be application/json",
-                ));
-            }
-            let body = read_body(&req, &mut payload).await?;
-            decode_json(&body).map(Json)
-        })
-    }
-}
-
 /// The raw body with the size limit applied (for CSV uploads and the like).
 pub struct LimitedBody(pub web::BytesMut);
 
