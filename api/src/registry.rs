@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::module::{self, RegistryError};
+use retning_kernel::module::{self, ModuleCatalog, RegistryError};
 use retning_kernel::Module;
 
 /// Every compiled-in module, platform first.
@@ -55,10 +55,4 @@ impl Registry {
                 .collect(),
         }
     }
-}
-
-/// Names of the registered modules and whether each can be switched off (app data).
-#[derive(Debug, Clone)]
-pub struct ModuleCatalog {
-    pub modules: Vec<(&'static str, bool)>,
 }

@@ -1,4 +1,5 @@
-//! Seed loading: the platform's municipalities, then every module's data, in one transaction.
+//! Seed loading: every module's data (the platform's municipalities first), in one transaction,
+//! from the seed compiled into the binary or from `seed.dir`.
 
 use std::path::Path;
 
@@ -6,29 +7,10 @@ use include_dir::{include_dir, Dir};
 use retning_kernel::module::SeedFiles;
 
 use diesel::prelude::*;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::schema::municipalities;
-use retning_kernel::{tenancy, write_transaction, ApiError, Db, DbConnection, Principal};
-use serde::Deserialize;
+use retning_kernel::{write_transaction, ApiError, Db};
 
 use crate::registry::Registry;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MunicipalitySeed {
-    #[allow(dead_code)]
-    source: String,
-    municipalities: Vec<SeedMunicipality>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SeedMunicipality {
-    slug: String,
-    code: String,
-    name: String,
-    region: String,
-}
 
 /// The repository's `seed/` folder, compiled into the binary so that it seeds wherever it is
 /// started from.
@@ -60,51 +42,6 @@ pub fn files(dir: Option<&Path>) -> Result<SeedFiles, String> {
         Some(dir) => SeedFiles::from_dir(dir),
         None => Ok(embedded()),
     }
-}
-
-/// Adds the municipalities of `seed/municipalities.json` that are missing.
-pub fn seed_municipalities(conn: &mut DbConnection, files: &SeedFiles) -> Result<(), String> {
-    let seed: MunicipalitySeed = files
-        .json("municipalities.json")?
-        .ok_or_else(|| format!("{}: no municipalities.json", files.origin()))?;
-    let system = Principal::system();
-    for m in seed.municipalities {
-        if !tenancy::valid_slug(&m.slug) {
-            return Err(format!("municipalities.json: invalid slug {:?}", m.slug));
-        }
-        if tenancy::find_by_slug(conn, &m.slug)
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            continue;
-        }
-        let now = retning_kernel::now();
-        let id: i64 = diesel::insert_into(municipalities::table)
-            .values((
-                municipalities::slug.eq(&m.slug),
-                municipalities::code.eq(&m.code),
-                municipalities::name.eq(&m.name),
-                municipalities::region.eq(&m.region),
-                municipalities::created_at.eq(now),
-                municipalities::updated_at.eq(now),
-            ))
-            .returning(municipalities::id)
-            .get_result(conn)
-            .map_err(|e| format!("municipalities.json: {}: {e}", m.slug))?;
-        audit::record(
-            conn,
-            &system,
-            Change {
-                municipality_id: Some(id),
-                action: "seed",
-                object_type: "municipality",
-                object_id: Some(id),
-                details: serde_json::json!({"slug": m.slug, "source": "seed/municipalities.json"}),
-            },
-        )
-        .map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }
 
 pub fn is_empty(db: &Db) -> Result<bool, String> {

@@ -6,6 +6,7 @@ pub mod codes;
 mod dto;
 mod keys;
 mod municipalities;
+mod seed;
 pub(crate) mod users;
 
 pub use auth::{LoginLimiter, LoginLimits};
@@ -62,7 +63,7 @@ impl Module for PlatformModule {
         conn: &mut retning_kernel::DbConnection,
         ctx: &retning_kernel::module::SeedContext<'_>,
     ) -> Result<(), String> {
-        crate::seed::seed_municipalities(conn, ctx.files)
+        seed::seed_municipalities(conn, ctx.files)
     }
     fn problem_codes(&self) -> &'static [&'static str] {
         codes::ALL

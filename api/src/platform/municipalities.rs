@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 
 use super::dto::{ModuleState, ModuleSwitch, MunicipalityPatch, MunicipalityView, NewMunicipality};
 use super::perm;
-use crate::registry::ModuleCatalog;
+use retning_kernel::module::ModuleCatalog;
 
 fn check_code(v: &mut Validator, code: &str) {
     v.check(

@@ -44,6 +44,13 @@ pub trait Module: Send + Sync + 'static {
     }
 }
 
+/// Names of the registered modules and whether each can be switched off (app data, made by the
+/// registry; the platform's module switches read it, so the platform needs only the kernel).
+#[derive(Debug, Clone)]
+pub struct ModuleCatalog {
+    pub modules: Vec<(&'static str, bool)>,
+}
+
 /// What a seed loader may use: the seed files and the kernel's registrations.
 pub struct SeedContext<'a> {
     pub files: &'a SeedFiles,
