@@ -5,12 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{get, post, web, HttpRequest};
-use diesel::prelude::*;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::auth::{self, Actor, AuthState, Role, TokenSubject, UserRow};
-use retning_kernel::schema::{municipalities, users};
+use retning_kernel::auth::{self, Actor, AuthState, Role, TokenSubject};
 use retning_kernel::scope::JsonBody;
 use retning_kernel::{ApiError, Db};
 
@@ -107,12 +105,7 @@ pub async fn login(
         .run(move |conn| {
             // A username names its municipality only once it is found.
             retning_kernel::db::scope_to_platform(conn)?;
-            let found: Option<(UserRow, Option<String>)> = users::table
-                .left_join(municipalities::table)
-                .filter(users::username.eq(&username))
-                .select((UserRow::as_select(), municipalities::slug.nullable()))
-                .first(conn)
-                .optional()?;
+            let found = super::repo::user_for_login(conn, &username)?;
             let Some((user, slug)) = found else {
                 auth::burn_password_check(&password);
                 return Err(invalid_credentials());
@@ -173,13 +166,8 @@ pub async fn me(
     };
     let municipality = match who.municipality_id {
         Some(mid) => Some(
-            db.run(move |conn| {
-                Ok(municipalities::table
-                    .find(mid)
-                    .select(municipalities::slug)
-                    .first::<String>(conn)?)
-            })
-            .await?,
+            db.run(move |conn| Ok(super::repo::municipality_slug(conn, mid)?))
+                .await?,
         ),
         None => None,
     };

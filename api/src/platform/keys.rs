@@ -1,48 +1,17 @@
 //! API keys for dashboards: random, shown once, stored hashed, scoped, revocable.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::auth::{self, Actor, KeyScope};
 use retning_kernel::http::Query;
 use retning_kernel::pagination::{Page, PageParams};
-use retning_kernel::schema::api_keys;
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Timestamp, Validator};
 
 use super::dto::{ApiKeyView, CreatedApiKey, NewApiKey};
 use super::perm;
-
-type KeyRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-);
-
-fn columns() -> (
-    api_keys::id,
-    api_keys::name,
-    api_keys::prefix,
-    api_keys::scope,
-    api_keys::created_by,
-    api_keys::created_at,
-    api_keys::revoked_at,
-) {
-    (
-        api_keys::id,
-        api_keys::name,
-        api_keys::prefix,
-        api_keys::scope,
-        api_keys::created_by,
-        api_keys::created_at,
-        api_keys::revoked_at,
-    )
-}
+use super::repo::{self, KeyRow};
 
 fn view((id, name, prefix, scope, created_by, created_at, revoked_at): KeyRow) -> ApiKeyView {
     ApiKeyView {
@@ -74,15 +43,7 @@ pub async fn list(
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
     let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::KEY_MANAGE)
         .read(&db, move |conn, scope| {
-            let q = api_keys::table.filter(api_keys::municipality_id.eq(scope.id()));
-            let rows: Vec<KeyRow> = q
-                .select(columns())
-                .order(api_keys::id.desc())
-                .limit(limit + 1)
-                .offset(offset)
-                .load(conn)?;
-            let total = q.count().get_result(conn)?;
-            Ok((rows, total))
+            Ok(repo::keys_page(conn, scope.id(), limit, offset)?)
         })
         .await?;
     Ok(web::Json(
@@ -118,18 +79,17 @@ pub async fn create(
                 _ => None,
             };
             let (secret, prefix, hash) = auth::new_api_key();
-            let row: KeyRow = diesel::insert_into(api_keys::table)
-                .values((
-                    api_keys::municipality_id.eq(m.id),
-                    api_keys::name.eq(body.name.trim()),
-                    api_keys::prefix.eq(&prefix),
-                    api_keys::key_hash.eq(&hash),
-                    api_keys::scope.eq(scope.as_str()),
-                    api_keys::created_by.eq(created_by),
-                    api_keys::created_at.eq(retning_kernel::now()),
-                ))
-                .returning(columns())
-                .get_result(conn)?;
+            let row = repo::insert_key(
+                conn,
+                &repo::NewKey {
+                    municipality_id: m.id,
+                    name: body.name.trim(),
+                    prefix: &prefix,
+                    hash: &hash,
+                    scope: scope.as_str(),
+                    created_by,
+                },
+            )?;
             audit::record(
                 conn,
                 who,
@@ -177,17 +137,10 @@ pub async fn revoke(
     Scoped::new(who, slug, super::NAME, perm::KEY_MANAGE)
         .write(&db, move |conn, scope| {
             let (who, m) = (&scope.who, &scope.municipality);
-            let revoked_at: Option<chrono::NaiveDateTime> = api_keys::table
-                .filter(api_keys::id.eq(id))
-                .filter(api_keys::municipality_id.eq(m.id))
-                .select(api_keys::revoked_at)
-                .first(conn)
-                .optional()?
+            let revoked_at = repo::key_revoked_at(conn, m.id, id)?
                 .ok_or_else(|| ApiError::not_found("API key"))?;
             if revoked_at.is_none() {
-                diesel::update(api_keys::table.find(id))
-                    .set(api_keys::revoked_at.eq(retning_kernel::now()))
-                    .execute(conn)?;
+                repo::revoke_key(conn, id)?;
                 audit::record(
                     conn,
                     who,

@@ -6,6 +6,7 @@ pub mod codes;
 mod dto;
 mod keys;
 mod municipalities;
+mod repo;
 mod seed;
 pub(crate) mod users;
 

@@ -1,12 +1,10 @@
 //! Municipalities, their module switches, and their audit log.
 
 use actix_web::{get, patch, post, put, web, HttpResponse};
-use diesel::prelude::*;
 use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::Query;
 use retning_kernel::pagination::{Cursor, Page, PageParams};
-use retning_kernel::schema::{disabled_modules, municipalities};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::tenancy::{self, Municipality};
 use retning_kernel::{ApiError, Db, Validator};
@@ -14,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{ModuleState, ModuleSwitch, MunicipalityPatch, MunicipalityView, NewMunicipality};
-use super::perm;
+use super::{perm, repo};
 use retning_kernel::module::ModuleCatalog;
 
 fn check_code(v: &mut Validator, code: &str) {
@@ -41,16 +39,7 @@ pub async fn list(
 ) -> Result<web::Json<Page<MunicipalityView>>, ApiError> {
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
     let (rows, total) = db
-        .run(move |conn| {
-            let rows = municipalities::table
-                .select(Municipality::as_select())
-                .order((municipalities::name.asc(), municipalities::id.asc()))
-                .limit(limit + 1)
-                .offset(offset)
-                .load(conn)?;
-            let total: i64 = municipalities::table.count().get_result(conn)?;
-            Ok((rows, total))
-        })
+        .run(move |conn| Ok(repo::municipalities_page(conn, limit, offset)?))
         .await?;
     Ok(web::Json(
         Page::from_offset(rows, offset, limit, Some(total)).map(MunicipalityView::from),
@@ -107,18 +96,12 @@ pub async fn create(
     v.finish()?;
     let m = db
         .write(move |conn| {
-            let now = retning_kernel::now();
-            let m: Municipality = diesel::insert_into(municipalities::table)
-                .values((
-                    municipalities::slug.eq(&body.slug),
-                    municipalities::code.eq(&body.code),
-                    municipalities::name.eq(body.name.trim()),
-                    municipalities::region.eq(body.region.trim()),
-                    municipalities::created_at.eq(now),
-                    municipalities::updated_at.eq(now),
-                ))
-                .returning(municipalities::all_columns)
-                .get_result(conn)
+            let fields = repo::MunicipalityFields {
+                code: &body.code,
+                name: body.name.trim(),
+                region: body.region.trim(),
+            };
+            let m: Municipality = repo::insert_municipality(conn, &body.slug, &fields)
                 .map_err(|e| match ApiError::from(e) {
                     e if e.status().as_u16() == 409 => ApiError::conflict(super::codes::MUNICIPALITY_EXISTS, "a municipality with this slug or code exists"),
                     e => e,
@@ -171,15 +154,12 @@ pub async fn update(
     let m = db
         .write(move |conn| {
             let current = tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))?;
-            let m: Municipality = diesel::update(municipalities::table.find(current.id))
-                .set((
-                    municipalities::code.eq(body.code.as_deref().unwrap_or(&current.code)),
-                    municipalities::name.eq(body.name.as_deref().map_or(current.name.as_str(), str::trim)),
-                    municipalities::region.eq(body.region.as_deref().map_or(current.region.as_str(), str::trim)),
-                    municipalities::updated_at.eq(retning_kernel::now()),
-                ))
-                .returning(municipalities::all_columns)
-                .get_result(conn)?;
+            let fields = repo::MunicipalityFields {
+                code: body.code.as_deref().unwrap_or(&current.code),
+                name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
+                region: body.region.as_deref().map_or(current.region.as_str(), str::trim),
+            };
+            let m = repo::update_municipality(conn, current.id, &fields)?;
             audit::record(conn, &who, Change {
                 municipality_id: Some(m.id),
                 action: "update",
@@ -215,10 +195,7 @@ pub async fn list_modules(
         .run(move |conn| {
             let m = tenancy::find_by_slug(conn, &slug)?
                 .ok_or_else(|| ApiError::not_found("municipality"))?;
-            Ok(disabled_modules::table
-                .filter(disabled_modules::municipality_id.eq(m.id))
-                .select(disabled_modules::module)
-                .load(conn)?)
+            Ok(repo::disabled_modules(conn, m.id)?)
         })
         .await?;
     Ok(web::Json(
@@ -272,23 +249,7 @@ pub async fn switch_module(
     db.write(move |conn| {
         let m = tenancy::find_by_slug(conn, &slug)?
             .ok_or_else(|| ApiError::not_found("municipality"))?;
-        let existing = disabled_modules::table
-            .find((m.id, name))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if enabled && existing {
-            diesel::delete(disabled_modules::table.find((m.id, name))).execute(conn)?;
-        } else if !enabled && !existing {
-            diesel::insert_into(disabled_modules::table)
-                .values((
-                    disabled_modules::municipality_id.eq(m.id),
-                    disabled_modules::module.eq(name),
-                    disabled_modules::disabled_at.eq(retning_kernel::now()),
-                ))
-                .execute(conn)?;
-        }
-        if enabled == existing {
+        if repo::switch_module(conn, m.id, name, enabled)? {
             audit::record(
                 conn,
                 &who,

@@ -1,17 +1,15 @@
 //! A municipality's users, managed by its admins (and the platform operator).
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::{self, AuthState, Authenticated, Role, UserRow};
 use retning_kernel::http::Query;
 use retning_kernel::pagination::{Page, PageParams};
-use retning_kernel::schema::users;
 use retning_kernel::scope::{created, JsonBody, Scope, Scoped};
 use retning_kernel::{ApiError, Db, DbConnection, Principal, Timestamp, Validator};
 
 use super::dto::{NewUser, UserPatch, UserView};
-use super::perm;
+use super::{perm, repo};
 
 fn view(u: UserRow) -> UserView {
     UserView {
@@ -48,17 +46,6 @@ fn operator_limited(what: &str) -> ApiError {
     )
 }
 
-/// Whether the municipality has an admin who is not disabled.
-fn has_enabled_admin(conn: &mut DbConnection, municipality_id: i64) -> Result<bool, ApiError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        users::table
-            .filter(users::municipality_id.eq(municipality_id))
-            .filter(users::role.eq(Role::Admin.as_str()))
-            .filter(users::disabled_at.is_null()),
-    ))
-    .get_result(conn)?)
-}
-
 /// Creates a user of a municipality; shared by the API and the CLI.
 pub fn insert_user(
     conn: &mut DbConnection,
@@ -68,23 +55,14 @@ pub fn insert_user(
     password_hash: &str,
     role: Role,
 ) -> Result<UserRow, ApiError> {
-    let now = retning_kernel::now();
-    let user: UserRow = diesel::insert_into(users::table)
-        .values((
-            users::municipality_id.eq(municipality_id),
-            users::username.eq(username),
-            users::password_hash.eq(password_hash),
-            users::role.eq(role.as_str()),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
-        .returning(users::all_columns)
-        .get_result(conn)
-        .map_err(|e| match ApiError::from(e) {
-            e if e.status().as_u16() == 409 => {
-                ApiError::rule(super::codes::USERNAME_TAKEN, "username", "is already taken")
+    let user =
+        repo::insert_user(conn, municipality_id, username, password_hash, role).map_err(|e| {
+            match ApiError::from(e) {
+                e if e.status().as_u16() == 409 => {
+                    ApiError::rule(super::codes::USERNAME_TAKEN, "username", "is already taken")
+                }
+                e => e,
             }
-            e => e,
         })?;
     audit::record(
         conn,
@@ -118,15 +96,7 @@ pub async fn list(
     let (limit, offset) = (page.0.limit()?, page.0.offset()?);
     let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::USER_MANAGE)
         .read(&db, move |conn, scope| {
-            let q = users::table.filter(users::municipality_id.eq(scope.id()));
-            let rows = q
-                .select(UserRow::as_select())
-                .order(users::username.asc())
-                .limit(limit + 1)
-                .offset(offset)
-                .load(conn)?;
-            let total = q.count().get_result(conn)?;
-            Ok((rows, total))
+            Ok(repo::users_page(conn, scope.id(), limit, offset)?)
         })
         .await?;
     Ok(web::Json(
@@ -175,7 +145,7 @@ pub async fn create(
             let hash = auth::hash_password(&body.password)?;
             retning_kernel::write_transaction(conn, |conn| {
                 // Checked inside the write so two operators cannot both create a "first" admin.
-                if who.is_operator() && has_enabled_admin(conn, m.id)? {
+                if who.is_operator() && repo::has_enabled_admin(conn, m.id)? {
                     return Err(operator_limited(
                         "may only create a municipality's first admin",
                     ));
@@ -194,7 +164,7 @@ pub async fn create(
 /// The operator may create a user only while the municipality has no admin (decided before the
 /// body is read, like any other permission).
 fn operator_only_while_no_admin(conn: &mut DbConnection, scope: &Scope) -> Result<(), ApiError> {
-    if scope.who.is_operator() && has_enabled_admin(conn, scope.id())? {
+    if scope.who.is_operator() && repo::has_enabled_admin(conn, scope.id())? {
         return Err(operator_limited(
             "may only create a municipality's first admin",
         ));
@@ -247,13 +217,8 @@ pub async fn update(
                 .map(auth::hash_password)
                 .transpose()?;
             retning_kernel::write_transaction(conn, |conn| {
-                let current: UserRow = users::table
-                    .filter(users::id.eq(id))
-                    .filter(users::municipality_id.eq(m.id))
-                    .select(UserRow::as_select())
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| ApiError::not_found("user"))?;
+                let current =
+                    repo::user(conn, m.id, id)?.ok_or_else(|| ApiError::not_found("user"))?;
                 let now = retning_kernel::now();
                 let disabled_at = match body.disabled {
                     Some(true) => current.disabled_at.or(Some(now)),
@@ -264,18 +229,17 @@ pub async fn update(
                 let revokes =
                     hash.is_some() || (disabled_at.is_some() && current.disabled_at.is_none());
                 let token_version = current.token_version + i64::from(revokes);
-                let updated: UserRow = diesel::update(users::table.find(id))
-                    .set((
-                        users::token_version.eq(token_version),
-                        users::role.eq(body
-                            .role
-                            .map_or(current.role.clone(), |r| r.as_str().to_owned())),
-                        users::password_hash.eq(hash.as_deref().unwrap_or(&current.password_hash)),
-                        users::disabled_at.eq(disabled_at),
-                        users::updated_at.eq(now),
-                    ))
-                    .returning(users::all_columns)
-                    .get_result(conn)?;
+                let role = match body.role {
+                    Some(r) => r.as_str(),
+                    None => current.role.as_str(),
+                };
+                let change = repo::UserChange {
+                    role,
+                    password_hash: hash.as_deref().unwrap_or(&current.password_hash),
+                    disabled_at,
+                    token_version,
+                };
+                let updated = repo::update_user(conn, id, &change)?;
                 audit::record(
                     conn,
                     who,
