@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod dto;
 pub mod model;
+pub mod ops;
 pub mod progress;
 pub mod repo;
 mod routes;

@@ -73,6 +73,54 @@ pub fn theme_slugs(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>>
         .collect())
 }
 
+/// The slug of the theme with this id (a theme's parent).
+pub fn theme_slug(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    themes::table
+        .find(id)
+        .select(themes::slug)
+        .first::<String>(conn)
+        .optional()
+}
+
+pub fn insert_theme(
+    conn: &mut DbConnection,
+    slug: &str,
+    name: &str,
+    description: Option<&str>,
+    kind: &str,
+    parent_id: Option<i64>,
+) -> QueryResult<ThemeRow> {
+    let now = retning_kernel::now();
+    diesel::insert_into(themes::table)
+        .values((
+            themes::slug.eq(slug),
+            themes::name.eq(name),
+            themes::description.eq(description),
+            themes::kind.eq(kind),
+            themes::parent_id.eq(parent_id),
+            themes::created_at.eq(now),
+            themes::updated_at.eq(now),
+        ))
+        .returning(themes::all_columns)
+        .get_result(conn)
+}
+
+pub fn update_theme(
+    conn: &mut DbConnection,
+    id: i64,
+    name: &str,
+    description: Option<&str>,
+) -> QueryResult<ThemeRow> {
+    diesel::update(themes::table.find(id))
+        .set((
+            themes::name.eq(name),
+            themes::description.eq(description),
+            themes::updated_at.eq(retning_kernel::now()),
+        ))
+        .returning(themes::all_columns)
+        .get_result(conn)
+}
+
 // ------------------------------------------------------------------------------------------
 // Units
 
@@ -97,6 +145,41 @@ pub fn unit_id(
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::field(field, "unknown_unit", "is not a unit of this municipality"))
+}
+
+/// Whether the municipality has a unit with this key.
+pub fn unit_key_taken(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+) -> QueryResult<bool> {
+    let n: i64 = units::table
+        .filter(units::municipality_id.eq(municipality_id))
+        .filter(units::key.eq(key))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn insert_unit(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+    name: &str,
+    kind: &str,
+    parent_id: Option<i64>,
+) -> QueryResult<UnitRow> {
+    diesel::insert_into(units::table)
+        .values((
+            units::municipality_id.eq(municipality_id),
+            units::key.eq(key),
+            units::name.eq(name),
+            units::kind.eq(kind),
+            units::parent_id.eq(parent_id),
+            units::created_at.eq(retning_kernel::now()),
+        ))
+        .returning(units::all_columns)
+        .get_result(conn)
 }
 
 // ------------------------------------------------------------------------------------------

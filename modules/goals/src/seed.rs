@@ -144,7 +144,7 @@ fn load_themes(conn: &mut DbConnection, file: ThemeFile) -> Result<(), String> {
             ),
             None => None,
         };
-        let row = api::insert_theme(
+        let row = repo::insert_theme(
             conn,
             &t.slug,
             &t.name,
@@ -152,7 +152,7 @@ fn load_themes(conn: &mut DbConnection, file: ThemeFile) -> Result<(), String> {
             &t.kind,
             parent_id,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ApiError::from(e).to_string())?;
         audit::record(
             conn,
             &Principal::system(),
@@ -206,7 +206,8 @@ fn load_municipality(
             ))?),
             None => None,
         };
-        let row = api::insert_unit(conn, mid, &u.key, &u.name, &u.kind, parent).map_err(err)?;
+        let row = repo::insert_unit(conn, mid, &u.key, &u.name, &u.kind, parent)
+            .map_err(|e| err(e.into()))?;
         unit_ids.insert(row.key, row.id);
     }
     for s in file.strategies {

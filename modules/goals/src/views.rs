@@ -50,6 +50,21 @@ impl Lookup {
     }
 }
 
+/// A theme with its parent's slug.
+pub fn theme_view(conn: &mut DbConnection, row: ThemeRow) -> Result<ThemeView, ApiError> {
+    let parent = match row.parent_id {
+        Some(p) => repo::theme_slug(conn, p)?,
+        None => None,
+    };
+    Ok(ThemeView {
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        kind: row.kind,
+        parent,
+    })
+}
+
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }

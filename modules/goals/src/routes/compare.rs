@@ -119,7 +119,7 @@ pub async fn compare(
                 )
             })?;
             let theme_id = theme.id;
-            let theme = super::themes::theme_view(conn, theme)?;
+            let theme = views::theme_view(conn, theme)?;
             let ms = municipalities_for(conn, q.municipalities.as_deref())?;
             let strategies = visible_strategies(conn, &who, &ms)?;
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();

@@ -55,5 +55,4 @@ pub(crate) mod seed_api {
     pub(crate) use super::nodes::insert_node;
     pub(crate) use super::strategies::insert_strategy;
     pub(crate) use super::targets::{insert_target, validate_target};
-    pub(crate) use super::themes::{insert_theme, insert_unit};
 }
