@@ -4,11 +4,17 @@
 
 use retning_kernel::audit::{self, Change};
 use retning_kernel::scope::Scope;
+use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
 
 use crate::dto::*;
-use crate::model::{ThemeRow, UnitRow};
+use crate::model::{StrategyRow, ThemeRow, UnitRow};
 use crate::repo;
+
+/// Whether the caller may see this municipality's internal strategies.
+pub fn sees_internal(who: &Principal, m: &Municipality) -> bool {
+    who.may(&crate::perm::READ_INTERNAL, Some(m.id))
+}
 
 // ------------------------------------------------------------------------------------------
 // Themes and units
@@ -178,6 +184,184 @@ pub fn create_unit(
             object_type: "unit",
             object_id: Some(row.id),
             details: serde_json::json!({"key": row.key, "name": row.name}),
+        },
+    )?;
+    Ok(row)
+}
+
+// ------------------------------------------------------------------------------------------
+// Strategies
+
+/// A strategy of this municipality that may still change: 404 if none, 409 if archived.
+pub fn writable_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> Result<StrategyRow, ApiError> {
+    let s = repo::strategy(conn, municipality_id, id, true)?;
+    if s.status == "archived" {
+        return Err(ApiError::conflict(
+            crate::codes::STRATEGY_ARCHIVED,
+            "an archived strategy cannot be changed",
+        ));
+    }
+    Ok(s)
+}
+
+fn validate_strategy(s: &NewStrategy) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.text("title", &s.title, 300);
+    v.opt_text("summary", s.summary.as_deref(), 5000);
+    v.opt_text("adopted_by", s.adopted_by.as_deref(), 200);
+    if let (Some(start), Some(end)) = (s.period_start, s.period_end) {
+        v.check(
+            end >= start,
+            "period_end",
+            "before_start",
+            "must not be before period_start",
+        );
+    }
+    if let Some(src) = &s.source {
+        v.opt_text("source.file", src.file.as_deref(), 300);
+        v.opt_text("source.title", src.title.as_deref(), 500);
+        v.opt_text("source.notes", src.notes.as_deref(), 10_000);
+    }
+    v.check(
+        s.level_names.len() <= 20,
+        "level_names",
+        "too_many",
+        "at most 20 levels",
+    );
+    for (i, name) in s.level_names.iter().enumerate() {
+        v.text(&format!("level_names[{i}]"), name, 60);
+    }
+    v.check(
+        s.follow_ups.len() <= 100,
+        "follow_ups",
+        "too_many",
+        "at most 100 follow-up dates",
+    );
+    for (i, f) in s.follow_ups.iter().enumerate() {
+        v.text(&format!("follow_ups[{i}].label"), &f.label, 200);
+    }
+    v.finish()
+}
+
+/// Adds an active strategy to the scope's municipality.
+pub fn create_strategy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    s: &NewStrategy,
+) -> Result<StrategyRow, ApiError> {
+    validate_strategy(s)?;
+    let row = repo::insert_strategy(conn, scope.id(), None, s, "active")?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "create",
+            object_type: "strategy",
+            object_id: Some(row.id),
+            details: serde_json::json!({"title": row.title, "visibility": row.visibility}),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Applies a patch to a strategy that is not archived; the whole result is validated.
+pub fn update_strategy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    p: &StrategyPatch,
+) -> Result<StrategyRow, ApiError> {
+    let cur = writable_strategy(conn, scope.id(), id)?;
+    let cur_follow_ups = repo::follow_ups(conn, &[id])?
+        .remove(&id)
+        .unwrap_or_default();
+    let cur_source = SourceRef {
+        file: cur.source_file.clone(),
+        title: cur.source_title.clone(),
+        published: cur.source_published,
+        notes: cur.source_notes.clone(),
+    };
+    let merged = NewStrategy {
+        title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
+        summary: p.summary.clone().unwrap_or_else(|| cur.summary.clone()),
+        visibility: Some(p.visibility.unwrap_or(Visibility::parse(&cur.visibility))),
+        period_start: p.period_start.unwrap_or(cur.period_start),
+        period_end: p.period_end.unwrap_or(cur.period_end),
+        adopted_by: p
+            .adopted_by
+            .clone()
+            .unwrap_or_else(|| cur.adopted_by.clone()),
+        adopted_on: p.adopted_on.unwrap_or(cur.adopted_on),
+        source: Some(p.source.clone().unwrap_or(cur_source)),
+        level_names: p
+            .level_names
+            .clone()
+            .unwrap_or_else(|| serde_json::from_str(&cur.level_names).unwrap_or_default()),
+        follow_up_rhythm: p
+            .follow_up_rhythm
+            .unwrap_or_else(|| cur.follow_up_rhythm.as_deref().map(parse_frequency)),
+        follow_ups: p.follow_ups.clone().unwrap_or_else(|| {
+            cur_follow_ups
+                .iter()
+                .map(|f| FollowUp {
+                    date: f.date,
+                    label: f.label.clone(),
+                })
+                .collect()
+        }),
+    };
+    validate_strategy(&merged)?;
+    let row = repo::update_strategy(conn, scope.id(), id, &merged)?;
+    if p.follow_ups.is_some() {
+        let items: Vec<_> = merged
+            .follow_ups
+            .iter()
+            .map(|f| (f.date, f.label.clone()))
+            .collect();
+        repo::replace_follow_ups(conn, scope.id(), id, &items)?;
+    }
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "update",
+            object_type: "strategy",
+            object_id: Some(id),
+            details: serde_json::json!({
+                "before": {"title": cur.title, "visibility": cur.visibility, "period_start": cur.period_start, "period_end": cur.period_end},
+                "after": {"title": row.title, "visibility": row.visibility, "period_start": row.period_start, "period_end": row.period_end},
+            }),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Archives a strategy; archiving an archived one changes nothing (and records nothing).
+pub fn archive_strategy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<StrategyRow, ApiError> {
+    let cur = repo::strategy(conn, scope.id(), id, true)?;
+    if cur.status == "archived" {
+        return Ok(cur);
+    }
+    let row = repo::archive_strategy(conn, scope.id(), id)?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "archive",
+            object_type: "strategy",
+            object_id: Some(id),
+            details: serde_json::json!({"title": row.title}),
         },
     )?;
     Ok(row)

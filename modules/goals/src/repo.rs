@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use retning_kernel::{ApiError, DbConnection, FieldError};
 
+use crate::dto::{frequency_str, NewStrategy, Visibility};
 use crate::model::*;
 use crate::schema::*;
 
@@ -293,6 +294,103 @@ pub fn strategy(
     q.first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("strategy"))
+}
+
+/// Inserts a strategy with its follow-ups.
+pub fn insert_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: Option<&str>,
+    s: &NewStrategy,
+    status: &str,
+) -> QueryResult<StrategyRow> {
+    let now = retning_kernel::now();
+    let src = s.source.clone().unwrap_or_default();
+    let row: StrategyRow = diesel::insert_into(strategies::table)
+        .values((
+            strategies::municipality_id.eq(municipality_id),
+            strategies::key.eq(key),
+            strategies::title.eq(s.title.trim()),
+            strategies::summary.eq(&s.summary),
+            strategies::visibility.eq(s.visibility.unwrap_or(Visibility::Internal).as_str()),
+            strategies::status.eq(status),
+            strategies::period_start.eq(s.period_start),
+            strategies::period_end.eq(s.period_end),
+            strategies::adopted_by.eq(&s.adopted_by),
+            strategies::adopted_on.eq(s.adopted_on),
+            strategies::source_file.eq(&src.file),
+            strategies::source_title.eq(&src.title),
+            strategies::source_published.eq(src.published),
+            strategies::source_notes.eq(&src.notes),
+            strategies::level_names
+                .eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
+            strategies::follow_up_rhythm.eq(s.follow_up_rhythm.map(frequency_str)),
+            strategies::created_at.eq(now),
+            strategies::updated_at.eq(now),
+        ))
+        .returning(strategies::all_columns)
+        .get_result(conn)?;
+    let follow_ups: Vec<_> = s
+        .follow_ups
+        .iter()
+        .map(|f| (f.date, f.label.clone()))
+        .collect();
+    replace_follow_ups(conn, municipality_id, row.id, &follow_ups)?;
+    Ok(row)
+}
+
+/// Writes a strategy's fields (not its status or follow-ups).
+pub fn update_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    s: &NewStrategy,
+) -> QueryResult<StrategyRow> {
+    let src = s.source.clone().unwrap_or_default();
+    diesel::update(
+        strategies::table
+            .find(id)
+            .filter(strategies::municipality_id.eq(municipality_id)),
+    )
+    .set((
+        strategies::title.eq(s.title.trim()),
+        strategies::summary.eq(&s.summary),
+        strategies::visibility.eq(s.visibility.unwrap_or(Visibility::Internal).as_str()),
+        strategies::period_start.eq(s.period_start),
+        strategies::period_end.eq(s.period_end),
+        strategies::adopted_by.eq(&s.adopted_by),
+        strategies::adopted_on.eq(s.adopted_on),
+        strategies::source_file.eq(&src.file),
+        strategies::source_title.eq(&src.title),
+        strategies::source_published.eq(src.published),
+        strategies::source_notes.eq(&src.notes),
+        strategies::level_names
+            .eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
+        strategies::follow_up_rhythm.eq(s.follow_up_rhythm.map(frequency_str)),
+        strategies::updated_at.eq(retning_kernel::now()),
+    ))
+    .returning(strategies::all_columns)
+    .get_result(conn)
+}
+
+pub fn archive_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<StrategyRow> {
+    let now = retning_kernel::now();
+    diesel::update(
+        strategies::table
+            .find(id)
+            .filter(strategies::municipality_id.eq(municipality_id)),
+    )
+    .set((
+        strategies::status.eq("archived"),
+        strategies::archived_at.eq(now),
+        strategies::updated_at.eq(now),
+    ))
+    .returning(strategies::all_columns)
+    .get_result(conn)
 }
 
 pub fn follow_ups(

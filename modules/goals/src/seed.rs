@@ -234,7 +234,8 @@ fn load_municipality(
             follow_up_rhythm: s.follow_up_rhythm,
             follow_ups: s.follow_ups.clone(),
         };
-        let row = api::insert_strategy(conn, mid, Some(&s.key), &new, "active").map_err(err)?;
+        let row = repo::insert_strategy(conn, mid, Some(&s.key), &new, "active")
+            .map_err(|e| err(e.into()))?;
         for (i, node) in s.nodes.iter().enumerate() {
             insert_node(conn, ctx, mid, row.id, None, i, node, &unit_ids)?;
         }

@@ -10,9 +10,10 @@ use retning_kernel::schema::{disabled_modules, municipalities};
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, Db, DbConnection, Principal};
 
-use super::{as_of, sees_internal};
+use super::as_of;
 use crate::dto::*;
 use crate::model::StrategyRow;
+use crate::ops::sees_internal;
 use crate::progress::Assessment;
 use crate::repo;
 use crate::schema::strategies;

@@ -8,11 +8,11 @@ use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::scope::{JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal, Timestamp, Validator};
 
-use super::nodes::writable_strategy;
-use super::sees_internal;
 use super::targets::visible_target;
 use crate::dto::*;
 use crate::model::MeasurementRow;
+use crate::ops::sees_internal;
+use crate::ops::writable_strategy;
 use crate::repo;
 use crate::{perm, NAME};
 

@@ -8,8 +8,6 @@ mod targets;
 mod themes;
 
 use chrono::NaiveDate;
-use retning_kernel::tenancy::Municipality;
-use retning_kernel::Principal;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -40,11 +38,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(compare::overview);
 }
 
-/// Whether the caller may see this municipality's internal strategies.
-pub(crate) fn sees_internal(who: &Principal, m: &Municipality) -> bool {
-    who.may(&crate::perm::READ_INTERNAL, Some(m.id))
-}
-
 pub(crate) fn as_of(date: Option<NaiveDate>) -> NaiveDate {
     date.unwrap_or_else(crate::views::today)
 }
@@ -53,6 +46,5 @@ pub(crate) fn as_of(date: Option<NaiveDate>) -> NaiveDate {
 pub(crate) mod seed_api {
     pub(crate) use super::measurements::check_value;
     pub(crate) use super::nodes::insert_node;
-    pub(crate) use super::strategies::insert_strategy;
     pub(crate) use super::targets::{insert_target, validate_target};
 }

@@ -8,7 +8,8 @@ use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, DbConnection, Validator};
 
 use crate::dto::*;
-use crate::model::{NodeRow, StrategyRow};
+use crate::model::NodeRow;
+use crate::ops::writable_strategy;
 use crate::repo;
 use crate::schema::{nodes, targets};
 use crate::views::{self, Lookup};
@@ -25,21 +26,6 @@ pub(crate) fn validate_node(
     v.opt_text("code", code, 30);
     v.text("title", title, 1000);
     v.opt_text("body", body, 20_000);
-}
-
-pub(crate) fn writable_strategy(
-    conn: &mut DbConnection,
-    municipality_id: i64,
-    id: i64,
-) -> Result<StrategyRow, ApiError> {
-    let s = repo::strategy(conn, municipality_id, id, true)?;
-    if s.status == "archived" {
-        return Err(ApiError::conflict(
-            crate::codes::STRATEGY_ARCHIVED,
-            "an archived strategy cannot be changed",
-        ));
-    }
-    Ok(s)
 }
 
 /// Inserts a node (shared by the API and the seed loader); the parent must be in the strategy.

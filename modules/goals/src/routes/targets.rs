@@ -13,10 +13,11 @@ use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::scope::{created, JsonBody, Scope, Scoped};
 use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
 
-use super::nodes::writable_strategy;
-use super::{as_of, sees_internal};
+use super::as_of;
 use crate::dto::*;
 use crate::model::{NodeRow, StrategyRow, TargetRow};
+use crate::ops::sees_internal;
+use crate::ops::writable_strategy;
 use crate::progress::Direction;
 use crate::repo;
 use crate::schema::{strategies, targets};
