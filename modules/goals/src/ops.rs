@@ -8,8 +8,8 @@ use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
 
 use crate::dto::*;
-use crate::model::{StrategyRow, ThemeRow, UnitRow};
-use crate::repo;
+use crate::model::{NodeRow, StrategyRow, ThemeRow, UnitRow};
+use crate::repo::{self, NodeFields};
 
 /// Whether the caller may see this municipality's internal strategies.
 pub fn sees_internal(who: &Principal, m: &Municipality) -> bool {
@@ -365,4 +365,184 @@ pub fn archive_strategy(
         },
     )?;
     Ok(row)
+}
+
+// ------------------------------------------------------------------------------------------
+// Nodes
+
+fn validate_node(
+    kind: &str,
+    code: Option<&str>,
+    title: &str,
+    body: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.text("kind", kind, 60);
+    v.opt_text("code", code, 30);
+    v.text("title", title, 1000);
+    v.opt_text("body", body, 20_000);
+    v.finish()
+}
+
+/// Adds a node to a strategy (shared by the API and the seed); its parent must be a node of the
+/// same strategy.
+pub fn add_node(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    strategy_id: i64,
+    parent_id: Option<i64>,
+    position: Option<i32>,
+    fields: &NodeFields<'_>,
+    theme_ids: &[i64],
+) -> Result<NodeRow, ApiError> {
+    if let Some(parent) = parent_id {
+        let p = repo::node(conn, municipality_id, parent).map_err(|_| {
+            ApiError::field(
+                "parent_id",
+                "unknown_node",
+                "is not a node of this strategy",
+            )
+        })?;
+        if p.strategy_id != strategy_id {
+            return Err(ApiError::field(
+                "parent_id",
+                "unknown_node",
+                "is not a node of this strategy",
+            ));
+        }
+    }
+    Ok(repo::insert_node(
+        conn,
+        municipality_id,
+        strategy_id,
+        parent_id,
+        position,
+        fields,
+        theme_ids,
+    )?)
+}
+
+/// Adds a node to a strategy of the scope's municipality that is not archived.
+pub fn create_node(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    strategy_id: i64,
+    n: &NewNode,
+) -> Result<NodeRow, ApiError> {
+    writable_strategy(conn, scope.id(), strategy_id)?;
+    validate_node(&n.kind, n.code.as_deref(), &n.title, n.body.as_deref())?;
+    let unit_id = n
+        .unit
+        .as_deref()
+        .map(|k| repo::unit_id(conn, scope.id(), "unit", k))
+        .transpose()?;
+    let theme_ids = repo::theme_ids(conn, "themes", &n.themes)?;
+    let fields = NodeFields {
+        kind: &n.kind,
+        code: n.code.as_deref(),
+        title: &n.title,
+        body: n.body.as_deref(),
+        unit_id,
+    };
+    let row = add_node(
+        conn,
+        scope.id(),
+        strategy_id,
+        n.parent_id,
+        n.position,
+        &fields,
+        &theme_ids,
+    )?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "create",
+            object_type: "node",
+            object_id: Some(row.id),
+            details: serde_json::json!({"strategy_id": strategy_id, "kind": row.kind, "title": row.title, "themes": n.themes}),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Applies a patch to a node of a strategy that is not archived; `themes` replaces its themes.
+pub fn update_node(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    p: &NodePatch,
+) -> Result<NodeRow, ApiError> {
+    let cur = repo::node(conn, scope.id(), id)?;
+    writable_strategy(conn, scope.id(), cur.strategy_id)?;
+    let kind = p.kind.as_deref().unwrap_or(&cur.kind);
+    let code = p.code.as_ref().unwrap_or(&cur.code).as_deref();
+    let title = p.title.as_deref().unwrap_or(&cur.title);
+    let body = p.body.as_ref().unwrap_or(&cur.body).as_deref();
+    validate_node(kind, code, title, body)?;
+    let unit_id = match &p.unit {
+        Some(Some(k)) => Some(repo::unit_id(conn, scope.id(), "unit", k)?),
+        Some(None) => None,
+        None => cur.unit_id,
+    };
+    let fields = NodeFields {
+        kind,
+        code,
+        title,
+        body,
+        unit_id,
+    };
+    let row = repo::update_node(
+        conn,
+        scope.id(),
+        id,
+        &fields,
+        p.position.unwrap_or(cur.position),
+    )?;
+    if let Some(themes) = &p.themes {
+        let ids = repo::theme_ids(conn, "themes", themes)?;
+        repo::set_node_themes(conn, scope.id(), id, &ids)?;
+    }
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "update",
+            object_type: "node",
+            object_id: Some(id),
+            details: serde_json::json!({
+                "before": {"kind": cur.kind, "code": cur.code, "title": cur.title},
+                "after": {"kind": row.kind, "code": row.code, "title": row.title},
+                "themes": p.themes,
+            }),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Removes a node that has no child nodes and no targets (409 otherwise).
+pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(), ApiError> {
+    let cur = repo::node(conn, scope.id(), id)?;
+    writable_strategy(conn, scope.id(), cur.strategy_id)?;
+    let (children, own_targets) = repo::node_contents(conn, scope.id(), id)?;
+    if children > 0 || own_targets > 0 {
+        return Err(ApiError::conflict(
+            crate::codes::NODE_NOT_EMPTY,
+            format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
+        ));
+    }
+    repo::delete_node(conn, scope.id(), id)?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "delete",
+            object_type: "node",
+            object_id: Some(id),
+            details: serde_json::json!({"strategy_id": cur.strategy_id, "kind": cur.kind, "title": cur.title}),
+        },
+    )
 }

@@ -459,6 +459,107 @@ pub fn node(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<No
         .ok_or_else(|| ApiError::not_found("node"))
 }
 
+/// A node's own fields; `kind` and `title` are stored trimmed.
+pub struct NodeFields<'a> {
+    pub kind: &'a str,
+    pub code: Option<&'a str>,
+    pub title: &'a str,
+    pub body: Option<&'a str>,
+    pub unit_id: Option<i64>,
+}
+
+/// Inserts a node with its themes, at `position` or else after its last sibling.
+pub fn insert_node(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    strategy_id: i64,
+    parent_id: Option<i64>,
+    position: Option<i32>,
+    fields: &NodeFields<'_>,
+    theme_ids: &[i64],
+) -> QueryResult<NodeRow> {
+    let position = match position {
+        Some(p) => p,
+        None => next_node_position(conn, strategy_id, parent_id)?,
+    };
+    let now = retning_kernel::now();
+    let row: NodeRow = diesel::insert_into(nodes::table)
+        .values((
+            nodes::municipality_id.eq(municipality_id),
+            nodes::strategy_id.eq(strategy_id),
+            nodes::parent_id.eq(parent_id),
+            nodes::position.eq(position),
+            nodes::kind.eq(fields.kind.trim()),
+            nodes::code.eq(fields.code),
+            nodes::title.eq(fields.title.trim()),
+            nodes::body.eq(fields.body),
+            nodes::unit_id.eq(fields.unit_id),
+            nodes::created_at.eq(now),
+            nodes::updated_at.eq(now),
+        ))
+        .returning(nodes::all_columns)
+        .get_result(conn)?;
+    set_node_themes(conn, municipality_id, row.id, theme_ids)?;
+    Ok(row)
+}
+
+/// Writes a node's fields and position (not its themes).
+pub fn update_node(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    fields: &NodeFields<'_>,
+    position: i32,
+) -> QueryResult<NodeRow> {
+    diesel::update(
+        nodes::table
+            .find(id)
+            .filter(nodes::municipality_id.eq(municipality_id)),
+    )
+    .set((
+        nodes::kind.eq(fields.kind.trim()),
+        nodes::code.eq(fields.code),
+        nodes::title.eq(fields.title.trim()),
+        nodes::body.eq(fields.body),
+        nodes::unit_id.eq(fields.unit_id),
+        nodes::position.eq(position),
+        nodes::updated_at.eq(retning_kernel::now()),
+    ))
+    .returning(nodes::all_columns)
+    .get_result(conn)
+}
+
+/// How many child nodes and how many targets a node has.
+pub fn node_contents(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<(i64, i64)> {
+    let children: i64 = nodes::table
+        .filter(nodes::municipality_id.eq(municipality_id))
+        .filter(nodes::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let own_targets: i64 = targets::table
+        .filter(targets::municipality_id.eq(municipality_id))
+        .filter(targets::node_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok((children, own_targets))
+}
+
+/// Deletes a node and its themes.
+pub fn delete_node(conn: &mut DbConnection, municipality_id: i64, id: i64) -> QueryResult<()> {
+    set_node_themes(conn, municipality_id, id, &[])?;
+    diesel::delete(
+        nodes::table
+            .find(id)
+            .filter(nodes::municipality_id.eq(municipality_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn next_node_position(
     conn: &mut DbConnection,
     strategy_id: i64,

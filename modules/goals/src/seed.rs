@@ -13,9 +13,9 @@ use serde::Deserialize;
 
 use crate::dto::*;
 use crate::progress::{Direction, Frequency};
-use crate::repo;
 use crate::routes::seed_api as api;
 use crate::schema::{strategies, units};
+use crate::{ops, repo};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -272,26 +272,22 @@ fn insert_node(
             .map(|k| unit_ids.get(k).copied().ok_or(format!("unknown unit {k}")))
             .transpose()
     };
-    let input = NewNode {
-        parent_id: parent,
-        kind: seed.kind.clone(),
-        code: seed.code.clone(),
-        title: seed.title.clone(),
-        body: seed.body.clone(),
-        unit: seed.unit.clone(),
-        themes: seed.themes.clone(),
-        position: None,
-    };
     let themes = repo::theme_ids(conn, "themes", &seed.themes)
         .map_err(|e| format!("node {:?}: {e}", seed.title))?;
-    let node = api::insert_node(
+    let fields = repo::NodeFields {
+        kind: &seed.kind,
+        code: seed.code.as_deref(),
+        title: &seed.title,
+        body: seed.body.as_deref(),
+        unit_id: unit(&seed.unit)?,
+    };
+    let node = ops::add_node(
         conn,
         mid,
         strategy_id,
         parent,
         Some(i32::try_from(position).unwrap_or(i32::MAX)),
-        &input,
-        unit(&seed.unit)?,
+        &fields,
         &themes,
     )
     .map_err(err)?;

@@ -45,6 +45,5 @@ pub(crate) fn as_of(date: Option<NaiveDate>) -> NaiveDate {
 /// What the seed loader shares with the handlers: the same inserts and checks.
 pub(crate) mod seed_api {
     pub(crate) use super::measurements::check_value;
-    pub(crate) use super::nodes::insert_node;
     pub(crate) use super::targets::{insert_target, validate_target};
 }
