@@ -2,14 +2,20 @@
 //! the database first, and each change with its audit row. Routes and the seed call these; every
 //! query they need is in `repo`.
 
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
 use retning_kernel::audit::{self, Change};
+use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::scope::Scope;
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
 
 use crate::dto::*;
-use crate::model::{NodeRow, StrategyRow, ThemeRow, UnitRow};
+use crate::model::{MeasurementRow, NodeRow, StrategyRow, TargetRow, ThemeRow, UnitRow};
+use crate::progress::Direction;
 use crate::repo::{self, NodeFields};
+use crate::views::{self, Lookup};
 
 /// Whether the caller may see this municipality's internal strategies.
 pub fn sees_internal(who: &Principal, m: &Municipality) -> bool {
@@ -543,6 +549,370 @@ pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
             object_type: "node",
             object_id: Some(id),
             details: serde_json::json!({"strategy_id": cur.strategy_id, "kind": cur.kind, "title": cur.title}),
+        },
+    )
+}
+
+// ------------------------------------------------------------------------------------------
+// Targets
+
+/// Checks a whole target (a new one, or an existing one with a patch applied).
+pub fn validate_target(t: &NewTarget, indicators: &IndicatorRegistry) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.text("title", &t.title, 1000);
+    v.text("indicator", &t.indicator, 300);
+    for (field, value) in [
+        ("baseline_value", t.baseline_value),
+        ("target_value", t.target_value),
+    ] {
+        let Some(value) = value else { continue };
+        if !value.is_finite() {
+            v.add(field, "invalid", "must be a finite number");
+        } else if t.unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
+            v.add(
+                field,
+                "out_of_range",
+                "a percentage must be between 0 and 100",
+            );
+        } else if t.unit == Unit::Dkk && value.fract() != 0.0 {
+            v.add(field, "not_whole", "amounts are whole kroner");
+        } else if matches!(t.unit, Unit::Count | Unit::Dkk | Unit::Ratio) && value < 0.0 {
+            v.add(field, "out_of_range", "must not be negative");
+        }
+    }
+    if t.direction == Direction::Keep {
+        v.check(
+            t.target_value.is_some() || t.baseline_value.is_some(),
+            "target_value",
+            "required",
+            "a keep target needs a value to keep",
+        );
+    }
+    match (
+        t.source.unwrap_or(Source::Manual),
+        t.computed_indicator.as_deref(),
+    ) {
+        (Source::Manual, Some(_)) => v.add(
+            "computed_indicator",
+            "not_allowed",
+            "only computed targets name an indicator",
+        ),
+        (Source::Computed, None) => v.add(
+            "computed_indicator",
+            "required",
+            "a computed target names its indicator (see GET /api/v1/indicators)",
+        ),
+        (Source::Computed, Some(key)) => match indicators.get(key) {
+            None => v.add(
+                "computed_indicator",
+                "unknown_indicator",
+                "is not a registered indicator (see GET /api/v1/indicators)",
+            ),
+            Some(i) if i.unit() != t.unit.as_str() => v.add(
+                "unit",
+                "mismatch",
+                format!("the indicator {key} is measured in {}", i.unit()),
+            ),
+            Some(_) => {}
+        },
+        (Source::Manual, None) => {}
+    }
+    v.finish()?;
+    if let (Some(baseline), Some(deadline)) = (t.baseline_date, t.deadline) {
+        if deadline < baseline {
+            return Err(ApiError::rule(
+                crate::codes::TARGET_DEADLINE_BEFORE_BASELINE,
+                "deadline",
+                "must not be before baseline_date",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A target the caller may see (its strategy public, or the caller a member): 404 otherwise.
+pub fn visible_target(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    include_internal: bool,
+) -> Result<(TargetRow, StrategyRow), ApiError> {
+    let t = repo::target(conn, municipality_id, id)?;
+    let s = repo::strategy(conn, municipality_id, t.strategy_id, include_internal)
+        .map_err(|_| ApiError::not_found("target"))?;
+    Ok((t, s))
+}
+
+/// Adds a target to a node of a strategy that is not archived.
+pub fn create_target(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    indicators: &IndicatorRegistry,
+    node_id: i64,
+    t: &NewTarget,
+) -> Result<TargetRow, ApiError> {
+    let node = repo::node(conn, scope.id(), node_id)?;
+    writable_strategy(conn, scope.id(), node.strategy_id)?;
+    validate_target(t, indicators)?;
+    let owner = t
+        .owner_unit
+        .as_deref()
+        .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
+        .transpose()?;
+    let theme_ids = repo::theme_ids(conn, "themes", &t.themes)?;
+    let row = repo::insert_target(conn, &node, None, t, owner, &theme_ids)?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "create",
+            object_type: "target",
+            object_id: Some(row.id),
+            details: serde_json::json!({
+                "node_id": node_id, "title": row.title, "unit": row.unit, "direction": row.direction,
+                "baseline_value": row.baseline_value, "target_value": row.target_value, "deadline": row.deadline,
+            }),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Applies a patch to a target of a strategy that is not archived; the whole result is
+/// validated, and `themes` replaces its themes. Returns the lookup it was judged with, for
+/// its view.
+pub fn update_target(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    indicators: &IndicatorRegistry,
+    id: i64,
+    p: &TargetPatch,
+) -> Result<(TargetRow, Lookup), ApiError> {
+    let cur = repo::target(conn, scope.id(), id)?;
+    writable_strategy(conn, scope.id(), cur.strategy_id)?;
+    let lookup = Lookup::load(conn, &[scope.id()])?;
+    let cur_owner = lookup.unit_ref(cur.owner_unit_id).map(|u| u.key);
+    let merged = NewTarget {
+        title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
+        indicator: p.indicator.clone().unwrap_or_else(|| cur.indicator.clone()),
+        unit: p
+            .unit
+            .unwrap_or(Unit::parse(&cur.unit).unwrap_or(Unit::Count)),
+        direction: p.direction.unwrap_or(parse_direction(&cur.direction)),
+        baseline_value: p.baseline_value.unwrap_or(cur.baseline_value),
+        baseline_date: p.baseline_date.unwrap_or(cur.baseline_date),
+        target_value: p.target_value.unwrap_or(cur.target_value),
+        deadline: p.deadline.unwrap_or(cur.deadline),
+        frequency: p.frequency.unwrap_or(parse_frequency(&cur.frequency)),
+        owner_unit: p.owner_unit.clone().unwrap_or(cur_owner),
+        source: Some(p.source.unwrap_or(if cur.source == "computed" {
+            Source::Computed
+        } else {
+            Source::Manual
+        })),
+        computed_indicator: p
+            .computed_indicator
+            .clone()
+            .unwrap_or_else(|| cur.computed_indicator.clone()),
+        themes: Vec::new(),
+    };
+    validate_target(&merged, indicators)?;
+    let owner = merged
+        .owner_unit
+        .as_deref()
+        .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
+        .transpose()?;
+    let row = repo::update_target(conn, scope.id(), id, &merged, owner)?;
+    if let Some(themes) = &p.themes {
+        let ids = repo::theme_ids(conn, "themes", themes)?;
+        repo::set_target_themes(conn, scope.id(), id, &ids)?;
+    }
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "update",
+            object_type: "target",
+            object_id: Some(id),
+            details: serde_json::json!({
+                "before": {"title": cur.title, "baseline_value": cur.baseline_value, "baseline_date": cur.baseline_date,
+                           "target_value": cur.target_value, "deadline": cur.deadline, "source": cur.source, "computed_indicator": cur.computed_indicator},
+                "after": {"title": row.title, "baseline_value": row.baseline_value, "baseline_date": row.baseline_date,
+                          "target_value": row.target_value, "deadline": row.deadline, "source": row.source, "computed_indicator": row.computed_indicator},
+                "themes": p.themes,
+            }),
+        },
+    )?;
+    Ok((row, lookup))
+}
+
+/// The targets the query selects, judged as of its date, and how many there are in all.
+/// Only the requested window (`skip`, `take`) is judged, unless a filter on a derived value
+/// (assessment, staleness) needs every target judged first.
+pub fn select_targets(
+    conn: &mut DbConnection,
+    indicators: &IndicatorRegistry,
+    scope: &Scope,
+    q: &TargetQuery,
+    window: Option<(usize, usize)>,
+) -> Result<(Vec<TargetView>, usize), ApiError> {
+    let include_internal = sees_internal(&scope.who, &scope.municipality);
+    let strategy_ids = repo::active_strategy_ids(conn, scope.id(), include_internal, q.strategy)?;
+    let mut rows = repo::targets_of_strategies(conn, &strategy_ids)?;
+    rows.sort_by_key(|r| (r.strategy_id, r.node_id, r.position, r.id));
+    if let Some(node) = q.node {
+        let n = repo::node(conn, scope.id(), node)
+            .map_err(|_| ApiError::field("node", "unknown_node", "is not a node you can see"))?;
+        if !strategy_ids.contains(&n.strategy_id) {
+            return Err(ApiError::field(
+                "node",
+                "unknown_node",
+                "is not a node you can see",
+            ));
+        }
+        let all = repo::nodes_of_strategies(conn, &[n.strategy_id])?;
+        let keep: HashSet<i64> = repo::subtree(&all, node).into_iter().collect();
+        rows.retain(|r| keep.contains(&r.node_id));
+    }
+    if let Some(theme) = &q.theme {
+        let t = repo::theme_by_slug(conn, theme)?
+            .ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?;
+        let target_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let tt = repo::target_themes_of(conn, &target_ids)?;
+        let nodes = repo::nodes_of_strategies(conn, &strategy_ids)?;
+        let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
+        let nt = repo::node_themes_of(conn, &node_ids)?;
+        rows.retain(|r| {
+            tt.get(&r.id).is_some_and(|ts| ts.contains(&t.id))
+                || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
+        });
+    }
+    let lookup = Lookup::load(conn, &[scope.id()])?;
+    let derived_filter = q.assessment.is_some() || q.stale.is_some();
+    if let (Some((skip, take)), false) = (window, derived_filter) {
+        let total = rows.len();
+        let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
+        return Ok((
+            views::target_views(conn, &lookup, indicators, &page, views::as_of(q.as_of))?,
+            total,
+        ));
+    }
+    let mut out = views::target_views(conn, &lookup, indicators, &rows, views::as_of(q.as_of))?;
+    if let Some(a) = q.assessment {
+        out.retain(|t| t.assessment == a);
+    }
+    if let Some(s) = q.stale {
+        out.retain(|t| t.stale == s);
+    }
+    let total = out.len();
+    if let Some((skip, take)) = window {
+        out = out.into_iter().skip(skip).take(take).collect();
+    }
+    Ok((out, total))
+}
+
+// ------------------------------------------------------------------------------------------
+// Measurements
+
+/// Checks a value against its target's unit.
+pub fn check_value(unit: &str, value: f64, note: Option<&str>) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    if !value.is_finite() {
+        v.add("value", "invalid", "must be a finite number");
+    } else if unit == "percent" && !(0.0..=100.0).contains(&value) {
+        v.add(
+            "value",
+            "out_of_range",
+            "a percentage must be between 0 and 100",
+        );
+    } else if unit == "dkk" && value.fract() != 0.0 {
+        v.add("value", "not_whole", "amounts are whole kroner");
+    } else if unit != "percent" && value < 0.0 {
+        v.add("value", "out_of_range", "must not be negative");
+    }
+    v.opt_text("note", note, 2000);
+    v.finish()
+}
+
+/// Records the value of a target for a date. The same value again changes nothing; another
+/// value supersedes the current one. Returns whether the date had no value before.
+pub fn put_measurement(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    target_id: i64,
+    date: NaiveDate,
+    m: &MeasurementInput,
+) -> Result<(bool, MeasurementRow), ApiError> {
+    let (target, _) = visible_target(conn, scope.id(), target_id, true)?;
+    writable_strategy(conn, scope.id(), target.strategy_id)?;
+    if target.source == "computed" {
+        return Err(ApiError::rule(
+            crate::codes::TARGET_COMPUTED,
+            "value",
+            "this target's value is computed; it takes no measurements",
+        ));
+    }
+    if date > views::today() {
+        return Err(ApiError::field(
+            "date",
+            "in_future",
+            "a measurement cannot be dated in the future",
+        ));
+    }
+    let note = m.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    check_value(&target.unit, m.value, note)?;
+    let by = scope.who.actor_name().to_owned();
+    let current = repo::current_measurement(conn, target_id, date)?;
+    if let Some(cur) = &current {
+        if cur.value == m.value && cur.note.as_deref() == note {
+            return Ok((false, cur.clone()));
+        }
+        repo::supersede(conn, cur.id, &by)?;
+    }
+    let row = repo::insert_measurement(conn, scope.id(), target_id, date, m.value, note, &by)?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: if current.is_some() {
+                "correct"
+            } else {
+                "record"
+            },
+            object_type: "measurement",
+            object_id: Some(row.id),
+            details: serde_json::json!({
+                "target_id": target_id, "date": date, "value": row.value, "note": row.note,
+                "previous": current.as_ref().map(|c| serde_json::json!({"value": c.value, "note": c.note, "recorded_by": c.recorded_by})),
+            }),
+        },
+    )?;
+    Ok((current.is_none(), row))
+}
+
+/// Removes the value of a target for a date (it stays in the history); 404 if there is none.
+pub fn remove_measurement(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    target_id: i64,
+    date: NaiveDate,
+) -> Result<(), ApiError> {
+    let (target, _) = visible_target(conn, scope.id(), target_id, true)?;
+    writable_strategy(conn, scope.id(), target.strategy_id)?;
+    let cur = repo::current_measurement(conn, target_id, date)?
+        .ok_or_else(|| ApiError::not_found("measurement"))?;
+    repo::supersede(conn, cur.id, scope.who.actor_name())?;
+    audit::record(
+        conn,
+        &scope.who,
+        Change {
+            municipality_id: Some(scope.id()),
+            action: "remove",
+            object_type: "measurement",
+            object_id: Some(cur.id),
+            details: serde_json::json!({"target_id": target_id, "date": date, "value": cur.value}),
         },
     )
 }

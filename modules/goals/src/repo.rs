@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use retning_kernel::{ApiError, DbConnection, FieldError};
 
-use crate::dto::{frequency_str, NewStrategy, Visibility};
+use crate::dto::{direction_str, frequency_str, NewStrategy, NewTarget, Source, Visibility};
 use crate::model::*;
 use crate::schema::*;
 
@@ -274,6 +274,28 @@ pub fn list_strategies(
     };
     let rows = q.limit(limit + 1).offset(offset).load(conn)?;
     Ok((rows, total))
+}
+
+/// The ids of the municipality's active strategies (public ones only unless
+/// `include_internal`), or of the one named by `only` if it is among them.
+pub fn active_strategy_ids(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    include_internal: bool,
+    only: Option<i64>,
+) -> QueryResult<Vec<i64>> {
+    let mut q = strategies::table
+        .filter(strategies::municipality_id.eq(municipality_id))
+        .filter(strategies::status.eq("active"))
+        .select(strategies::id)
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(strategies::visibility.eq("public"));
+    }
+    if let Some(s) = only {
+        q = q.filter(strategies::id.eq(s));
+    }
+    q.load(conn)
 }
 
 /// A strategy of this municipality that the caller may see; 404 otherwise.
@@ -639,6 +661,86 @@ pub fn targets_of_strategies(
         .select(TargetRow::as_select())
         .order((targets::position.asc(), targets::id.asc()))
         .load(conn)
+}
+
+fn source_str(source: Option<Source>) -> &'static str {
+    if source == Some(Source::Computed) {
+        "computed"
+    } else {
+        "manual"
+    }
+}
+
+/// Inserts a target after the node's last one, with its themes; `title` and `indicator` are
+/// stored trimmed.
+pub fn insert_target(
+    conn: &mut DbConnection,
+    node: &NodeRow,
+    key: Option<&str>,
+    t: &NewTarget,
+    owner_unit_id: Option<i64>,
+    theme_ids: &[i64],
+) -> QueryResult<TargetRow> {
+    let now = retning_kernel::now();
+    let position = next_target_position(conn, node.id)?;
+    let row: TargetRow = diesel::insert_into(targets::table)
+        .values((
+            targets::municipality_id.eq(node.municipality_id),
+            targets::strategy_id.eq(node.strategy_id),
+            targets::node_id.eq(node.id),
+            targets::key.eq(key),
+            targets::position.eq(position),
+            targets::title.eq(t.title.trim()),
+            targets::indicator.eq(t.indicator.trim()),
+            targets::unit.eq(t.unit.as_str()),
+            targets::direction.eq(direction_str(t.direction)),
+            targets::baseline_value.eq(t.baseline_value),
+            targets::baseline_date.eq(t.baseline_date),
+            targets::target_value.eq(t.target_value),
+            targets::deadline.eq(t.deadline),
+            targets::frequency.eq(frequency_str(t.frequency)),
+            targets::owner_unit_id.eq(owner_unit_id),
+            targets::source.eq(source_str(t.source)),
+            targets::computed_indicator.eq(&t.computed_indicator),
+            targets::created_at.eq(now),
+            targets::updated_at.eq(now),
+        ))
+        .returning(targets::all_columns)
+        .get_result(conn)?;
+    set_target_themes(conn, node.municipality_id, row.id, theme_ids)?;
+    Ok(row)
+}
+
+/// Writes a target's fields (not its node, position or themes).
+pub fn update_target(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    t: &NewTarget,
+    owner_unit_id: Option<i64>,
+) -> QueryResult<TargetRow> {
+    diesel::update(
+        targets::table
+            .find(id)
+            .filter(targets::municipality_id.eq(municipality_id)),
+    )
+    .set((
+        targets::title.eq(t.title.trim()),
+        targets::indicator.eq(t.indicator.trim()),
+        targets::unit.eq(t.unit.as_str()),
+        targets::direction.eq(direction_str(t.direction)),
+        targets::baseline_value.eq(t.baseline_value),
+        targets::baseline_date.eq(t.baseline_date),
+        targets::target_value.eq(t.target_value),
+        targets::deadline.eq(t.deadline),
+        targets::frequency.eq(frequency_str(t.frequency)),
+        targets::owner_unit_id.eq(owner_unit_id),
+        targets::source.eq(source_str(t.source)),
+        targets::computed_indicator.eq(&t.computed_indicator),
+        targets::updated_at.eq(retning_kernel::now()),
+    ))
+    .returning(targets::all_columns)
+    .get_result(conn)
 }
 
 pub fn target(

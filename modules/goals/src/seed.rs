@@ -13,7 +13,6 @@ use serde::Deserialize;
 
 use crate::dto::*;
 use crate::progress::{Direction, Frequency};
-use crate::routes::seed_api as api;
 use crate::schema::{strategies, units};
 use crate::{ops, repo};
 
@@ -314,10 +313,10 @@ fn insert_node(
             computed_indicator: computed,
             themes: t.themes.clone(),
         };
-        api::validate_target(&new, ctx.indicators).map_err(|e| format!("target {}: {e}", t.key))?;
+        ops::validate_target(&new, ctx.indicators).map_err(|e| format!("target {}: {e}", t.key))?;
         let themes = repo::theme_ids(conn, "themes", &t.themes)
             .map_err(|e| format!("target {}: {e}", t.key))?;
-        let row = api::insert_target(
+        let row = repo::insert_target(
             conn,
             &node,
             Some(&t.key),
@@ -325,9 +324,9 @@ fn insert_node(
             unit(&t.owner_unit)?,
             &themes,
         )
-        .map_err(err)?;
+        .map_err(|e| err(e.into()))?;
         for m in &t.measurements {
-            api::check_value(&row.unit, m.value, m.note.as_deref())
+            ops::check_value(&row.unit, m.value, m.note.as_deref())
                 .map_err(|e| format!("target {} {}: {e}", t.key, m.date))?;
             repo::insert_measurement(
                 conn,

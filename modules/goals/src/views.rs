@@ -69,6 +69,11 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// The date a view is judged as of: the one asked for, or today.
+pub fn as_of(date: Option<NaiveDate>) -> NaiveDate {
+    date.unwrap_or_else(today)
+}
+
 pub fn strategy_view(
     row: StrategyRow,
     municipality: &str,

@@ -10,13 +10,13 @@ use retning_kernel::schema::{disabled_modules, municipalities};
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, Db, DbConnection, Principal};
 
-use super::as_of;
 use crate::dto::*;
 use crate::model::StrategyRow;
 use crate::ops::sees_internal;
 use crate::progress::Assessment;
 use crate::repo;
 use crate::schema::strategies;
+use crate::views::as_of;
 use crate::views::{self, Lookup};
 
 /// Municipalities with the goals module on, by slug order of the request (or by name).

@@ -2,17 +2,14 @@
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::scope::{JsonBody, Scoped};
-use retning_kernel::{ApiError, Db, Principal, Timestamp, Validator};
+use retning_kernel::{ApiError, Db, Principal, Timestamp};
 
-use super::targets::visible_target;
 use crate::dto::*;
 use crate::model::MeasurementRow;
-use crate::ops::sees_internal;
-use crate::ops::writable_strategy;
+use crate::ops::{self, sees_internal};
 use crate::repo;
 use crate::{perm, NAME};
 
@@ -27,26 +24,6 @@ fn view(m: MeasurementRow) -> MeasurementView {
         superseded_at: m.superseded_at.map(Timestamp),
         superseded_by: m.superseded_by,
     }
-}
-
-/// Checks a value against its target's unit.
-pub(crate) fn check_value(unit: &str, value: f64, note: Option<&str>) -> Result<(), ApiError> {
-    let mut v = Validator::new();
-    if !value.is_finite() {
-        v.add("value", "invalid", "must be a finite number");
-    } else if unit == "percent" && !(0.0..=100.0).contains(&value) {
-        v.add(
-            "value",
-            "out_of_range",
-            "a percentage must be between 0 and 100",
-        );
-    } else if unit == "dkk" && value.fract() != 0.0 {
-        v.add("value", "not_whole", "amounts are whole kroner");
-    } else if unit != "percent" && value < 0.0 {
-        v.add("value", "out_of_range", "must not be negative");
-    }
-    v.opt_text("note", note, 2000);
-    v.finish()
 }
 
 /// A target's measurements in date order; `history=true` adds corrected and removed values.
@@ -69,7 +46,7 @@ pub async fn list(
     let q = q.0;
     let items = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            visible_target(
+            ops::visible_target(
                 conn,
                 scope.id(),
                 id,
@@ -110,36 +87,7 @@ pub async fn put(
     let (slug, id, date) = path.into_inner();
     let (created, row) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
-            let (target, _) = visible_target(conn, scope.id(), id, true)?;
-            writable_strategy(conn, scope.id(), target.strategy_id)?;
-            if target.source == "computed" {
-                return Err(ApiError::rule(crate::codes::TARGET_COMPUTED, "value", "this target's value is computed; it takes no measurements"));
-            }
-            if date > crate::views::today() {
-                return Err(ApiError::field("date", "in_future", "a measurement cannot be dated in the future"));
-            }
-            let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-            check_value(&target.unit, body.value, note)?;
-            let by = scope.who.actor_name().to_owned();
-            let current = repo::current_measurement(conn, id, date)?;
-            if let Some(cur) = &current {
-                if cur.value == body.value && cur.note.as_deref() == note {
-                    return Ok((false, cur.clone()));
-                }
-                repo::supersede(conn, cur.id, &by)?;
-            }
-            let row = repo::insert_measurement(conn, scope.id(), id, date, body.value, note, &by)?;
-            audit::record(conn, &scope.who, Change {
-                municipality_id: Some(scope.id()),
-                action: if current.is_some() { "correct" } else { "record" },
-                object_type: "measurement",
-                object_id: Some(row.id),
-                details: serde_json::json!({
-                    "target_id": id, "date": date, "value": row.value, "note": row.note,
-                    "previous": current.as_ref().map(|c| serde_json::json!({"value": c.value, "note": c.note, "recorded_by": c.recorded_by})),
-                }),
-            })?;
-            Ok((current.is_none(), row))
+            ops::put_measurement(conn, scope, id, date, &body)
         })
         .await?;
     let view = view(row);
@@ -171,22 +119,7 @@ pub async fn remove(
     let (slug, id, date) = path.into_inner();
     Scoped::new(who, slug, NAME, perm::WRITE)
         .write(&db, move |conn, scope| {
-            let (target, _) = visible_target(conn, scope.id(), id, true)?;
-            writable_strategy(conn, scope.id(), target.strategy_id)?;
-            let cur = repo::current_measurement(conn, id, date)?
-                .ok_or_else(|| ApiError::not_found("measurement"))?;
-            repo::supersede(conn, cur.id, scope.who.actor_name())?;
-            audit::record(
-                conn,
-                &scope.who,
-                Change {
-                    municipality_id: Some(scope.id()),
-                    action: "remove",
-                    object_type: "measurement",
-                    object_id: Some(cur.id),
-                    details: serde_json::json!({"target_id": id, "date": date, "value": cur.value}),
-                },
-            )
+            ops::remove_measurement(conn, scope, id, date)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -7,7 +7,6 @@ mod strategies;
 mod targets;
 mod themes;
 
-use chrono::NaiveDate;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -36,14 +35,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(measurements::remove)
         .service(compare::compare)
         .service(compare::overview);
-}
-
-pub(crate) fn as_of(date: Option<NaiveDate>) -> NaiveDate {
-    date.unwrap_or_else(crate::views::today)
-}
-
-/// What the seed loader shares with the handlers: the same inserts and checks.
-pub(crate) mod seed_api {
-    pub(crate) use super::measurements::check_value;
-    pub(crate) use super::targets::{insert_target, validate_target};
 }

@@ -8,11 +8,11 @@ use retning_kernel::pagination::{Page, PageParams};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal};
 
-use super::as_of;
 use crate::dto::*;
 use crate::ops::{self, sees_internal};
 use crate::repo::{self, StrategyFilter, StrategySort};
 use crate::views;
+use crate::views::as_of;
 use crate::{perm, NAME};
 
 /// A municipality's strategies: public ones for everyone, internal ones for its own users.

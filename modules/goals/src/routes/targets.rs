@@ -1,162 +1,18 @@
 //! Targets: measurable goals on any node, listed with what is derived from their measurements.
 
-use std::collections::HashSet;
-
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{Page, PageParams};
-use retning_kernel::scope::{created, JsonBody, Scope, Scoped};
-use retning_kernel::{ApiError, Db, DbConnection, Principal, Validator};
+use retning_kernel::scope::{created, JsonBody, Scoped};
+use retning_kernel::{ApiError, Db, Principal};
 
-use super::as_of;
 use crate::dto::*;
-use crate::model::{NodeRow, StrategyRow, TargetRow};
-use crate::ops::sees_internal;
-use crate::ops::writable_strategy;
-use crate::progress::Direction;
-use crate::repo;
-use crate::schema::{strategies, targets};
-use crate::views::{self, Lookup};
+use crate::ops::{self, sees_internal};
+use crate::views::{self, as_of, Lookup};
 use crate::{perm, NAME};
-
-/// Checks a whole target (a new one, or an existing one with a patch applied).
-pub(crate) fn validate_target(
-    t: &NewTarget,
-    indicators: &IndicatorRegistry,
-) -> Result<(), ApiError> {
-    let mut v = Validator::new();
-    v.text("title", &t.title, 1000);
-    v.text("indicator", &t.indicator, 300);
-    for (field, value) in [
-        ("baseline_value", t.baseline_value),
-        ("target_value", t.target_value),
-    ] {
-        let Some(value) = value else { continue };
-        if !value.is_finite() {
-            v.add(field, "invalid", "must be a finite number");
-        } else if t.unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
-            v.add(
-                field,
-                "out_of_range",
-                "a percentage must be between 0 and 100",
-            );
-        } else if t.unit == Unit::Dkk && value.fract() != 0.0 {
-            v.add(field, "not_whole", "amounts are whole kroner");
-        } else if matches!(t.unit, Unit::Count | Unit::Dkk | Unit::Ratio) && value < 0.0 {
-            v.add(field, "out_of_range", "must not be negative");
-        }
-    }
-    if t.direction == Direction::Keep {
-        v.check(
-            t.target_value.is_some() || t.baseline_value.is_some(),
-            "target_value",
-            "required",
-            "a keep target needs a value to keep",
-        );
-    }
-    match (
-        t.source.unwrap_or(Source::Manual),
-        t.computed_indicator.as_deref(),
-    ) {
-        (Source::Manual, Some(_)) => v.add(
-            "computed_indicator",
-            "not_allowed",
-            "only computed targets name an indicator",
-        ),
-        (Source::Computed, None) => v.add(
-            "computed_indicator",
-            "required",
-            "a computed target names its indicator (see GET /api/v1/indicators)",
-        ),
-        (Source::Computed, Some(key)) => match indicators.get(key) {
-            None => v.add(
-                "computed_indicator",
-                "unknown_indicator",
-                "is not a registered indicator (see GET /api/v1/indicators)",
-            ),
-            Some(i) if i.unit() != t.unit.as_str() => v.add(
-                "unit",
-                "mismatch",
-                format!("the indicator {key} is measured in {}", i.unit()),
-            ),
-            Some(_) => {}
-        },
-        (Source::Manual, None) => {}
-    }
-    v.finish()?;
-    if let (Some(baseline), Some(deadline)) = (t.baseline_date, t.deadline) {
-        if deadline < baseline {
-            return Err(ApiError::rule(
-                crate::codes::TARGET_DEADLINE_BEFORE_BASELINE,
-                "deadline",
-                "must not be before baseline_date",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Inserts a target (shared by the API and the seed loader).
-pub(crate) fn insert_target(
-    conn: &mut DbConnection,
-    node: &NodeRow,
-    key: Option<&str>,
-    t: &NewTarget,
-    owner_unit_id: Option<i64>,
-    theme_ids: &[i64],
-) -> Result<TargetRow, ApiError> {
-    let now = retning_kernel::now();
-    let position = repo::next_target_position(conn, node.id)?;
-    let source = t.source.unwrap_or(Source::Manual);
-    let row: TargetRow = diesel::insert_into(targets::table)
-        .values((
-            targets::municipality_id.eq(node.municipality_id),
-            targets::strategy_id.eq(node.strategy_id),
-            targets::node_id.eq(node.id),
-            targets::key.eq(key),
-            targets::position.eq(position),
-            targets::title.eq(t.title.trim()),
-            targets::indicator.eq(t.indicator.trim()),
-            targets::unit.eq(t.unit.as_str()),
-            targets::direction.eq(direction_str(t.direction)),
-            targets::baseline_value.eq(t.baseline_value),
-            targets::baseline_date.eq(t.baseline_date),
-            targets::target_value.eq(t.target_value),
-            targets::deadline.eq(t.deadline),
-            targets::frequency.eq(frequency_str(t.frequency)),
-            targets::owner_unit_id.eq(owner_unit_id),
-            targets::source.eq(if source == Source::Computed {
-                "computed"
-            } else {
-                "manual"
-            }),
-            targets::computed_indicator.eq(&t.computed_indicator),
-            targets::created_at.eq(now),
-            targets::updated_at.eq(now),
-        ))
-        .returning(targets::all_columns)
-        .get_result(conn)?;
-    repo::set_target_themes(conn, node.municipality_id, row.id, theme_ids)?;
-    Ok(row)
-}
-
-/// A target the caller may see (its strategy public, or the caller a member): 404 otherwise.
-pub(crate) fn visible_target(
-    conn: &mut DbConnection,
-    municipality_id: i64,
-    id: i64,
-    include_internal: bool,
-) -> Result<(TargetRow, StrategyRow), ApiError> {
-    let t = repo::target(conn, municipality_id, id)?;
-    let s = repo::strategy(conn, municipality_id, t.strategy_id, include_internal)
-        .map_err(|_| ApiError::not_found("target"))?;
-    Ok((t, s))
-}
 
 /// Add a target to a node (editors).
 #[utoipa::path(
@@ -178,107 +34,20 @@ pub async fn create(
     let (slug, node_id) = path.into_inner();
     let (view, slug) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
-            let node = repo::node(conn, scope.id(), node_id)?;
-            writable_strategy(conn, scope.id(), node.strategy_id)?;
-            validate_target(&body, &indicators)?;
-            let owner = body.owner_unit.as_deref().map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k)).transpose()?;
-            let theme_ids = repo::theme_ids(conn, "themes", &body.themes)?;
-            let row = insert_target(conn, &node, None, &body, owner, &theme_ids)?;
-            audit::record(conn, &scope.who, Change {
-                municipality_id: Some(scope.id()),
-                action: "create",
-                object_type: "target",
-                object_id: Some(row.id),
-                details: serde_json::json!({
-                    "node_id": node_id, "title": row.title, "unit": row.unit, "direction": row.direction,
-                    "baseline_value": row.baseline_value, "target_value": row.target_value, "deadline": row.deadline,
-                }),
-            })?;
+            let row = ops::create_target(conn, scope, &indicators, node_id, &body)?;
             let lookup = Lookup::load(conn, &[scope.id()])?;
-            let view = views::target_views(conn, &lookup, &indicators, &[row], views::today())?.pop();
-            Ok((view.ok_or_else(|| ApiError::internal("target view missing"))?, scope.slug().to_owned()))
+            let view =
+                views::target_views(conn, &lookup, &indicators, &[row], views::today())?.pop();
+            Ok((
+                view.ok_or_else(|| ApiError::internal("target view missing"))?,
+                scope.slug().to_owned(),
+            ))
         })
         .await?;
     Ok(created(
         format!("/api/v1/municipalities/{slug}/targets/{}", view.id),
         &view,
     ))
-}
-
-/// The targets the query selects, judged as of its date, and how many there are in all.
-/// Only the requested window (`skip`, `take`) is judged, unless a filter on a derived value
-/// (assessment, staleness) needs every target judged first.
-fn select_targets(
-    conn: &mut DbConnection,
-    indicators: &IndicatorRegistry,
-    scope: &Scope,
-    q: &TargetQuery,
-    window: Option<(usize, usize)>,
-) -> Result<(Vec<TargetView>, usize), ApiError> {
-    let include_internal = sees_internal(&scope.who, &scope.municipality);
-    let mut sq = strategies::table
-        .filter(strategies::municipality_id.eq(scope.id()))
-        .filter(strategies::status.eq("active"))
-        .select(strategies::id)
-        .into_boxed();
-    if !include_internal {
-        sq = sq.filter(strategies::visibility.eq("public"));
-    }
-    if let Some(s) = q.strategy {
-        sq = sq.filter(strategies::id.eq(s));
-    }
-    let strategy_ids: Vec<i64> = sq.load(conn)?;
-    let mut rows = repo::targets_of_strategies(conn, &strategy_ids)?;
-    rows.sort_by_key(|r| (r.strategy_id, r.node_id, r.position, r.id));
-    if let Some(node) = q.node {
-        let n = repo::node(conn, scope.id(), node)
-            .map_err(|_| ApiError::field("node", "unknown_node", "is not a node you can see"))?;
-        if !strategy_ids.contains(&n.strategy_id) {
-            return Err(ApiError::field(
-                "node",
-                "unknown_node",
-                "is not a node you can see",
-            ));
-        }
-        let all = repo::nodes_of_strategies(conn, &[n.strategy_id])?;
-        let keep: HashSet<i64> = repo::subtree(&all, node).into_iter().collect();
-        rows.retain(|r| keep.contains(&r.node_id));
-    }
-    if let Some(theme) = &q.theme {
-        let t = repo::theme_by_slug(conn, theme)?
-            .ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?;
-        let target_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let tt = repo::target_themes_of(conn, &target_ids)?;
-        let nodes = repo::nodes_of_strategies(conn, &strategy_ids)?;
-        let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
-        let nt = repo::node_themes_of(conn, &node_ids)?;
-        rows.retain(|r| {
-            tt.get(&r.id).is_some_and(|ts| ts.contains(&t.id))
-                || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
-        });
-    }
-    let lookup = Lookup::load(conn, &[scope.id()])?;
-    let derived_filter = q.assessment.is_some() || q.stale.is_some();
-    if let (Some((skip, take)), false) = (window, derived_filter) {
-        let total = rows.len();
-        let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
-        return Ok((
-            views::target_views(conn, &lookup, indicators, &page, as_of(q.as_of))?,
-            total,
-        ));
-    }
-    let mut out = views::target_views(conn, &lookup, indicators, &rows, as_of(q.as_of))?;
-    if let Some(a) = q.assessment {
-        out.retain(|t| t.assessment == a);
-    }
-    if let Some(s) = q.stale {
-        out.retain(|t| t.stale == s);
-    }
-    let total = out.len();
-    if let Some((skip, take)) = window {
-        out = out.into_iter().skip(skip).take(take).collect();
-    }
-    Ok((out, total))
 }
 
 /// The municipality's targets with latest value, progress and assessment; filter by theme,
@@ -311,7 +80,7 @@ pub async fn list(
     );
     let (rows, total) = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            select_targets(conn, &indicators, scope, &q, Some(window))
+            ops::select_targets(conn, &indicators, scope, &q, Some(window))
         })
         .await?;
     json_with_etag(
@@ -341,7 +110,7 @@ pub async fn csv(
     let q = q.0;
     let (all, _) = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            select_targets(conn, &indicators, scope, &q, None)
+            ops::select_targets(conn, &indicators, scope, &q, None)
         })
         .await?;
     let mut out = String::from("\u{feff}");
@@ -432,7 +201,7 @@ pub async fn get(
     let as_of = as_of(q.0.as_of);
     let view = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            let (t, _) = visible_target(
+            let (t, _) = ops::visible_target(
                 conn,
                 scope.id(),
                 id,
@@ -467,63 +236,10 @@ pub async fn update(
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, p| {
-            let cur = repo::target(conn, scope.id(), id)?;
-            writable_strategy(conn, scope.id(), cur.strategy_id)?;
-            let lookup = Lookup::load(conn, &[scope.id()])?;
-            let cur_owner = lookup.unit_ref(cur.owner_unit_id).map(|u| u.key);
-            let merged = NewTarget {
-                title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
-                indicator: p.indicator.clone().unwrap_or_else(|| cur.indicator.clone()),
-                unit: p.unit.unwrap_or(Unit::parse(&cur.unit).unwrap_or(Unit::Count)),
-                direction: p.direction.unwrap_or(parse_direction(&cur.direction)),
-                baseline_value: p.baseline_value.unwrap_or(cur.baseline_value),
-                baseline_date: p.baseline_date.unwrap_or(cur.baseline_date),
-                target_value: p.target_value.unwrap_or(cur.target_value),
-                deadline: p.deadline.unwrap_or(cur.deadline),
-                frequency: p.frequency.unwrap_or(parse_frequency(&cur.frequency)),
-                owner_unit: p.owner_unit.clone().unwrap_or(cur_owner),
-                source: Some(p.source.unwrap_or(if cur.source == "computed" { Source::Computed } else { Source::Manual })),
-                computed_indicator: p.computed_indicator.clone().unwrap_or_else(|| cur.computed_indicator.clone()),
-                themes: Vec::new(),
-            };
-            validate_target(&merged, &indicators)?;
-            let owner = merged.owner_unit.as_deref().map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k)).transpose()?;
-            let row: TargetRow = diesel::update(targets::table.find(id))
-                .set((
-                    targets::title.eq(merged.title.trim()),
-                    targets::indicator.eq(merged.indicator.trim()),
-                    targets::unit.eq(merged.unit.as_str()),
-                    targets::direction.eq(direction_str(merged.direction)),
-                    targets::baseline_value.eq(merged.baseline_value),
-                    targets::baseline_date.eq(merged.baseline_date),
-                    targets::target_value.eq(merged.target_value),
-                    targets::deadline.eq(merged.deadline),
-                    targets::frequency.eq(frequency_str(merged.frequency)),
-                    targets::owner_unit_id.eq(owner),
-                    targets::source.eq(if merged.source == Some(Source::Computed) { "computed" } else { "manual" }),
-                    targets::computed_indicator.eq(&merged.computed_indicator),
-                    targets::updated_at.eq(retning_kernel::now()),
-                ))
-                .returning(targets::all_columns)
-                .get_result(conn)?;
-            if let Some(themes) = &p.themes {
-                let ids = repo::theme_ids(conn, "themes", themes)?;
-                repo::set_target_themes(conn, scope.id(), id, &ids)?;
-            }
-            audit::record(conn, &scope.who, Change {
-                municipality_id: Some(scope.id()),
-                action: "update",
-                object_type: "target",
-                object_id: Some(id),
-                details: serde_json::json!({
-                    "before": {"title": cur.title, "baseline_value": cur.baseline_value, "baseline_date": cur.baseline_date,
-                               "target_value": cur.target_value, "deadline": cur.deadline, "source": cur.source, "computed_indicator": cur.computed_indicator},
-                    "after": {"title": row.title, "baseline_value": row.baseline_value, "baseline_date": row.baseline_date,
-                              "target_value": row.target_value, "deadline": row.deadline, "source": row.source, "computed_indicator": row.computed_indicator},
-                    "themes": p.themes,
-                }),
-            })?;
-            views::target_views(conn, &lookup, &indicators, &[row], views::today())?.pop().ok_or_else(|| ApiError::internal("target view missing"))
+            let (row, lookup) = ops::update_target(conn, scope, &indicators, id, &p)?;
+            views::target_views(conn, &lookup, &indicators, &[row], views::today())?
+                .pop()
+                .ok_or_else(|| ApiError::internal("target view missing"))
         })
         .await?;
     Ok(web::Json(view))
