@@ -17,9 +17,68 @@ use crate::progress::Direction;
 use crate::repo::{self, NodeFields};
 use crate::views::{self, Lookup};
 
+// ------------------------------------------------------------------------------------------
+// Who sees what
+
 /// Whether the caller may see this municipality's internal strategies.
 pub fn sees_internal(who: &Principal, m: &Municipality) -> bool {
     who.may(&crate::perm::READ_INTERNAL, Some(m.id))
+}
+
+/// Municipalities with the goals module on, by slug order of the request (or by name).
+pub fn municipalities_for(
+    conn: &mut DbConnection,
+    slugs: Option<&str>,
+) -> Result<Vec<Municipality>, ApiError> {
+    let all = repo::municipalities_with_goals(conn)?;
+    match slugs {
+        None => Ok(all),
+        Some(list) => {
+            let wanted: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if wanted.is_empty() || wanted.len() > 100 {
+                return Err(ApiError::field(
+                    "municipalities",
+                    "invalid",
+                    "a comma-separated list of 1-100 municipality slugs",
+                ));
+            }
+            wanted
+                .iter()
+                .map(|w| {
+                    all.iter().find(|m| m.slug == *w).cloned().ok_or_else(|| {
+                        ApiError::field(
+                            "municipalities",
+                            "unknown_municipality",
+                            "names a municipality that does not exist or has goals switched off",
+                        )
+                    })
+                })
+                .collect()
+        }
+    }
+}
+
+/// Active strategies each caller may see: public ones, and internal ones of their own municipality.
+pub fn visible_strategies(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ms: &[Municipality],
+) -> Result<Vec<StrategyRow>, ApiError> {
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let rows = repo::active_strategies_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| {
+            s.is_public()
+                || ms
+                    .iter()
+                    .any(|m| m.id == s.municipality_id && sees_internal(who, m))
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------------------------------

@@ -4,11 +4,29 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use retning_kernel::schema::{disabled_modules, municipalities};
+use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, FieldError};
 
 use crate::dto::{direction_str, frequency_str, NewStrategy, NewTarget, Source, Visibility};
 use crate::model::*;
 use crate::schema::*;
+
+// ------------------------------------------------------------------------------------------
+// Municipalities
+
+/// The municipalities with the goals module switched on, by name.
+pub fn municipalities_with_goals(conn: &mut DbConnection) -> QueryResult<Vec<Municipality>> {
+    municipalities::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            disabled_modules::table
+                .filter(disabled_modules::municipality_id.eq(municipalities::id))
+                .filter(disabled_modules::module.eq(crate::NAME)),
+        )))
+        .select(Municipality::as_select())
+        .order(municipalities::name.asc())
+        .load(conn)
+}
 
 // ------------------------------------------------------------------------------------------
 // Themes
@@ -296,6 +314,19 @@ pub fn active_strategy_ids(
         q = q.filter(strategies::id.eq(s));
     }
     q.load(conn)
+}
+
+/// The active strategies of these municipalities, internal ones included, by id.
+pub fn active_strategies_of(
+    conn: &mut DbConnection,
+    municipality_ids: &[i64],
+) -> QueryResult<Vec<StrategyRow>> {
+    strategies::table
+        .filter(strategies::municipality_id.eq_any(municipality_ids))
+        .filter(strategies::status.eq("active"))
+        .select(StrategyRow::as_select())
+        .order(strategies::id.asc())
+        .load(conn)
 }
 
 /// A strategy of this municipality that the caller may see; 404 otherwise.

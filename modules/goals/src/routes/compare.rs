@@ -3,90 +3,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::schema::{disabled_modules, municipalities};
-use retning_kernel::tenancy::Municipality;
-use retning_kernel::{ApiError, Db, DbConnection, Principal};
+use retning_kernel::{ApiError, Db, Principal};
 
 use crate::dto::*;
-use crate::model::StrategyRow;
-use crate::ops::sees_internal;
 use crate::progress::Assessment;
-use crate::repo;
-use crate::schema::strategies;
 use crate::views::as_of;
 use crate::views::{self, Lookup};
-
-/// Municipalities with the goals module on, by slug order of the request (or by name).
-fn municipalities_for(
-    conn: &mut DbConnection,
-    slugs: Option<&str>,
-) -> Result<Vec<Municipality>, ApiError> {
-    let on = municipalities::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            disabled_modules::table
-                .filter(disabled_modules::municipality_id.eq(municipalities::id))
-                .filter(disabled_modules::module.eq(crate::NAME)),
-        )))
-        .select(Municipality::as_select())
-        .order(municipalities::name.asc());
-    let all: Vec<Municipality> = on.load(conn)?;
-    match slugs {
-        None => Ok(all),
-        Some(list) => {
-            let wanted: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            if wanted.is_empty() || wanted.len() > 100 {
-                return Err(ApiError::field(
-                    "municipalities",
-                    "invalid",
-                    "a comma-separated list of 1-100 municipality slugs",
-                ));
-            }
-            wanted
-                .iter()
-                .map(|w| {
-                    all.iter().find(|m| m.slug == *w).cloned().ok_or_else(|| {
-                        ApiError::field(
-                            "municipalities",
-                            "unknown_municipality",
-                            "names a municipality that does not exist or has goals switched off",
-                        )
-                    })
-                })
-                .collect()
-        }
-    }
-}
-
-/// Active strategies each caller may see: public ones, and internal ones of their own municipality.
-fn visible_strategies(
-    conn: &mut DbConnection,
-    who: &Principal,
-    ms: &[Municipality],
-) -> Result<Vec<StrategyRow>, ApiError> {
-    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
-    let rows: Vec<StrategyRow> = strategies::table
-        .filter(strategies::municipality_id.eq_any(&ids))
-        .filter(strategies::status.eq("active"))
-        .select(StrategyRow::as_select())
-        .order(strategies::id.asc())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|s| {
-            s.is_public()
-                || ms
-                    .iter()
-                    .any(|m| m.id == s.municipality_id && sees_internal(who, m))
-        })
-        .collect())
-}
+use crate::{ops, repo};
 
 /// Per municipality, the nodes and targets on a theme (directly, or targets on a node with it),
 /// with progress and assessment. Public strategies for everyone, plus the caller's own internal ones.
@@ -121,8 +46,8 @@ pub async fn compare(
             })?;
             let theme_id = theme.id;
             let theme = views::theme_view(conn, theme)?;
-            let ms = municipalities_for(conn, q.municipalities.as_deref())?;
-            let strategies = visible_strategies(conn, &who, &ms)?;
+            let ms = ops::municipalities_for(conn, q.municipalities.as_deref())?;
+            let strategies = ops::visible_strategies(conn, &who, &ms)?;
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
             let titles: HashMap<i64, &str> = strategies
                 .iter()
@@ -201,8 +126,8 @@ pub async fn overview(
             // Public aggregates across municipalities: computed indicators read every
             // municipality's measures, and show only what any visitor may see.
             retning_kernel::db::scope_to_platform(conn)?;
-            let ms = municipalities_for(conn, None)?;
-            let strategies = visible_strategies(conn, &who, &ms)?;
+            let ms = ops::municipalities_for(conn, None)?;
+            let strategies = ops::visible_strategies(conn, &who, &ms)?;
             let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
             let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
             let rows = repo::targets_of_strategies(conn, &strategy_ids)?;
