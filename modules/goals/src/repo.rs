@@ -15,6 +15,15 @@ use crate::schema::*;
 // ------------------------------------------------------------------------------------------
 // Municipalities
 
+/// The id of the municipality with this slug.
+pub fn municipality_id(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<i64>> {
+    municipalities::table
+        .filter(municipalities::slug.eq(slug))
+        .select(municipalities::id)
+        .first::<i64>(conn)
+        .optional()
+}
+
 /// The municipalities with the goals module switched on, by name.
 pub fn municipalities_with_goals(conn: &mut DbConnection) -> QueryResult<Vec<Municipality>> {
     municipalities::table
@@ -149,6 +158,27 @@ pub fn list_units(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<
         .select(UnitRow::as_select())
         .order(units::id.asc())
         .load(conn)
+}
+
+/// The units of these municipalities.
+pub fn units_of(conn: &mut DbConnection, municipality_ids: &[i64]) -> QueryResult<Vec<UnitRow>> {
+    units::table
+        .filter(units::municipality_id.eq_any(municipality_ids))
+        .select(UnitRow::as_select())
+        .load(conn)
+}
+
+/// The municipality's unit ids by key.
+pub fn unit_ids_by_key(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+) -> QueryResult<HashMap<String, i64>> {
+    Ok(units::table
+        .filter(units::municipality_id.eq(municipality_id))
+        .select((units::key, units::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 pub fn unit_id(
@@ -347,6 +377,20 @@ pub fn strategy(
     q.first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("strategy"))
+}
+
+/// Whether the municipality has a strategy with this key (the seed's name for it).
+pub fn strategy_key_taken(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+) -> QueryResult<bool> {
+    let n: i64 = strategies::table
+        .filter(strategies::municipality_id.eq(municipality_id))
+        .filter(strategies::key.eq(key))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Inserts a strategy with its follow-ups.
@@ -772,6 +816,41 @@ pub fn update_target(
     ))
     .returning(targets::all_columns)
     .get_result(conn)
+}
+
+/// The id and source of the municipality's target with this key (the seed's name for it).
+pub fn target_source_by_key(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    targets::table
+        .filter(targets::municipality_id.eq(municipality_id))
+        .filter(targets::key.eq(key))
+        .select((targets::id, targets::source))
+        .first(conn)
+        .optional()
+}
+
+/// Makes a target computed by the indicator `indicator`.
+pub fn wire_target(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    indicator: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        targets::table
+            .find(id)
+            .filter(targets::municipality_id.eq(municipality_id)),
+    )
+    .set((
+        targets::source.eq("computed"),
+        targets::computed_indicator.eq(indicator),
+        targets::updated_at.eq(retning_kernel::now()),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn target(

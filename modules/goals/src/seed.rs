@@ -4,16 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use retning_kernel::audit::{self, Change};
 use retning_kernel::module::SeedContext;
-use retning_kernel::schema::municipalities;
 use retning_kernel::{ApiError, DbConnection, Principal};
 use serde::Deserialize;
 
 use crate::dto::*;
 use crate::progress::{Direction, Frequency};
-use crate::schema::{strategies, units};
 use crate::{ops, repo};
 
 #[derive(Deserialize)]
@@ -174,12 +171,7 @@ fn load_municipality(
     file: MunicipalityFile,
 ) -> Result<(), String> {
     let err = |e: ApiError| e.to_string();
-    let Some(mid) = municipalities::table
-        .filter(municipalities::slug.eq(&file.municipality))
-        .select(municipalities::id)
-        .first::<i64>(conn)
-        .optional()
-        .map_err(|e| e.to_string())?
+    let Some(mid) = repo::municipality_id(conn, &file.municipality).map_err(|e| e.to_string())?
     else {
         return Err(format!(
             "municipality {:?} is not in municipalities.json",
@@ -187,13 +179,7 @@ fn load_municipality(
         ));
     };
     // Units: parents first (the file lists them in that order).
-    let mut unit_ids: HashMap<String, i64> = units::table
-        .filter(units::municipality_id.eq(mid))
-        .select((units::key, units::id))
-        .load::<(String, i64)>(conn)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .collect();
+    let mut unit_ids = repo::unit_ids_by_key(conn, mid).map_err(|e| e.to_string())?;
     for u in &file.units {
         if unit_ids.contains_key(&u.key) {
             continue;
@@ -210,13 +196,7 @@ fn load_municipality(
         unit_ids.insert(row.key, row.id);
     }
     for s in file.strategies {
-        let exists: i64 = strategies::table
-            .filter(strategies::municipality_id.eq(mid))
-            .filter(strategies::key.eq(&s.key))
-            .count()
-            .get_result(conn)
-            .map_err(|e| e.to_string())?;
-        if exists > 0 {
+        if repo::strategy_key_taken(conn, mid, &s.key).map_err(|e| e.to_string())? {
             wire_existing(conn, ctx, mid, &s.nodes)?;
             continue;
         }
@@ -363,29 +343,15 @@ fn wire_existing(
     mid: i64,
     nodes: &[NodeSeed],
 ) -> Result<(), String> {
-    use crate::schema::targets;
     for node in nodes {
         for t in &node.targets {
             let Some(key) = t.computed.as_deref().filter(|k| ctx.indicators.contains(k)) else {
                 continue;
             };
-            let found: Option<(i64, String)> = targets::table
-                .filter(targets::municipality_id.eq(mid))
-                .filter(targets::key.eq(&t.key))
-                .select((targets::id, targets::source))
-                .first(conn)
-                .optional()
-                .map_err(|e| e.to_string())?;
+            let found = repo::target_source_by_key(conn, mid, &t.key).map_err(|e| e.to_string())?;
             if let Some((id, source)) = found {
                 if source == "manual" {
-                    diesel::update(targets::table.find(id))
-                        .set((
-                            targets::source.eq("computed"),
-                            targets::computed_indicator.eq(key),
-                            targets::updated_at.eq(retning_kernel::now()),
-                        ))
-                        .execute(conn)
-                        .map_err(|e| e.to_string())?;
+                    repo::wire_target(conn, mid, id, key).map_err(|e| e.to_string())?;
                     audit::record(
                         conn,
                         &Principal::system(),

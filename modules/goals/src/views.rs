@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
-use diesel::prelude::*;
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::{ApiError, DbConnection, Timestamp};
 
@@ -12,7 +11,6 @@ use crate::dto::*;
 use crate::model::*;
 use crate::progress::{self, Point, Spec};
 use crate::repo;
-use crate::schema::units;
 
 /// Theme slugs and unit names, loaded once per request.
 pub struct Lookup {
@@ -23,10 +21,7 @@ pub struct Lookup {
 impl Lookup {
     pub fn load(conn: &mut DbConnection, municipality_ids: &[i64]) -> Result<Self, ApiError> {
         let themes = repo::theme_slugs(conn)?;
-        let units: Vec<UnitRow> = units::table
-            .filter(units::municipality_id.eq_any(municipality_ids))
-            .select(UnitRow::as_select())
-            .load(conn)?;
+        let units = repo::units_of(conn, municipality_ids)?;
         Ok(Self {
             themes,
             units: units.into_iter().map(|u| (u.id, u)).collect(),
