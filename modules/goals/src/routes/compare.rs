@@ -9,8 +9,7 @@ use retning_kernel::{ApiError, Db, Principal};
 
 use crate::dto::*;
 use crate::progress::Assessment;
-use crate::views::as_of;
-use crate::views::{self, Lookup};
+use crate::views::{self, as_of, Lookup};
 use crate::{ops, repo};
 
 /// Per municipality, the nodes and targets on a theme (directly, or targets on a node with it),

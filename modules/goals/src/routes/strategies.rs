@@ -11,8 +11,7 @@ use retning_kernel::{ApiError, Db, Principal};
 use crate::dto::*;
 use crate::ops::{self, sees_internal};
 use crate::repo::{self, StrategyFilter, StrategySort};
-use crate::views;
-use crate::views::as_of;
+use crate::views::{self, as_of};
 use crate::{perm, NAME};
 
 /// A municipality's strategies: public ones for everyone, internal ones for its own users.
