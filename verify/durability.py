@@ -7,7 +7,7 @@ Driven by verify/durability.sh, which makes the empty folder, the database and t
 
 usage: durability.py BACKEND BIN WORK PORT [GLOBAL-ARGS...]
   GLOBAL-ARGS are passed before the command (--data-dir ..., --database ...).
-Environment: KILLS (default 6), WRITERS (default 8), SEED (default: random, printed).
+Environment: KILLS (default 8, plus one before the read-back), WRITERS (default 8), SEED (default: random, printed).
 
 Writes (all with an editor token of Vejle):
   - PUT  .../targets/{id}/measurements/{date}   a new date, or a new value for a date already
@@ -29,7 +29,7 @@ import time
 
 BACKEND, BIN, WORK, PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 GLOBAL_ARGS = sys.argv[5:]
-KILLS = int(os.environ.get("KILLS", "6"))
+KILLS = int(os.environ.get("KILLS", "8"))
 WRITERS = int(os.environ.get("WRITERS", "8"))
 SEED = int(os.environ.get("SEED") or random.SystemRandom().randrange(1, 10**9))
 ROOT = "/api/v1/municipalities/vejle"
@@ -229,6 +229,7 @@ def main():
     server.kill()
     kills += 1
     server.start()
+    c = Client(token)  # a new connection: the old one died with the server
     lost = changed = 0
     problems = []
     by_target = {}

@@ -3,7 +3,7 @@
 # SIGKILLed at random moments and restarted on the same data; every write the server acknowledged
 # must read back present and unchanged at the end. See verify/README.md.
 # usage: verify/durability.sh [sqlite|postgres|all]   (default all)
-# Environment: SKIP_BUILD=1 (use target/release/retning as built), KILLS (default 6 per backend),
+# Environment: SKIP_BUILD=1 (use target/release/retning as built), KILLS (default 8 per backend, plus one before the read-back),
 #              WRITERS (default 8), SEED (default random; printed, so a run can be repeated).
 # Traffic goes to 127.0.0.1 only; every run is bounded (KILLS kills of at most 3.3 s apart).
 set -euo pipefail
