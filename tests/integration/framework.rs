@@ -105,8 +105,18 @@ async fn allow_names_only_the_most_literal_route(app: TestApp) {
     use actix_web::http::Method;
     let editor = app.token("vejle", Role::Editor);
     let import = "/api/v1/municipalities/vejle/measures/import";
-    for method in [Method::OPTIONS, Method::GET, Method::PATCH, Method::DELETE, Method::PUT] {
-        let r = app.request(method.clone(), import).bearer(&editor).send().await;
+    for method in [
+        Method::OPTIONS,
+        Method::GET,
+        Method::PATCH,
+        Method::DELETE,
+        Method::PUT,
+    ] {
+        let r = app
+            .request(method.clone(), import)
+            .bearer(&editor)
+            .send()
+            .await;
         assert_eq!(r.status, 405, "{method} {import}");
         assert_eq!(r.header("allow"), Some("POST"), "{method} {import}");
     }
