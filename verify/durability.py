@@ -122,14 +122,17 @@ class Ledger:
         self.acknowledged = 0
         self.unanswered = 0
         self.refused = {}  # status -> count (answered but not 2xx)
+        self.refusals = []  # the first few refused writes, to print
 
     def ack(self):
         with self.lock:
             self.acknowledged += 1
 
-    def refuse(self, status):
+    def refuse(self, status, what, answer):
         with self.lock:
             self.refused[status] = self.refused.get(status, 0) + 1
+            if len(self.refusals) < 5:
+                self.refusals.append(f"{what} -> {status} {answer}")
 
 
 def writer(n, token, strategy_id, target_id, ledger, stop, seed):
@@ -141,7 +144,9 @@ def writer(n, token, strategy_id, target_id, ledger, stop, seed):
         op = rng.random()
         try:
             if op < 0.25:
-                title = f"w{n}-node-{rng.randrange(10**12)}"
+                # Letters, not digits: a run of ten digits can look like a CPR number, which the
+                # screen refuses (rightly) with 422.
+                title = f"w{n} node {''.join(rng.choice('abcdefghjkmnpqrstuvwxyz') for _ in range(10))}"
                 body = {"kind": "delmål", "title": title, "body": f"body of {title} æøå"}
                 status, data = c.call("POST", f"{ROOT}/strategies/{strategy_id}/nodes", body)
                 if 200 <= status < 300:
@@ -149,7 +154,7 @@ def writer(n, token, strategy_id, target_id, ledger, stop, seed):
                         ledger.nodes[data["id"]] = ("delmål", title, body["body"])
                     ledger.ack()
                 else:
-                    ledger.refuse(status)
+                    ledger.refuse(status, f"POST node {body}", data)
             else:
                 overwrite = op < 0.4 and acked_dates
                 if overwrite:
@@ -161,8 +166,8 @@ def writer(n, token, strategy_id, target_id, ledger, stop, seed):
                 with ledger.lock:
                     entry = ledger.measurements.setdefault((target_id, date), Entry())
                     entry.pending.add(value)  # sent: a read may show it even if the answer is lost
-                status, _ = c.call("PUT", f"{ROOT}/targets/{target_id}/measurements/{date}",
-                                   {"value": value, "note": f"w{n}"})
+                status, answer = c.call("PUT", f"{ROOT}/targets/{target_id}/measurements/{date}",
+                                        {"value": value, "note": f"w{n}"})
                 with ledger.lock:
                     if 200 <= status < 300:
                         entry.acked, entry.pending = value, set()  # the last acknowledged value wins
@@ -173,7 +178,7 @@ def writer(n, token, strategy_id, target_id, ledger, stop, seed):
                     if not overwrite:
                         acked_dates.append(date)
                 else:
-                    ledger.refuse(status)
+                    ledger.refuse(status, f"PUT target {target_id} {date} {value}", answer)
         except (OSError, http.client.HTTPException):
             with ledger.lock:
                 ledger.unanswered += 1
@@ -263,7 +268,7 @@ def main():
             changed += 1
             problems.append(f"changed: node {node_id} {seen[node_id]}, acknowledged {content}")
     server.stop()
-    for p in problems[:20]:
+    for p in problems[:20] + ledger.refusals:
         print(p, file=sys.stderr)
     refused = ", ".join(f"{k}: {v}" for k, v in sorted(ledger.refused.items())) or "none"
     print(f"seed {SEED}; {server.starts} starts; {ledger.unanswered} writes unanswered (in flight at a kill"
