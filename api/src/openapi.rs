@@ -70,13 +70,14 @@ fn problem(description: &str) -> RefOr<openapi::Response> {
 pub fn add_problem_responses(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
         let ops = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
+            (false, item.get.as_mut()),
+            (true, item.post.as_mut()),
+            (true, item.put.as_mut()),
+            (true, item.patch.as_mut()),
+            (true, item.delete.as_mut()),
         ];
-        for op in ops.into_iter().flatten() {
+        for (write, op) in ops {
+            let Some(op) = op else { continue };
             let secured = op.security.as_ref().is_some_and(|reqs| {
                 reqs.iter().any(|r| {
                     serde_json::to_value(r)
@@ -103,11 +104,155 @@ pub fn add_problem_responses(doc: &mut OpenApi) {
                 add("413", "Body too large");
                 add("415", "Body is not application/json");
             }
+            if write && secured {
+                // Any write can meet a concurrent one (`conflict.duplicate`, `conflict.reference`,
+                // `conflict.retry`, from the database), and some refuse by the object's state.
+                add(
+                    "409",
+                    "A conflicting or concurrent change, or the object's state forbids it (`code` says which)",
+                );
+            }
             if has_body || has_params {
                 add("422", "Invalid fields, named in `errors`");
             }
             add("500", "Internal error; the body carries the request id");
             add("503", "Database busy or unreachable; retry");
         }
+    }
+}
+
+/// Text the screen lets through in a JSON string: no control character but tab, line feed and
+/// carriage return (`retning_kernel::screen`).
+const JSON_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+/// Text the screen lets through in a path segment or a query parameter: no control character.
+const PARAMETER_TEXT: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+/// A required text (`Validator::text`, documented with exactly `min_length = 1`): JSON text with at least
+/// one character that is neither a control character nor white space as Rust's `trim` sees it.
+const REQUIRED_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\u0020\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
+/// Writes into the document what every request is held to before any handler sees it, so that
+/// the document is not looser than the API: the screen's refusal of control characters, as a
+/// `pattern` on every string a request can carry (parameters and JSON bodies) that has no
+/// pattern, enum or date format of its own; a required text (exactly `min_length = 1`) must not
+/// be blank; and integers keep to the width of their format (`int32`, `int64`), as the decoder
+/// does. Components reached from a request body get the rules too (they describe the same text
+/// in answers, where it is true as well: nothing else gets in).
+pub fn add_request_rules(doc: &mut OpenApi) {
+    use std::collections::BTreeSet;
+    let mut refs = BTreeSet::new();
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                if let Some(schema) = param.schema.as_mut() {
+                    request_rules(schema, PARAMETER_TEXT, &mut refs);
+                }
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                if let Some(schema) = body
+                    .content
+                    .get_mut("application/json")
+                    .and_then(|c| c.schema.as_mut())
+                {
+                    request_rules(schema, JSON_TEXT, &mut refs);
+                }
+            }
+        }
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let mut done = BTreeSet::new();
+    while let Some(name) = refs.iter().find(|n| !done.contains(*n)).cloned() {
+        if let Some(schema) = components.schemas.get_mut(&name) {
+            request_rules(schema, JSON_TEXT, &mut refs);
+        }
+        done.insert(name);
+    }
+}
+
+fn request_rules(
+    schema: &mut RefOr<openapi::Schema>,
+    text: &'static str,
+    refs: &mut std::collections::BTreeSet<String>,
+) {
+    use openapi::schema::{
+        AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,
+    };
+    let has = |t: &SchemaType, want: Type| match t {
+        SchemaType::Type(t) => *t == want,
+        SchemaType::Array(ts) => ts.contains(&want),
+        SchemaType::AnyValue => false,
+    };
+    match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                refs.insert(name.to_owned());
+            }
+        }
+        RefOr::T(Schema::Object(obj)) => {
+            let format = match &obj.format {
+                Some(SchemaFormat::KnownFormat(f)) => Some(f.clone()),
+                _ => None,
+            };
+            if has(&obj.schema_type, Type::String)
+                && obj.enum_values.is_none()
+                && obj.pattern.is_none()
+                && !matches!(format, Some(KnownFormat::Date | KnownFormat::DateTime))
+            {
+                let pattern = if obj.min_length == Some(1) && text == JSON_TEXT {
+                    REQUIRED_TEXT
+                } else {
+                    text
+                };
+                obj.pattern = Some(pattern.to_owned());
+            }
+            if has(&obj.schema_type, Type::Integer) && obj.enum_values.is_none() {
+                let width: Option<(i64, i64)> = match format {
+                    Some(KnownFormat::Int32) => Some((i32::MIN.into(), i32::MAX.into())),
+                    Some(KnownFormat::Int64) => Some((i64::MIN, i64::MAX)),
+                    _ => None,
+                };
+                if let Some((min, max)) = width {
+                    obj.minimum.get_or_insert(utoipa::Number::from(min));
+                    obj.maximum.get_or_insert(utoipa::Number::from(max));
+                }
+            }
+            for inner in obj.properties.values_mut() {
+                request_rules(inner, text, refs);
+            }
+            if let Some(extra) = obj.additional_properties.as_mut() {
+                if let AdditionalProperties::RefOr(inner) = extra.as_mut() {
+                    request_rules(inner, text, refs);
+                }
+            }
+        }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(inner) = &mut array.items {
+                request_rules(inner, text, refs);
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => {
+            for inner in &mut one.items {
+                request_rules(inner, text, refs);
+            }
+        }
+        RefOr::T(Schema::AllOf(all)) => {
+            for inner in &mut all.items {
+                request_rules(inner, text, refs);
+            }
+        }
+        RefOr::T(Schema::AnyOf(any)) => {
+            for inner in &mut any.items {
+                request_rules(inner, text, refs);
+            }
+        }
+        RefOr::T(_) => {}
     }
 }

@@ -50,6 +50,7 @@ where
 pub fn openapi_document(registry: &Registry) -> OpenApi {
     let (_, mut doc) = register(App::new().into_utoipa_app(), registry).split_for_parts();
     crate::openapi::add_problem_responses(&mut doc);
+    crate::openapi::add_request_rules(&mut doc);
     doc
 }
 
@@ -66,6 +67,7 @@ pub fn build_app(
 > {
     let (app, mut doc) = register(App::new().into_utoipa_app(), &ctx.registry).split_for_parts();
     crate::openapi::add_problem_responses(&mut doc);
+    crate::openapi::add_request_rules(&mut doc);
     let routes = route_methods(&doc);
     let cors_on = !ctx.cors_allowed_origins.is_empty();
     let mut cors = Cors::default()

@@ -8,6 +8,7 @@ use serde_json::json;
 
 both_backends!(
     framework_errors_are_problems,
+    allow_names_only_the_most_literal_route,
     responses_carry_request_id_and_security_headers,
     health_checks
 );
@@ -95,6 +96,38 @@ async fn framework_errors_are_problems(app: TestApp) {
         .problem(404, "not_found");
     // Nothing was written by any of it.
     assert_eq!(app.audit_count("create", "municipality"), 0);
+}
+
+/// `/measures/import` also matches `/measures/{id}`; every method it does not take, OPTIONS
+/// included, is 405 with `Allow: POST`, never the methods of `/measures/{id}` (schemathesis found
+/// OPTIONS answering `Allow: DELETE, GET, PATCH, POST`, advertising three methods that are 405).
+async fn allow_names_only_the_most_literal_route(app: TestApp) {
+    use actix_web::http::Method;
+    let editor = app.token("vejle", Role::Editor);
+    let import = "/api/v1/municipalities/vejle/measures/import";
+    for method in [
+        Method::OPTIONS,
+        Method::GET,
+        Method::PATCH,
+        Method::DELETE,
+        Method::PUT,
+    ] {
+        let r = app
+            .request(method.clone(), import)
+            .bearer(&editor)
+            .send()
+            .await;
+        assert_eq!(r.status, 405, "{method} {import}");
+        assert_eq!(r.header("allow"), Some("POST"), "{method} {import}");
+    }
+    // The templated route keeps its own methods.
+    let r = app
+        .request(Method::OPTIONS, "/api/v1/municipalities/vejle/measures/1")
+        .bearer(&editor)
+        .send()
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("DELETE, GET, PATCH"));
 }
 
 async fn body_too_large_is_413(backend: Backend) {

@@ -39,13 +39,18 @@ impl From<Municipality> for MunicipalityView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMunicipality {
-    #[schema(example = "faxe")]
+    #[schema(
+        example = "faxe",
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        min_length = 2,
+        max_length = 40
+    )]
     pub slug: String,
-    #[schema(example = "320")]
+    #[schema(example = "320", pattern = "^[0-9]{3}$")]
     pub code: String,
-    #[schema(example = "Faxe Kommune")]
+    #[schema(example = "Faxe Kommune", min_length = 1, max_length = 120)]
     pub name: String,
-    #[schema(example = "Region Sjælland")]
+    #[schema(example = "Region Sjælland", min_length = 1, max_length = 120)]
     pub region: String,
 }
 
@@ -53,8 +58,11 @@ pub struct NewMunicipality {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MunicipalityPatch {
+    #[schema(pattern = "^[0-9]{3}$")]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 120)]
     pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 120)]
     pub region: Option<String>,
 }
 
@@ -115,14 +123,26 @@ pub struct UserView {
     pub updated_at: Timestamp,
 }
 
+/// The roles a municipality's user can be given (the platform operator is not one of them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum MemberRole {
+    Viewer,
+    Editor,
+    Admin,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(pattern = "^[A-Za-z0-9._@-]{2,64}$")]
     pub username: String,
     /// At least 12 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12, max_length = 256)]
     pub password: String,
     /// `viewer`, `editor` or `admin`.
+    #[schema(value_type = MemberRole)]
     pub role: Role,
 }
 
@@ -130,8 +150,9 @@ pub struct NewUser {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(value_type = Option<MemberRole>)]
     pub role: Option<Role>,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12, max_length = 256)]
     pub password: Option<String>,
     /// A disabled user cannot log in (tokens already issued run out within their lifetime).
     pub disabled: Option<bool>,
@@ -154,7 +175,7 @@ pub struct ApiKeyView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
-    #[schema(example = "Dashboard i Power BI")]
+    #[schema(example = "Dashboard i Power BI", min_length = 1, max_length = 100)]
     pub name: String,
     /// `read` (default) or `write`.
     pub scope: Option<KeyScope>,

@@ -229,27 +229,45 @@ impl From<ProgrammeRow> for ProgrammeView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProgramme {
-    #[schema(example = "fft")]
+    #[schema(
+        example = "fft",
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        min_length = 2,
+        max_length = 40
+    )]
     pub short_name: String,
-    #[schema(example = "FFT – Funktionel Familieterapi")]
+    #[schema(
+        example = "FFT – Funktionel Familieterapi",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub target_group: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 25)]
     pub age_min: Option<i32>,
+    /// Not below `age_min`.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 25)]
     pub age_max: Option<i32>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub age_note: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub typical_duration: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 6)]
     pub staircase_step: Option<i32>,
     #[serde(default)]
     pub knowledge_declaration: Option<KnowledgeDeclaration>,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub source_reference: Option<String>,
 }
 
@@ -278,32 +296,38 @@ pub struct KnowledgeDeclarationPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammePatch {
+    #[schema(
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        min_length = 2,
+        max_length = 40
+    )]
     pub short_name: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub target_group: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 25)]
     pub age_min: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 25)]
     pub age_max: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub age_note: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub typical_duration: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 6)]
     pub staircase_step: Option<Option<i32>>,
     pub knowledge_declaration: Option<KnowledgeDeclarationPatch>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub source_reference: Option<Option<String>>,
 }
 
@@ -374,15 +398,19 @@ pub struct NewAdoption {
     #[serde(default)]
     pub ended_on: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub yearly_capacity: Option<i32>,
     /// Required with `yearly_capacity`.
     #[serde(default)]
     pub capacity_unit: Option<CapacityUnit>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000)]
     pub certified_practitioners: Option<i32>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub operating_unit: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -399,19 +427,19 @@ pub struct AdoptionPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub ended_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100000)]
     pub yearly_capacity: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<CapacityUnit>)]
     pub capacity_unit: Option<Option<CapacityUnit>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10000)]
     pub certified_practitioners: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub operating_unit: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }
 
@@ -448,8 +476,11 @@ impl From<FiguresRow> for FiguresView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresInput {
+    #[schema(minimum = 0, maximum = 100000)]
     pub started: i32,
+    #[schema(minimum = 0, maximum = 100000)]
     pub completed: i32,
+    #[schema(minimum = 0, maximum = 100000)]
     pub dropped_out: i32,
 }
 
@@ -531,6 +562,7 @@ pub struct PartnerInput {
     pub municipality: String,
     /// Families or children a year, in the adoption's capacity unit; null while not agreed.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub yearly_share: Option<i32>,
 }
 
@@ -546,8 +578,10 @@ pub struct NewPartnership {
     #[serde(default)]
     pub allow_over_share: bool,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
     /// Invited partners (1-50); shares together may not exceed the adoption's yearly capacity.
+    #[schema(min_items = 1, max_items = 50)]
     pub partners: Vec<PartnerInput>,
 }
 
@@ -565,7 +599,7 @@ pub struct PartnershipPatch {
     pub period_end: Option<Option<NaiveDate>>,
     pub allow_over_share: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
     pub partners: Option<Vec<PartnerInput>>,
 }
@@ -615,10 +649,15 @@ impl ReferralView {
 #[serde(deny_unknown_fields)]
 pub struct NewReferral {
     /// `2024`, `2024-H1` or `2024-Q3`; inside the partnership's period.
-    #[schema(example = "2024-Q2")]
+    #[schema(
+        example = "2024-Q2",
+        pattern = "^(199[0-9]|20[0-9]{2}|2100)(-([Hh][12]|[Qq][1-4]))?$"
+    )]
     pub period: String,
     /// Families or children referred (1-1000).
+    #[schema(minimum = 1, maximum = 1000)]
     pub referred: i32,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }

@@ -125,10 +125,14 @@ pub struct ThemeView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTheme {
+    #[schema(pattern = "^[a-z0-9-]{2,60}$")]
     pub slug: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// `pejlemaerke` or `theme` (default).
+    #[schema(pattern = "^(theme|pejlemaerke)$")]
     pub kind: Option<String>,
     pub parent: Option<String>,
 }
@@ -136,9 +140,10 @@ pub struct NewTheme {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThemePatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 
@@ -163,8 +168,11 @@ pub struct UnitRef {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
+    #[schema(pattern = "^[a-z0-9-]{2,60}$")]
     pub key: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub kind: String,
     pub parent: Option<String>,
 }
@@ -176,10 +184,13 @@ pub struct NewUnit {
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     /// The source document's file name.
+    #[schema(max_length = 300)]
     pub file: Option<String>,
+    #[schema(max_length = 500)]
     pub title: Option<String>,
     pub published: Option<NaiveDate>,
     /// What was left out, approximated or garbled when transcribing.
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -187,6 +198,7 @@ pub struct SourceRef {
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
     pub date: NaiveDate,
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
 }
 
@@ -222,19 +234,24 @@ pub struct StrategyView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStrategy {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(max_length = 5000)]
     pub summary: Option<String>,
     /// Default `internal`.
     pub visibility: Option<Visibility>,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
+    #[schema(max_length = 200)]
     pub adopted_by: Option<String>,
     pub adopted_on: Option<NaiveDate>,
     pub source: Option<SourceRef>,
     #[serde(default)]
+    #[schema(schema_with = level_names)]
     pub level_names: Vec<String>,
     pub follow_up_rhythm: Option<Frequency>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub follow_ups: Vec<FollowUp>,
 }
 
@@ -242,9 +259,10 @@ pub struct NewStrategy {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyPatch {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub summary: Option<Option<String>>,
     pub visibility: Option<Visibility>,
     #[serde(default, deserialize_with = "double_option")]
@@ -254,17 +272,19 @@ pub struct StrategyPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub period_end: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub adopted_by: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub adopted_on: Option<Option<NaiveDate>>,
     pub source: Option<SourceRef>,
+    #[schema(schema_with = level_names_or_null)]
     pub level_names: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Frequency>)]
     pub follow_up_rhythm: Option<Option<Frequency>>,
     /// Replaces the follow-up dates.
+    #[schema(max_items = 100)]
     pub follow_ups: Option<Vec<FollowUp>>,
 }
 
@@ -275,11 +295,13 @@ pub struct StrategyQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
     /// `active` (default), `archived` or `all`.
+    #[param(pattern = "^(active|archived|all)$")]
     pub status: Option<String>,
     pub visibility: Option<Visibility>,
     /// Only strategies with a node or target on this theme (slug).
     pub theme: Option<String>,
     /// `title`, `period_start`, `created_at` (default `title`); prefix `-` for descending.
+    #[param(pattern = "^-?(title|period_start|created_at)$")]
     pub sort: Option<String>,
 }
 
@@ -334,9 +356,13 @@ pub struct TreeCounts {
 pub struct NewNode {
     /// The parent node (same strategy); null or absent for a top-level node.
     pub parent_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 60)]
     pub kind: String,
+    #[schema(max_length = 30)]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 1000)]
     pub title: String,
+    #[schema(max_length = 20000)]
     pub body: Option<String>,
     /// A unit key of the municipality.
     pub unit: Option<String>,
@@ -349,13 +375,15 @@ pub struct NewNode {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodePatch {
+    #[schema(min_length = 1, max_length = 60)]
     pub kind: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 30)]
     pub code: Option<Option<String>>,
+    #[schema(min_length = 1, max_length = 1000)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub body: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -415,12 +443,18 @@ pub struct TargetView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTarget {
+    #[schema(min_length = 1, max_length = 1000)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub indicator: String,
     pub unit: Unit,
     pub direction: Direction,
+    /// Never negative; a percentage at most 100; kroner whole.
+    #[schema(minimum = 0)]
     pub baseline_value: Option<f64>,
     pub baseline_date: Option<NaiveDate>,
+    /// Never negative; a percentage at most 100; kroner whole.
+    #[schema(minimum = 0)]
     pub target_value: Option<f64>,
     pub deadline: Option<NaiveDate>,
     pub frequency: Frequency,
@@ -437,18 +471,20 @@ pub struct NewTarget {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetPatch {
+    #[schema(min_length = 1, max_length = 1000)]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub indicator: Option<String>,
     pub unit: Option<Unit>,
     pub direction: Option<Direction>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0)]
     pub baseline_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub baseline_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0)]
     pub target_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -470,6 +506,23 @@ pub struct TargetQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// Only targets on this theme (slug), directly or through their node.
+    pub theme: Option<String>,
+    /// Only targets of this node or its descendants.
+    pub node: Option<i64>,
+    pub strategy: Option<i64>,
+    pub assessment: Option<Assessment>,
+    pub stale: Option<bool>,
+    /// Judge as of this date (default today, UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// The filters of the targets list, which the CSV export takes (it has no pages: it holds every
+/// target the filters select, so `limit` and `cursor` are not its parameters).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TargetCsvQuery {
     /// Only targets on this theme (slug), directly or through their node.
     pub theme: Option<String>,
     /// Only targets of this node or its descendants.
@@ -507,7 +560,10 @@ pub struct MeasurementView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeasurementInput {
+    /// Never negative; a percentage at most 100; kroner whole (by the target's unit).
+    #[schema(minimum = 0)]
     pub value: f64,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -528,7 +584,8 @@ pub struct MeasurementQuery {
 pub struct CompareQuery {
     /// The theme's slug.
     pub theme: String,
-    /// Comma-separated municipality slugs (default: all).
+    /// Comma-separated municipality slugs, 1-100 (default: all).
+    #[param(pattern = "^[a-z0-9-]+(,[a-z0-9-]+){0,99}$")]
     pub municipalities: Option<String>,
     pub as_of: Option<NaiveDate>,
 }
@@ -582,4 +639,28 @@ pub struct MunicipalityOverview {
 pub struct Overview {
     pub as_of: NaiveDate,
     pub municipalities: Vec<MunicipalityOverview>,
+}
+
+/// A strategy's level names: at most 20, each a required text of at most 60 characters.
+fn level_names() -> utoipa::openapi::Array {
+    level_names_builder().build()
+}
+
+fn level_names_or_null() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    level_names_builder()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
+}
+
+fn level_names_builder() -> utoipa::openapi::schema::ArrayBuilder {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(60)),
+        )
+        .max_items(Some(20))
 }

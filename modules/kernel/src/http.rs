@@ -172,14 +172,21 @@ impl RouteMethods {
     }
 
     /// The methods of the routes matching `path`; with `literal_over`, only routes with fewer
-    /// parameters than that template (`/measures/import` over `/measures/{id}`).
+    /// parameters than that template (`/measures/import` over `/measures/{id}`). Only the most
+    /// literal of the matching routes count: `/measures/import` is not `/measures/{id}`, whatever
+    /// the method, so its `Allow` never lists the methods of `/measures/{id}`.
     fn allowed(&self, path: &str, literal_over: Option<&str>) -> Vec<&'static str> {
         let params = |t: &str| t.matches('{').count();
-        let mut methods: Vec<&str> = self
+        let matching: Vec<&Route> = self
             .0
             .iter()
             .filter(|r| r.def.is_match(path))
             .filter(|r| literal_over.is_none_or(|over| params(&r.template) < params(over)))
+            .collect();
+        let fewest = matching.iter().map(|r| params(&r.template)).min();
+        let mut methods: Vec<&str> = matching
+            .iter()
+            .filter(|r| Some(params(&r.template)) == fewest)
             .flat_map(|r| r.methods.iter().copied())
             .collect();
         methods.sort_unstable();

@@ -48,10 +48,14 @@ pub struct StaircaseView {
 #[schema(as = StaircaseStepInput)]
 pub struct StepInput {
     /// Lower-case letters, digits and dashes; keeps a step's identity across replacements.
+    #[schema(pattern = "^[a-z0-9-]{1,40}$")]
     pub key: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// 1-6; along the staircase the standard steps never go down.
+    #[schema(minimum = 1, maximum = 6)]
     pub standard_step: i32,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
@@ -60,6 +64,7 @@ pub struct StepInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaircaseInput {
+    #[schema(min_items = 1, max_items = 12)]
     pub steps: Vec<StepInput>,
 }
 
@@ -114,12 +119,15 @@ impl Category {
 #[schema(as = MeasureLegalBasis)]
 pub struct LegalBasis {
     /// `SEL` (Serviceloven) for measures starting before 2024-01-01, `BL` (Barnets lov) from then.
+    #[schema(pattern = "^(SEL|BL)$")]
     pub law: String,
     /// The paragraph number (`52`, `46`, `76a`).
     pub paragraph: String,
     /// Stykke.
+    #[schema(minimum = 1, maximum = 99)]
     pub stk: Option<i32>,
     /// Nummer.
+    #[schema(minimum = 1, maximum = 99)]
     pub nr: Option<i32>,
     /// With the parents' consent (true) or without (false); required for placements.
     pub consent: Option<bool>,
@@ -163,6 +171,7 @@ pub struct Provider {
     #[serde(rename = "type")]
     pub type_: ProviderType,
     /// The unit, offer or company (`Familieplejen`, `Fårupgaard`).
+    #[schema(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$", max_length = 200)]
     pub name: Option<String>,
     /// For `municipality`: the providing municipality's slug.
     pub municipality: Option<String>,
@@ -173,7 +182,12 @@ pub struct Provider {
 #[serde(deny_unknown_fields)]
 pub struct NewMeasure {
     /// The municipality's own pseudonymous case key for the child (never a CPR number).
+    #[schema(
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$",
+        max_length = 64
+    )]
     pub child_ref: String,
+    #[schema(minimum = 1970)]
     pub birth_year: i32,
     pub category: Category,
     /// A kind of the category (see GET /api/v1/placements/kinds).
@@ -187,9 +201,11 @@ pub struct NewMeasure {
     pub end_date: Option<NaiveDate>,
     pub provider: Option<Provider>,
     /// Yearly cost in whole kroner.
+    #[schema(minimum = 0, maximum = 100000000)]
     pub yearly_cost_dkk: Option<i64>,
     /// The short name of an evidence programme of the catalogue (`mst`, `tfco-a`).
     pub evidence_programme: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -197,7 +213,12 @@ pub struct NewMeasure {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeasurePatch {
+    #[schema(
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$",
+        max_length = 64
+    )]
     pub child_ref: Option<String>,
+    #[schema(minimum = 1970)]
     pub birth_year: Option<i32>,
     pub category: Option<Category>,
     pub kind: Option<String>,
@@ -215,13 +236,13 @@ pub struct MeasurePatch {
     #[schema(value_type = Option<Provider>)]
     pub provider: Option<Option<Provider>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100000000)]
     pub yearly_cost_dkk: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub evidence_programme: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
 }
 

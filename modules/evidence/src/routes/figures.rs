@@ -27,6 +27,7 @@ pub struct FiguresQuery {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Only periods inside this calendar year.
+    #[param(minimum = 1990, maximum = 2100)]
     year: Option<i32>,
 }
 
@@ -113,7 +114,7 @@ pub async fn list(
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
         ("id" = i64, Path, description = "The adoption's id"),
-        ("period" = String, Path, description = "`2024`, `2024-H1` or `2024-Q3`; periods of one adoption may not overlap", example = "2024-H1"),
+        ("period" = String, Path, pattern = "^(199[0-9]|20[0-9]{2}|2100)(-([Hh][12]|[Qq][1-4]))?$", description = "`2024`, `2024-H1` or `2024-Q3`; periods of one adoption may not overlap", example = "2024-H1"),
     ),
     request_body = FiguresInput,
     responses(
@@ -197,7 +198,7 @@ pub async fn put(
     params(
         ("municipality" = String, Path, description = "The slug of the municipality that runs the programme"),
         ("id" = i64, Path, description = "The adoption's id"),
-        ("period" = String, Path, description = "`2024`, `2024-H1` or `2024-Q3`"),
+        ("period" = String, Path, pattern = "^(199[0-9]|20[0-9]{2}|2100)(-([Hh][12]|[Qq][1-4]))?$", description = "`2024`, `2024-H1` or `2024-Q3`"),
     ),
     responses(
         (status = 200, description = "The figures (ETag)", body = FiguresView),
@@ -231,7 +232,7 @@ pub async fn get(
     params(
         ("municipality" = String, Path, description = "The municipality's slug"),
         ("id" = i64, Path, description = "The adoption's id"),
-        ("period" = String, Path, description = "`2024`, `2024-H1` or `2024-Q3`"),
+        ("period" = String, Path, pattern = "^(199[0-9]|20[0-9]{2}|2100)(-([Hh][12]|[Qq][1-4]))?$", description = "`2024`, `2024-H1` or `2024-Q3`"),
     ),
     responses((status = 204, description = "Removed")),
     security(("bearer" = []))

@@ -35,6 +35,7 @@ pub struct ProgrammeQuery {
     /// Only the programme with this short name.
     short_name: Option<String>,
     /// `name` (default), `short_name` or `id`; prefix `-` for descending.
+    #[param(pattern = "^-?(name|short_name|id)$")]
     sort: Option<String>,
 }
 

@@ -33,6 +33,7 @@ pub struct ReferralQuery {
     /// Only this partner's referrals (its slug; the host's view).
     partner: Option<String>,
     /// Only referrals against this calendar year's share.
+    #[param(minimum = 1990, maximum = 2100)]
     year: Option<i32>,
 }
 

@@ -94,7 +94,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "goals_export_targets_csv",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), TargetQuery),
+    params(("municipality" = String, Path, description = "The municipality's slug"), TargetCsvQuery),
     responses((status = 200, description = "CSV, one row per target", content_type = "text/csv", body = String)),
     security((), ("bearer" = []))
 )]
