@@ -206,6 +206,13 @@ async fn tokens_that_must_be_refused(app: TestApp) {
         Some(kid.clone()),
     );
     let no_kid = sign(&claims("retning", "retning-api"), &secret, None);
+    // Not valid yet, or issued in the future (beyond the 5 s leeway).
+    let mut later = claims("retning", "retning-api");
+    later["nbf"] = json!(now + 600);
+    let not_yet = sign(&later, &secret, Some(kid.clone()));
+    let mut future = claims("retning", "retning-api");
+    future["iat"] = json!(now + 600);
+    let issued_later = sign(&future, &secret, Some(kid.clone()));
     // Tampered: the payload says operator, the signature is of the original.
     let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
     let forged_claims = claims("retning", "retning-api")
@@ -224,6 +231,8 @@ async fn tokens_that_must_be_refused(app: TestApp) {
         ("wrong issuer", wrong_issuer),
         ("wrong key", wrong_key),
         ("no kid", no_kid),
+        ("nbf in the future", not_yet),
+        ("iat in the future", issued_later),
         ("tampered", tampered),
         ("alg none", none),
         ("garbage", "not.a.token".to_owned()),

@@ -362,6 +362,9 @@ pub struct Claims {
     pub username: String,
 }
 
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+const LEEWAY_SECS: u32 = 5;
+
 /// Signing and verifying keys for access tokens (HS256).
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -426,7 +429,7 @@ impl TokenKeys {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = u64::from(LEEWAY_SECS);
         validation.validate_nbf = true;
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
@@ -442,6 +445,13 @@ impl TokenKeys {
                     ),
                 }
             })?;
+        // Issued in the future (beyond the same leeway): a forged or mis-clocked token.
+        if data.claims.iat > chrono::Utc::now().timestamp() + i64::from(LEEWAY_SECS) {
+            return Err(ApiError::unauthorized(
+                crate::codes::INVALID_TOKEN,
+                "the access token is not valid",
+            ));
+        }
         if data.header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(ApiError::unauthorized(
                 crate::codes::INVALID_TOKEN,
