@@ -9,15 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-which=${1:-all}
-case "$which" in
-  sqlite | postgres) backends=("$which") ;;
-  all) backends=(sqlite postgres) ;;
-  *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
-esac
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p retning-api
-bin=$root/target/release/retning
-[ -x "$bin" ] || { echo "no release binary at $bin" >&2; exit 1; }
+# shellcheck source=verify/common.sh
+. "$root/verify/common.sh"
+verify_backends "${1:-all}"
+verify_binary
 
 work=
 pgdb=
@@ -25,10 +20,7 @@ cleanup() {
   if [ -n "$work" ] && [ -f "$work/server.pid" ]; then
     kill -9 "$(cat "$work/server.pid")" 2>/dev/null || true
   fi
-  if [ -n "$pgdb" ]; then
-    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true
-    pgdb=
-  fi
+  verify_drop_database
   if [ -n "$work" ]; then rm -rf "$work"; work=; fi
 }
 trap cleanup EXIT
@@ -37,12 +29,7 @@ port=18290
 status=0
 for backend in "${backends[@]}"; do
   work=$(mktemp -d)
-  args=(--data-dir "$work")
-  if [ "$backend" = postgres ]; then
-    pgdb=retning_durability_$$
-    psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $pgdb" >/dev/null
-    args+=(--database "postgres://postgres@127.0.0.1:5432/$pgdb")
-  fi
+  verify_server_args durability
   if ! (cd "$work" && python3 "$root/verify/durability.py" "$backend" "$bin" "$work" "$port" "${args[@]}"); then
     status=1
     echo "--- server log ($backend), last 60 lines:" >&2

@@ -10,12 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-which=${1:-all}
-case "$which" in
-  sqlite | postgres) backends=("$which") ;;
-  all) backends=(sqlite postgres) ;;
-  *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
-esac
+# shellcheck source=verify/common.sh
+. "$root/verify/common.sh"
+verify_backends "${1:-all}"
 
 # Pinned tools, in a venv of their own, reused while the pins match.
 st_version=4.32.5
@@ -33,19 +30,14 @@ fi
 
 "$venv/bin/openapi-spec-validator" --schema 3.1 openapi/openapi.json
 
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p retning-api
-bin=$root/target/release/retning
-[ -x "$bin" ] || { echo "no release binary at $bin" >&2; exit 1; }
+verify_binary
 
 work=
 pgdb=
 pid=
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi
-  if [ -n "$pgdb" ]; then
-    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true
-    pgdb=
-  fi
+  verify_drop_database
   if [ -n "$work" ]; then rm -rf "$work"; work=; fi
 }
 trap cleanup EXIT
@@ -65,12 +57,7 @@ login() {
 
 for backend in "${backends[@]}"; do
   work=$(mktemp -d)
-  args=(--data-dir "$work")
-  if [ "$backend" = postgres ]; then
-    pgdb=retning_schemathesis_$$
-    psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $pgdb" >/dev/null
-    args+=(--database "postgres://postgres@127.0.0.1:5432/$pgdb")
-  fi
+  verify_server_args schemathesis
   cd "$work"
   "$bin" "${args[@]}" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   pid=$!

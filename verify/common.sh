@@ -1,0 +1,37 @@
+# Shared by the verify scripts (sourced): the backends named by the first argument, the release
+# binary, and a scratch PostgreSQL database per run.
+# shellcheck shell=bash disable=SC2034,SC2154 # sets and reads the variables of the script that sources it
+
+# Sets `backends` from "sqlite", "postgres" or "all" (default all).
+verify_backends() {
+  case "${1:-all}" in
+    sqlite | postgres) backends=("$1") ;;
+    all) backends=(sqlite postgres) ;;
+    *) echo "usage: $0 [sqlite|postgres|all]" >&2; exit 2 ;;
+  esac
+}
+
+# Builds the release binary unless SKIP_BUILD is set; sets `bin`.
+verify_binary() {
+  [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p retning-api
+  bin=$root/target/release/retning
+  [ -x "$bin" ] || { echo "no release binary at $bin" >&2; exit 1; }
+}
+
+# Sets `args` for a server on `work` and `backend`; on PostgreSQL creates the database `pgdb`
+# (named after $1) that verify_drop_database removes.
+verify_server_args() {
+  args=(--data-dir "$work")
+  if [ "$backend" = postgres ]; then
+    pgdb=retning_$1_$$
+    psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $pgdb" >/dev/null
+    args+=(--database "postgres://postgres@127.0.0.1:5432/$pgdb")
+  fi
+}
+
+verify_drop_database() {
+  if [ -n "${pgdb:-}" ]; then
+    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true
+    pgdb=
+  fi
+}
