@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
@@ -10,19 +11,80 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::schema::audit_log;
 
-/// One change to record. `details` holds what changed (never a secret, never a CPR number).
+/// What a change is about, and whose audit log shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// `strategy`, `user`, `api_key`, …
+    pub object_type: &'a str,
+    pub object_id: Option<i64>,
+    /// The municipalities whose log shows the change: the one the request addresses; both
+    /// parties for a change between two municipalities; none for a platform-wide change.
+    pub municipalities: &'a [i64],
+}
+
+impl<'a> Subject<'a> {
+    /// An object of one municipality.
+    pub fn of(municipality: &'a i64, object_type: &'a str, object_id: i64) -> Self {
+        Self {
+            object_type,
+            object_id: Some(object_id),
+            municipalities: std::slice::from_ref(municipality),
+        }
+    }
+}
+
+/// Records one write: the object as it was (`None` when created) and as it is (`None` when
+/// deleted). The log keeps the fields that differ, each as `{"before": …, "after": …}` (all
+/// fields of a created or deleted object), so every entry reads the same way whatever module
+/// wrote it. Pass the views the API shows (never a secret, never a CPR number), and call it
+/// inside the write's transaction, so a change without its audit row (or the reverse) cannot
+/// be committed.
+pub fn record_change<T: Serialize + ?Sized>(
+    conn: &mut DbConnection,
+    by: &Principal,
+    action: &str,
+    subject: Subject<'_>,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), ApiError> {
+    let details = changed_fields(before.map(to_object), after.map(to_object)).to_string();
+    let row = |municipality_id: Option<i64>| {
+        (
+            audit_log::municipality_id.eq(municipality_id),
+            audit_log::actor_kind.eq(by.actor_kind()),
+            audit_log::actor_id.eq(by.actor_id()),
+            audit_log::actor_name.eq(by.actor_name()),
+            audit_log::action.eq(action.to_owned()),
+            audit_log::object_type.eq(subject.object_type.to_owned()),
+            audit_log::object_id.eq(subject.object_id),
+            audit_log::details.eq(details.clone()),
+            audit_log::request_id.eq(by.request_id.clone()),
+            audit_log::created_at.eq(crate::now()),
+        )
+    };
+    let municipalities: Vec<Option<i64>> = if subject.municipalities.is_empty() {
+        vec![None]
+    } else {
+        subject.municipalities.iter().copied().map(Some).collect()
+    };
+    for m in municipalities {
+        diesel::insert_into(audit_log::table)
+            .values(row(m))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The former way (being replaced by [`record_change`]; removed once no module calls it).
 pub struct Change<'a> {
     pub municipality_id: Option<i64>,
-    /// `create`, `update`, `archive`, `delete`, …
     pub action: &'a str,
-    /// `strategy`, `user`, `api_key`, …
     pub object_type: &'a str,
     pub object_id: Option<i64>,
     pub details: serde_json::Value,
 }
 
-/// Records a change. Call it inside the write's transaction, so that a change without its
-/// audit row (or the reverse) cannot be committed.
+/// The former way (being replaced by [`record_change`]).
 pub fn record(conn: &mut DbConnection, by: &Principal, change: Change<'_>) -> Result<(), ApiError> {
     diesel::insert_into(audit_log::table)
         .values((
@@ -39,6 +101,39 @@ pub fn record(conn: &mut DbConnection, by: &Principal, change: Change<'_>) -> Re
         ))
         .execute(conn)?;
     Ok(())
+}
+
+fn to_object<T: Serialize + ?Sized>(value: &T) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        Ok(Value::Null) | Err(_) => serde_json::Map::new(),
+        Ok(other) => serde_json::Map::from_iter([("value".to_owned(), other)]),
+    }
+}
+
+/// Fields whose value differs (`updated_at` is the time of the entry itself and is left out).
+fn changed_fields(
+    before: Option<serde_json::Map<String, Value>>,
+    after: Option<serde_json::Map<String, Value>>,
+) -> Value {
+    let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+    let mut out = serde_json::Map::new();
+    let keys = after
+        .keys()
+        .chain(before.keys().filter(|k| !after.contains_key(*k)));
+    for key in keys {
+        if key == "updated_at" {
+            continue;
+        }
+        let (b, a) = (
+            before.get(key).unwrap_or(&Value::Null),
+            after.get(key).unwrap_or(&Value::Null),
+        );
+        if b != a {
+            out.insert(key.clone(), serde_json::json!({"before": b, "after": a}));
+        }
+    }
+    Value::Object(out)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -131,4 +226,45 @@ pub fn list(
         q = q.filter(audit_log::action.eq(a.clone()));
     }
     q.load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Option<serde_json::Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn an_update_keeps_what_changed() {
+        let d = changed_fields(
+            obj(json!({"id": 1, "status": "planned", "n": 12, "updated_at": "a"})),
+            obj(json!({"id": 1, "status": "active", "n": 12, "updated_at": "b"})),
+        );
+        assert_eq!(
+            d,
+            json!({"status": {"before": "planned", "after": "active"}})
+        );
+    }
+
+    #[test]
+    fn a_creation_and_a_deletion_show_every_field() {
+        let created = changed_fields(None, obj(json!({"id": 7, "name": "x"})));
+        assert_eq!(
+            created,
+            json!({"id": {"before": null, "after": 7}, "name": {"before": null, "after": "x"}})
+        );
+        let deleted = changed_fields(obj(json!({"id": 7})), None);
+        assert_eq!(deleted, json!({"id": {"before": 7, "after": null}}));
+    }
+
+    #[test]
+    fn a_value_that_is_not_an_object_is_kept_as_value() {
+        assert_eq!(to_object(&3), obj(json!({"value": 3})).unwrap_or_default());
+    }
 }

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod scope;
 pub mod screen;
 pub mod tenancy;
+pub mod text_enum;
 
 use chrono::{NaiveDateTime, Utc};
 use serde::{Serialize, Serializer};

@@ -5,7 +5,17 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+
 use crate::error::ApiError;
+use crate::http::decode_query;
+use crate::text_enum::TextEnum;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -128,6 +138,176 @@ impl<T> Page<T> {
             total: self.total,
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// The list query every list takes
+
+/// The keys a list can be sorted by: a text-backed enum (`retning_kernel::text_enum!`) and the
+/// order of a list whose caller names none.
+pub trait SortKey: TextEnum {
+    const DEFAULT: Self;
+}
+
+/// An order: a key, ascending unless the parameter starts with `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort<K> {
+    pub key: K,
+    pub descending: bool,
+}
+
+/// For a list whose order is fixed (newest first): it takes no `sort` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsorted;
+
+/// How a list is ordered: by the caller's choice of keys ([`SortKey`]) or not at all
+/// ([`Unsorted`]).
+pub trait Order {
+    /// What the handler gets: a [`Sort`], or `()`.
+    type Sort: std::fmt::Debug;
+    /// The words `sort` accepts (empty: the list takes no `sort`).
+    fn words() -> Vec<String>;
+    fn default_word() -> Option<&'static str>;
+    fn choose(word: Option<&str>) -> Result<Self::Sort, ApiError>;
+}
+
+impl<K: SortKey + std::fmt::Debug> Order for K {
+    type Sort = Sort<K>;
+    fn words() -> Vec<String> {
+        K::ALL
+            .iter()
+            .flat_map(|k| [k.as_str().to_owned(), format!("-{}", k.as_str())])
+            .collect()
+    }
+    fn default_word() -> Option<&'static str> {
+        Some(K::DEFAULT.as_str())
+    }
+    fn choose(word: Option<&str>) -> Result<Sort<K>, ApiError> {
+        let Some(word) = word else {
+            return Ok(Sort {
+                key: K::DEFAULT,
+                descending: false,
+            });
+        };
+        let (descending, key) = match word.strip_prefix('-') {
+            Some(w) => (true, w),
+            None => (false, word),
+        };
+        K::parse(key)
+            .map(|key| Sort { key, descending })
+            .ok_or_else(|| {
+                ApiError::field(
+                    "query.sort",
+                    "invalid",
+                    format!("must be {}, optionally prefixed with -", K::choices()),
+                )
+            })
+    }
+}
+
+impl Order for Unsorted {
+    type Sort = ();
+    fn words() -> Vec<String> {
+        Vec::new()
+    }
+    fn default_word() -> Option<&'static str> {
+        None
+    }
+    fn choose(_: Option<&str>) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// The query of a list: the shared `limit`, `cursor` and `sort` (keys `K`), and the list's own
+/// filters `F` (decoded from the other parameters, so `F` may deny unknown fields). Document it
+/// with `params(ListParams<K>, F)`.
+#[derive(Debug)]
+pub struct ListQuery<F, K: Order = Unsorted> {
+    pub page: PageParams,
+    /// The caller's order, or the list's default.
+    pub sort: K::Sort,
+    pub filter: F,
+}
+
+impl<F: DeserializeOwned, K: Order> ListQuery<F, K> {
+    pub fn decode(query: &str) -> Result<Self, ApiError> {
+        let sortable = !K::words().is_empty();
+        let mut shared = form_urlencoded::Serializer::new(String::new());
+        let mut own = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let is_shared = matches!(&*key, "limit" | "cursor") || (sortable && key == "sort");
+            if is_shared { &mut shared } else { &mut own }.append_pair(&key, &value);
+        }
+        let shared: SharedParams = decode_query(&shared.finish())?;
+        let page = PageParams {
+            limit: shared.limit,
+            cursor: shared.cursor,
+        };
+        page.limit()?;
+        let sort = K::choose(shared.sort.as_deref())?;
+        let filter: F = decode_query(&own.finish())?;
+        Ok(ListQuery { page, sort, filter })
+    }
+}
+
+#[derive(Deserialize)]
+struct SharedParams {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    sort: Option<String>,
+}
+
+impl<F: DeserializeOwned, K: Order> FromRequest for ListQuery<F, K> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Self::decode(req.query_string()))
+    }
+}
+
+/// `limit`, `cursor` and (when the list has keys) `sort`, for the spec: `params(ListParams<K>)`.
+pub struct ListParams<K>(PhantomData<K>);
+
+impl<K: Order> IntoParams for ListParams<K> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = PageParams::into_params(|| Some(ParameterIn::Query));
+        let words = K::words();
+        if let (false, Some(default)) = (words.is_empty(), K::default_word()) {
+            let description = format!(
+                "The order: {} (default `{default}`); prefix `-` for descending.",
+                words
+                    .iter()
+                    .filter(|w| !w.starts_with('-'))
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(words))
+                .default(Some(default.into()));
+            params.push(
+                ParameterBuilder::new()
+                    .name("sort")
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(description))
+                    .schema(Some(schema))
+                    .build(),
+            );
+        }
+        params
+    }
+}
+
+/// The municipality a path names, for the spec: `params(MunicipalityPath, …)`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MunicipalityPath {
+    /// The municipality's slug (`vejle`).
+    #[param(pattern = "^[a-z0-9-]{1,64}$")]
+    pub municipality: String,
 }
 
 #[cfg(test)]
