@@ -6,11 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use diesel::prelude::*;
 use retning_kernel::auth::{self, KeyScope, Role, TokenKeys};
 use retning_kernel::db::PoolSettings;
-use retning_kernel::schema::api_keys;
-use retning_kernel::{audit, tenancy, write_transaction, ApiError, Db, Principal};
+use retning_kernel::{tenancy, write_transaction, ApiError, Db, Principal};
 
 use crate::platform::{LoginLimiter, LoginLimits};
 use crate::registry::{compiled_modules, Registry};
@@ -292,7 +290,7 @@ pub fn create_user(
     operator: bool,
     password: &str,
 ) -> Result<(), String> {
-    if !crate::platform::users::valid_username(username) {
+    if !crate::platform::ops::valid_username(username) {
         return Err("username must be 2-64 letters, digits or . _ - @".into());
     }
     let role = if operator {
@@ -315,7 +313,7 @@ pub fn create_user(
         None => None,
     };
     let user = write_transaction(&mut conn, |conn| {
-        crate::platform::users::insert_user(
+        crate::platform::ops::create_user(
             conn,
             &Principal::system(),
             municipality_id,
@@ -343,28 +341,10 @@ pub fn create_key(db: &Db, municipality: &str, name: &str, scope: &str) -> Resul
     let m = tenancy::find_by_slug(&mut conn, municipality)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no municipality {municipality:?}"))?;
-    let (secret, prefix, hash) = auth::new_api_key();
-    write_transaction(&mut conn, |conn| -> Result<(), ApiError> {
-        let id: i64 = diesel::insert_into(api_keys::table)
-            .values((
-                api_keys::municipality_id.eq(m.id),
-                api_keys::name.eq(name.trim()),
-                api_keys::prefix.eq(&prefix),
-                api_keys::key_hash.eq(&hash),
-                api_keys::scope.eq(scope.as_str()),
-                api_keys::created_at.eq(retning_kernel::now()),
-            ))
-            .returning(api_keys::id)
-            .get_result(conn)?;
-        audit::record(conn, &Principal::system(), audit::Change {
-            municipality_id: Some(m.id),
-            action: "create",
-            object_type: "api_key",
-            object_id: Some(id),
-            details: serde_json::json!({"name": name.trim(), "prefix": prefix, "scope": scope.as_str(), "via": "cli"}),
-        })
+    let (_, secret) = write_transaction(&mut conn, |conn| {
+        crate::platform::ops::create_key(conn, &Principal::system(), m.id, name, scope)
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e: ApiError| e.to_string())?;
     Ok(secret)
 }
 

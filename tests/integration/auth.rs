@@ -602,7 +602,10 @@ async fn disabled_user_cannot_log_in(app: TestApp) {
     assert!(entry["actor_name"]
         .as_str()
         .is_some_and(|n| n.starts_with("admin-vejle")));
-    assert_eq!(entry["details"]["disabled"], true);
+    assert_eq!(
+        entry["details"]["disabled"],
+        json!({"before": false, "after": true})
+    );
     // Password change lets a re-enabled user in with the new password only.
     let changed = json!({"disabled": false, "password": "a brand new password"});
     app.patch(&format!("/api/v1/municipalities/vejle/users/{id}"))

@@ -187,7 +187,7 @@ async fn audit_is_paginated_newest_first(app: TestApp) {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|e| e["details"]["name"].as_str())
+                .filter_map(|e| e["details"]["name"]["after"].as_str())
                 .collect()
         })
         .unwrap_or_default();

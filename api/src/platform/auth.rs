@@ -8,7 +8,7 @@ use actix_web::{get, post, web, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::auth::{self, Actor, AuthState, Role, TokenSubject};
+use retning_kernel::auth::{self, Actor, AuthState, TokenSubject};
 use retning_kernel::scope::JsonBody;
 use retning_kernel::{ApiError, Db};
 
@@ -114,8 +114,7 @@ pub async fn login(
             {
                 return Err(invalid_credentials());
             }
-            let role = Role::parse(&user.role)
-                .ok_or_else(|| ApiError::internal("unknown role in database"))?;
+            let role = user.role;
             Ok(TokenSubject {
                 user_id: user.id,
                 username: user.username,

@@ -1,8 +1,10 @@
 //! Request and response bodies of the platform module.
 
-use retning_kernel::auth::{KeyScope, Role};
+use retning_kernel::auth::{KeyScope, Role, UserRow};
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::Timestamp;
+
+use super::repo::KeyRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,16 +24,25 @@ pub struct MunicipalityView {
     pub updated_at: Timestamp,
 }
 
-impl From<Municipality> for MunicipalityView {
-    fn from(m: Municipality) -> Self {
+impl MunicipalityView {
+    pub fn from_row(row: Municipality) -> Self {
+        let Municipality {
+            id,
+            slug,
+            code,
+            name,
+            region,
+            created_at,
+            updated_at,
+        } = row;
         Self {
-            id: m.id,
-            slug: m.slug,
-            code: m.code,
-            name: m.name,
-            region: m.region,
-            created_at: Timestamp(m.created_at),
-            updated_at: Timestamp(m.updated_at),
+            id,
+            slug,
+            code,
+            name,
+            region,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
         }
     }
 }
@@ -123,6 +134,30 @@ pub struct UserView {
     pub updated_at: Timestamp,
 }
 
+impl UserView {
+    pub fn from_row(row: UserRow) -> Self {
+        let UserRow {
+            id,
+            municipality_id: _,
+            username,
+            password_hash: _,
+            role,
+            created_at,
+            updated_at,
+            disabled_at,
+            token_version: _,
+        } = row;
+        Self {
+            id,
+            username,
+            role,
+            disabled: disabled_at.is_some(),
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }
+    }
+}
+
 /// The roles a municipality's user can be given (the platform operator is not one of them).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -170,6 +205,29 @@ pub struct ApiKeyView {
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiKeyView {
+    pub fn from_row(row: KeyRow) -> Self {
+        let KeyRow {
+            id,
+            name,
+            prefix,
+            scope,
+            created_by,
+            created_at,
+            revoked_at,
+        } = row;
+        Self {
+            id,
+            name,
+            prefix,
+            scope,
+            created_by,
+            created_at: Timestamp(created_at),
+            revoked_at: revoked_at.map(Timestamp),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

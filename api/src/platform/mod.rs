@@ -6,9 +6,10 @@ pub mod codes;
 mod dto;
 mod keys;
 mod municipalities;
+pub(crate) mod ops;
 mod repo;
 mod seed;
-pub(crate) mod users;
+mod users;
 
 pub use auth::{LoginLimiter, LoginLimits};
 

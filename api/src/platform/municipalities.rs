@@ -1,48 +1,39 @@
 //! Municipalities, their module switches, and their audit log.
 
 use actix_web::{get, patch, post, put, web, HttpResponse};
-use retning_kernel::audit::{self, AuditEntry, AuditFilter, Change};
+use retning_kernel::audit::{self, AuditEntry, AuditFilter};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::Query;
-use retning_kernel::pagination::{Cursor, Page, PageParams};
+use retning_kernel::module::ModuleCatalog;
+use retning_kernel::pagination::{
+    Cursor, ListParams, ListQuery, MunicipalityPath, NoFilter, Page, Unsorted,
+};
 use retning_kernel::scope::{created, JsonBody, Scoped};
-use retning_kernel::tenancy::{self, Municipality};
-use retning_kernel::{ApiError, Db, Validator};
+use retning_kernel::{tenancy, ApiError, Db};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{ModuleState, ModuleSwitch, MunicipalityPatch, MunicipalityView, NewMunicipality};
-use super::{perm, repo};
-use retning_kernel::module::ModuleCatalog;
-
-fn check_code(v: &mut Validator, code: &str) {
-    v.check(
-        code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()),
-        "code",
-        "invalid",
-        "must be the three-digit municipality code",
-    );
-}
+use super::{ops, perm, repo};
 
 /// List municipalities, ordered by name.
 #[utoipa::path(
     operation_id = "platform_list_municipalities",
     tag = "municipalities",
-    params(PageParams),
+    params(ListParams<Unsorted>),
     responses((status = 200, description = "Municipalities", body = Page<MunicipalityView>)),
     security(())
 )]
 #[get("/municipalities")]
 pub async fn list(
     db: web::Data<Db>,
-    page: Query<PageParams>,
+    q: ListQuery<NoFilter>,
 ) -> Result<web::Json<Page<MunicipalityView>>, ApiError> {
-    let (limit, offset) = (page.0.limit()?, page.0.offset()?);
+    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
     let (rows, total) = db
         .run(move |conn| Ok(repo::municipalities_page(conn, limit, offset)?))
         .await?;
     Ok(web::Json(
-        Page::from_offset(rows, offset, limit, Some(total)).map(MunicipalityView::from),
+        Page::from_offset(rows, offset, limit, Some(total)).map(MunicipalityView::from_row),
     ))
 }
 
@@ -50,7 +41,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "platform_get_municipality",
     tag = "municipalities",
-    params(("municipality" = String, Path, description = "The municipality's slug", example = "vejle")),
+    params(MunicipalityPath),
     responses((status = 200, description = "The municipality", body = MunicipalityView)),
     security(())
 )]
@@ -65,7 +56,7 @@ pub async fn get(
             tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))
         })
         .await?;
-    Ok(web::Json(m.into()))
+    Ok(web::Json(MunicipalityView::from_row(m)))
 }
 
 /// Add a municipality (platform operator).
@@ -83,42 +74,20 @@ pub async fn create(
     body: JsonBody<NewMunicipality>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.decode_for(&who, &perm::MUNICIPALITY_MANAGE)?;
-    let mut v = Validator::new();
-    v.check(
-        tenancy::valid_slug(&body.slug),
-        "slug",
-        "invalid",
-        "must be 2-40 lower-case letters, digits or dashes",
-    );
-    check_code(&mut v, &body.code);
-    v.text("name", &body.name, 120);
-    v.text("region", &body.region, 120);
-    v.finish()?;
     let m = db
         .write(move |conn| {
-            let fields = repo::MunicipalityFields {
+            let input = ops::MunicipalityInput {
+                slug: &body.slug,
                 code: &body.code,
-                name: body.name.trim(),
-                region: body.region.trim(),
+                name: &body.name,
+                region: &body.region,
             };
-            let m: Municipality = repo::insert_municipality(conn, &body.slug, &fields)
-                .map_err(|e| match ApiError::from(e) {
-                    e if e.status().as_u16() == 409 => ApiError::conflict(super::codes::MUNICIPALITY_EXISTS, "a municipality with this slug or code exists"),
-                    e => e,
-                })?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "create",
-                object_type: "municipality",
-                object_id: Some(m.id),
-                details: serde_json::json!({"slug": m.slug, "code": m.code, "name": m.name, "region": m.region}),
-            })?;
-            Ok(m)
+            ops::create_municipality(conn, &who, "create", &input)
         })
         .await?;
     Ok(created(
         format!("/api/v1/municipalities/{}", m.slug),
-        &MunicipalityView::from(m),
+        &MunicipalityView::from_row(m),
     ))
 }
 
@@ -139,48 +108,29 @@ pub async fn update(
     body: JsonBody<MunicipalityPatch>,
 ) -> Result<web::Json<MunicipalityView>, ApiError> {
     let body = body.decode_for(&who, &perm::MUNICIPALITY_MANAGE)?;
-    let mut v = Validator::new();
-    if let Some(code) = &body.code {
-        check_code(&mut v, code);
-    }
-    if let Some(name) = &body.name {
-        v.text("name", name, 120);
-    }
-    if let Some(region) = &body.region {
-        v.text("region", region, 120);
-    }
-    v.finish()?;
     let slug = slug.into_inner();
     let m = db
         .write(move |conn| {
-            let current = tenancy::find_by_slug(conn, &slug)?.ok_or_else(|| ApiError::not_found("municipality"))?;
-            let fields = repo::MunicipalityFields {
-                code: body.code.as_deref().unwrap_or(&current.code),
-                name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
-                region: body.region.as_deref().map_or(current.region.as_str(), str::trim),
-            };
-            let m = repo::update_municipality(conn, current.id, &fields)?;
-            audit::record(conn, &who, Change {
-                municipality_id: Some(m.id),
-                action: "update",
-                object_type: "municipality",
-                object_id: Some(m.id),
-                details: serde_json::json!({
-                    "before": {"code": current.code, "name": current.name, "region": current.region},
-                    "after": {"code": m.code, "name": m.name, "region": m.region},
-                }),
-            })?;
-            Ok(m)
+            let current = tenancy::find_by_slug(conn, &slug)?
+                .ok_or_else(|| ApiError::not_found("municipality"))?;
+            ops::update_municipality(
+                conn,
+                &who,
+                current,
+                body.code.as_deref(),
+                body.name.as_deref(),
+                body.region.as_deref(),
+            )
         })
         .await?;
-    Ok(web::Json(m.into()))
+    Ok(web::Json(MunicipalityView::from_row(m)))
 }
 
 /// The modules and whether each is switched on for this municipality.
 #[utoipa::path(
     operation_id = "platform_list_modules",
     tag = "municipalities",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     responses((status = 200, description = "Module states", body = Vec<ModuleState>)),
     security(())
 )]
@@ -217,7 +167,7 @@ pub async fn list_modules(
     operation_id = "platform_switch_module",
     tag = "municipalities",
     params(
-        ("municipality" = String, Path, description = "The municipality's slug"),
+        MunicipalityPath,
         ("module" = String, Path, description = "The module's name", example = "goals"),
     ),
     request_body = ModuleSwitch,
@@ -249,20 +199,7 @@ pub async fn switch_module(
     db.write(move |conn| {
         let m = tenancy::find_by_slug(conn, &slug)?
             .ok_or_else(|| ApiError::not_found("municipality"))?;
-        if repo::switch_module(conn, m.id, name, enabled)? {
-            audit::record(
-                conn,
-                &who,
-                Change {
-                    municipality_id: Some(m.id),
-                    action: if enabled { "enable" } else { "disable" },
-                    object_type: "module",
-                    object_id: None,
-                    details: serde_json::json!({"module": name}),
-                },
-            )?;
-        }
-        Ok(())
+        ops::switch_module(conn, &who, m.id, name, enabled)
     })
     .await?;
     Ok(web::Json(ModuleState {
@@ -275,9 +212,6 @@ pub async fn switch_module(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    cursor: Option<String>,
     /// Only changes of this object type (`strategy`, `user`, …).
     object_type: Option<String>,
     /// Only changes of this object (with `object_type`).
@@ -292,7 +226,7 @@ pub struct AuditQuery {
 #[utoipa::path(
     operation_id = "platform_list_audit",
     tag = "municipalities",
-    params(("municipality" = String, Path, description = "The municipality's slug"), AuditQuery),
+    params(MunicipalityPath, ListParams<Unsorted>, AuditQuery),
     responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntry>)),
     security(("bearer" = []))
 )]
@@ -301,14 +235,10 @@ pub async fn audit_log(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    q: Query<AuditQuery>,
+    q: ListQuery<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
-    let q = q.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    };
-    let (limit, before) = (page.limit()?, page.before_id()?);
+    let (limit, before) = (q.page.limit()?, q.page.before_id()?);
+    let q = q.filter;
     let filter = AuditFilter {
         object_type: q.object_type,
         object_id: q.object_id,

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use retning_kernel::auth::{Role, UserRow};
+use retning_kernel::auth::{KeyScope, Role, UserRow};
 use retning_kernel::schema::{api_keys, disabled_modules, municipalities, users};
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::DbConnection;
@@ -30,10 +30,21 @@ pub fn has_enabled_admin(conn: &mut DbConnection, municipality_id: i64) -> Query
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::municipality_id.eq(municipality_id))
-            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::role.eq(Role::Admin))
             .filter(users::disabled_at.is_null()),
     ))
     .get_result(conn)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    municipality_id: Option<i64>,
+    username: &'a str,
+    password_hash: &'a str,
+    role: Role,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
 pub fn insert_user(
@@ -45,14 +56,14 @@ pub fn insert_user(
 ) -> QueryResult<UserRow> {
     let now = retning_kernel::now();
     diesel::insert_into(users::table)
-        .values((
-            users::municipality_id.eq(municipality_id),
-            users::username.eq(username),
-            users::password_hash.eq(password_hash),
-            users::role.eq(role.as_str()),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
+        .values(NewUserRow {
+            municipality_id,
+            username,
+            password_hash,
+            role,
+            created_at: now,
+            updated_at: now,
+        })
         .returning(users::all_columns)
         .get_result(conn)
 }
@@ -89,8 +100,10 @@ pub fn user(
 }
 
 /// The user's new state, written whole.
+#[derive(AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
 pub struct UserChange<'a> {
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
     pub disabled_at: Option<NaiveDateTime>,
     pub token_version: i64,
@@ -102,13 +115,7 @@ pub fn update_user(
     change: &UserChange<'_>,
 ) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
-        .set((
-            users::token_version.eq(change.token_version),
-            users::role.eq(change.role),
-            users::password_hash.eq(change.password_hash),
-            users::disabled_at.eq(change.disabled_at),
-            users::updated_at.eq(retning_kernel::now()),
-        ))
+        .set((change, users::updated_at.eq(retning_kernel::now())))
         .returning(users::all_columns)
         .get_result(conn)
 }
@@ -116,18 +123,22 @@ pub fn update_user(
 // ---------------------------------------------------------------------------------------------
 // API keys
 
-/// An API key without its hash: id, name, prefix, scope, created_by, created_at, revoked_at.
-pub type KeyRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-);
+/// An API key without its hash.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct KeyRow {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub scope: KeyScope,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
 
-type KeyColumns = (
+/// [`KeyRow`]'s columns, for `RETURNING` (diesel's `as_returning` does not reach through the
+/// multi-backend connection).
+const KEY_COLUMNS: (
     api_keys::id,
     api_keys::name,
     api_keys::prefix,
@@ -135,9 +146,7 @@ type KeyColumns = (
     api_keys::created_by,
     api_keys::created_at,
     api_keys::revoked_at,
-);
-
-const KEY_COLUMNS: KeyColumns = (
+) = (
     api_keys::id,
     api_keys::name,
     api_keys::prefix,
@@ -156,7 +165,7 @@ pub fn keys_page(
 ) -> QueryResult<(Vec<KeyRow>, i64)> {
     let q = api_keys::table.filter(api_keys::municipality_id.eq(municipality_id));
     let rows = q
-        .select(KEY_COLUMNS)
+        .select(KeyRow::as_select())
         .order(api_keys::id.desc())
         .limit(limit + 1)
         .offset(offset)
@@ -165,49 +174,40 @@ pub fn keys_page(
     Ok((rows, total))
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
 pub struct NewKey<'a> {
     pub municipality_id: i64,
     pub name: &'a str,
     pub prefix: &'a str,
-    pub hash: &'a str,
-    pub scope: &'a str,
+    pub key_hash: &'a str,
+    pub scope: KeyScope,
     pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
 }
 
 pub fn insert_key(conn: &mut DbConnection, key: &NewKey<'_>) -> QueryResult<KeyRow> {
     diesel::insert_into(api_keys::table)
-        .values((
-            api_keys::municipality_id.eq(key.municipality_id),
-            api_keys::name.eq(key.name),
-            api_keys::prefix.eq(key.prefix),
-            api_keys::key_hash.eq(key.hash),
-            api_keys::scope.eq(key.scope),
-            api_keys::created_by.eq(key.created_by),
-            api_keys::created_at.eq(retning_kernel::now()),
-        ))
+        .values(key)
         .returning(KEY_COLUMNS)
         .get_result(conn)
 }
 
-/// The key's revocation time: `None` when there is no such key of the municipality,
-/// `Some(None)` when it is live.
-pub fn key_revoked_at(
-    conn: &mut DbConnection,
-    municipality_id: i64,
-    id: i64,
-) -> QueryResult<Option<Option<NaiveDateTime>>> {
+/// A key of the municipality.
+pub fn key(conn: &mut DbConnection, municipality_id: i64, id: i64) -> QueryResult<Option<KeyRow>> {
     api_keys::table
         .filter(api_keys::id.eq(id))
         .filter(api_keys::municipality_id.eq(municipality_id))
-        .select(api_keys::revoked_at)
+        .select(KeyRow::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn revoke_key(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn revoke_key(conn: &mut DbConnection, id: i64) -> QueryResult<KeyRow> {
     diesel::update(api_keys::table.find(id))
         .set(api_keys::revoked_at.eq(retning_kernel::now()))
-        .execute(conn)
+        .returning(KEY_COLUMNS)
+        .get_result(conn)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,10 +236,23 @@ pub fn municipality_slug(conn: &mut DbConnection, id: i64) -> QueryResult<String
 }
 
 /// A municipality's fields as written (trimmed by the caller).
+#[derive(AsChangeset)]
+#[diesel(table_name = municipalities)]
 pub struct MunicipalityFields<'a> {
     pub code: &'a str,
     pub name: &'a str,
     pub region: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = municipalities)]
+struct NewMunicipalityRow<'a> {
+    slug: &'a str,
+    code: &'a str,
+    name: &'a str,
+    region: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
 pub fn insert_municipality(
@@ -249,14 +262,14 @@ pub fn insert_municipality(
 ) -> QueryResult<Municipality> {
     let now = retning_kernel::now();
     diesel::insert_into(municipalities::table)
-        .values((
-            municipalities::slug.eq(slug),
-            municipalities::code.eq(fields.code),
-            municipalities::name.eq(fields.name),
-            municipalities::region.eq(fields.region),
-            municipalities::created_at.eq(now),
-            municipalities::updated_at.eq(now),
-        ))
+        .values(NewMunicipalityRow {
+            slug,
+            code: fields.code,
+            name: fields.name,
+            region: fields.region,
+            created_at: now,
+            updated_at: now,
+        })
         .returning(municipalities::all_columns)
         .get_result(conn)
 }
@@ -267,12 +280,7 @@ pub fn update_municipality(
     fields: &MunicipalityFields<'_>,
 ) -> QueryResult<Municipality> {
     diesel::update(municipalities::table.find(id))
-        .set((
-            municipalities::code.eq(fields.code),
-            municipalities::name.eq(fields.name),
-            municipalities::region.eq(fields.region),
-            municipalities::updated_at.eq(retning_kernel::now()),
-        ))
+        .set((fields, municipalities::updated_at.eq(retning_kernel::now())))
         .returning(municipalities::all_columns)
         .get_result(conn)
 }

@@ -1,9 +1,6 @@
 //! The platform's seed: the municipalities of `seed/municipalities.json`.
 
-use diesel::prelude::*;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::module::SeedFiles;
-use retning_kernel::schema::municipalities;
 use retning_kernel::{tenancy, DbConnection, Principal};
 use serde::Deserialize;
 
@@ -40,31 +37,14 @@ pub fn seed_municipalities(conn: &mut DbConnection, files: &SeedFiles) -> Result
         {
             continue;
         }
-        let now = retning_kernel::now();
-        let id: i64 = diesel::insert_into(municipalities::table)
-            .values((
-                municipalities::slug.eq(&m.slug),
-                municipalities::code.eq(&m.code),
-                municipalities::name.eq(&m.name),
-                municipalities::region.eq(&m.region),
-                municipalities::created_at.eq(now),
-                municipalities::updated_at.eq(now),
-            ))
-            .returning(municipalities::id)
-            .get_result(conn)
+        let input = super::ops::MunicipalityInput {
+            slug: &m.slug,
+            code: &m.code,
+            name: &m.name,
+            region: &m.region,
+        };
+        super::ops::create_municipality(conn, &system, "seed", &input)
             .map_err(|e| format!("municipalities.json: {}: {e}", m.slug))?;
-        audit::record(
-            conn,
-            &system,
-            Change {
-                municipality_id: Some(id),
-                action: "seed",
-                object_type: "municipality",
-                object_id: Some(id),
-                details: serde_json::json!({"slug": m.slug, "source": "seed/municipalities.json"}),
-            },
-        )
-        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -17,66 +17,28 @@ use diesel::prelude::*;
 use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::schema::{api_keys, users};
 
-/// A user's role in their municipality; `operator` is the platform operator, who belongs to none.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Hash,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Editor,
-    Admin,
-    Operator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-            Role::Operator => "operator",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "editor" => Some(Role::Editor),
-            "admin" => Some(Role::Admin),
-            "operator" => Some(Role::Operator),
-            _ => None,
-        }
+crate::text_enum! {
+    /// A user's role in their municipality; `operator` is the platform operator, who belongs to
+    /// none. Ordered from least to most.
+    pub enum Role {
+        Viewer = "viewer",
+        Editor = "editor",
+        Admin = "admin",
+        Operator = "operator",
     }
 }
 
-/// What an API key may do: `read` keys read, `write` keys also do what an editor does.
-/// Keys never manage users, keys or modules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyScope {
-    Read,
-    Write,
-}
-
-impl KeyScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyScope::Read => "read",
-            KeyScope::Write => "write",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "read" => Some(KeyScope::Read),
-            "write" => Some(KeyScope::Write),
-            _ => None,
-        }
+crate::text_enum! {
+    /// What an API key may do: `read` keys read, `write` keys also do what an editor does.
+    /// Keys never manage users, keys or modules.
+    pub enum KeyScope {
+        Read = "read",
+        Write = "write",
     }
 }
 
@@ -528,22 +490,17 @@ impl UserRights {
                 users::token_version,
                 users::disabled_at.is_not_null(),
             ))
-            .first::<(String, Option<i64>, String, i64, bool)>(conn)
+            .first::<(String, Option<i64>, Role, i64, bool)>(conn)
             .optional()?;
-        row.map(
-            |(username, municipality_id, role, token_version, disabled)| {
-                let role = Role::parse(&role)
-                    .ok_or_else(|| ApiError::internal("unknown role in database"))?;
-                Ok(UserRights {
-                    username,
-                    municipality_id,
-                    role,
-                    token_version,
-                    disabled,
-                })
+        Ok(row.map(
+            |(username, municipality_id, role, token_version, disabled)| UserRights {
+                username,
+                municipality_id,
+                role,
+                token_version,
+                disabled,
             },
-        )
-        .transpose()
+        ))
     }
 }
 
@@ -665,7 +622,7 @@ impl FromRequest for Principal {
                                 api_keys::municipality_id,
                                 api_keys::scope,
                             ))
-                            .first::<(i64, String, i64, String)>(conn)
+                            .first::<(i64, String, i64, KeyScope)>(conn)
                             .optional()?)
                     })
                     .await?;
@@ -679,7 +636,7 @@ impl FromRequest for Principal {
                     actor: Actor::ApiKey { id, name },
                     municipality_id: Some(municipality_id),
                     role: None,
-                    key_scope: KeyScope::parse(&scope),
+                    key_scope: Some(scope),
                     request_id,
                 });
             }
@@ -751,7 +708,7 @@ pub struct UserRow {
     pub municipality_id: Option<i64>,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub disabled_at: Option<chrono::NaiveDateTime>,
