@@ -132,6 +132,27 @@ pub struct KindView {
     pub network: bool,
 }
 
+impl KindView {
+    pub fn of(kind: &kinds::Kind) -> Self {
+        let kinds::Kind {
+            key,
+            category,
+            standard_step,
+            label,
+            foster_family,
+            network,
+        } = *kind;
+        Self {
+            key,
+            category,
+            label: label.to_owned(),
+            standard_step,
+            foster_family,
+            network,
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Measures
 

@@ -17,16 +17,6 @@ use crate::kinds::KINDS;
 )]
 #[get("/placements/kinds")]
 pub async fn list(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let kinds: Vec<KindView> = KINDS
-        .iter()
-        .map(|k| KindView {
-            key: k.key,
-            category: k.category,
-            label: k.label.to_owned(),
-            standard_step: k.standard_step,
-            foster_family: k.foster_family,
-            network: k.network,
-        })
-        .collect();
+    let kinds: Vec<KindView> = KINDS.iter().map(KindView::of).collect();
     json_with_etag(&req, &kinds)
 }
