@@ -8,15 +8,13 @@
 //! never touched).
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use diesel::prelude::*;
-use retning_kernel::audit::{self, Change};
-use retning_kernel::schema::municipalities;
-use retning_kernel::{write_transaction, ApiError, DbConnection, Principal};
+use retning_kernel::scope::Scope;
+use retning_kernel::{tenancy, write_transaction, ApiError, DbConnection, Principal};
 
-use crate::kinds::{self, Category};
-use crate::model::MeasureValues;
-use crate::repo;
+use crate::kinds;
+use crate::model::{KindKey, MeasureCategory, MeasureLaw, MeasureProviderType, MeasureValues};
 use crate::validate::Lookups;
+use crate::{ops, repo};
 
 /// A small deterministic generator (xorshift64*), so that the demo is the same everywhere.
 pub struct Rng(u64);
@@ -268,7 +266,7 @@ impl Generator<'_> {
     /// A placement type: the group (network, foster family, institution) lagging most behind
     /// its share of the placements running (`stock`), so that the shares of full-year placements
     /// follow the profile year by year; the type within the group at random.
-    fn placement_kind(&mut self, start: NaiveDate, stock: [usize; 3]) -> &'static str {
+    fn placement_kind(&mut self, start: NaiveDate, stock: [usize; 3]) -> KindKey {
         let shares = [
             self.p.network,
             self.p.foster,
@@ -282,91 +280,94 @@ impl Generator<'_> {
             })
             .unwrap_or(2);
         match group {
-            0 => "netvaerksplejefamilie",
+            0 => KindKey::Netvaerksplejefamilie,
             1 if start.year() < 2019 => self.rng.pick(&[
-                ("almen_plejefamilie", 0.85),
-                ("kommunal_plejefamilie", 0.15),
+                (KindKey::AlmenPlejefamilie, 0.85),
+                (KindKey::KommunalPlejefamilie, 0.15),
             ]),
             1 => self.rng.pick(&[
-                ("almen_plejefamilie", 0.55),
-                ("forstaerket_plejefamilie", 0.25),
-                ("specialiseret_plejefamilie", 0.1),
-                ("kommunal_plejefamilie", 0.1),
+                (KindKey::AlmenPlejefamilie, 0.55),
+                (KindKey::ForstaerketPlejefamilie, 0.25),
+                (KindKey::SpecialiseretPlejefamilie, 0.1),
+                (KindKey::KommunalPlejefamilie, 0.1),
             ]),
             _ => self.rng.pick(&[
-                ("opholdssted", 0.38),
+                (KindKey::Opholdssted, 0.38),
                 (
                     if start < kinds::barnets_lov_from() {
-                        "doegninstitution"
+                        KindKey::Doegninstitution
                     } else {
-                        "boerne_og_ungehjem"
+                        KindKey::BoerneOgUngehjem
                     },
                     0.38,
                 ),
-                ("eget_vaerelse", 0.12),
-                ("efterskole", 0.07),
-                ("sikret_doegninstitution", 0.03),
-                ("skibsprojekt", 0.02),
+                (KindKey::EgetVaerelse, 0.12),
+                (KindKey::Efterskole, 0.07),
+                (KindKey::SikretDoegninstitution, 0.03),
+                (KindKey::Skibsprojekt, 0.02),
             ]),
         }
     }
 
-    fn cost(&mut self, kind: &str) -> i64 {
+    fn cost(&mut self, kind: KindKey) -> i64 {
         let (lo, hi) = match kind {
-            "netvaerksplejefamilie" => (150_000, 250_000),
-            "almen_plejefamilie" => (300_000, 450_000),
-            "kommunal_plejefamilie" | "forstaerket_plejefamilie" => (380_000, 600_000),
-            "specialiseret_plejefamilie" => (600_000, 900_000),
-            "opholdssted" => (550_000, 850_000),
-            "doegninstitution" | "boerne_og_ungehjem" => (700_000, 1_100_000),
-            "sikret_doegninstitution" => (2_500_000, 3_500_000),
-            "eget_vaerelse" => (200_000, 350_000),
-            "efterskole" => (150_000, 250_000),
-            "skibsprojekt" => (800_000, 1_200_000),
+            KindKey::Netvaerksplejefamilie => (150_000, 250_000),
+            KindKey::AlmenPlejefamilie => (300_000, 450_000),
+            KindKey::KommunalPlejefamilie | KindKey::ForstaerketPlejefamilie => (380_000, 600_000),
+            KindKey::SpecialiseretPlejefamilie => (600_000, 900_000),
+            KindKey::Opholdssted => (550_000, 850_000),
+            KindKey::Doegninstitution | KindKey::BoerneOgUngehjem => (700_000, 1_100_000),
+            KindKey::SikretDoegninstitution => (2_500_000, 3_500_000),
+            KindKey::EgetVaerelse => (200_000, 350_000),
+            KindKey::Efterskole => (150_000, 250_000),
+            KindKey::Skibsprojekt => (800_000, 1_200_000),
             _ => (20_000, 200_000),
         };
         // Whole thousands, as budgets are written.
         self.rng.range(lo / 1000, hi / 1000) * 1000
     }
 
-    fn provider(&mut self, kind: &str) -> (Option<String>, Option<String>, Option<i64>) {
-        let own = |name: &str| (Some("own".to_owned()), Some(name.to_owned()), None);
+    fn provider(
+        &mut self,
+        kind: KindKey,
+    ) -> (Option<MeasureProviderType>, Option<String>, Option<i64>) {
+        let own = |name: &str| (Some(MeasureProviderType::Own), Some(name.to_owned()), None);
         match kind {
-            "netvaerksplejefamilie"
-            | "almen_plejefamilie"
-            | "kommunal_plejefamilie"
-            | "forstaerket_plejefamilie" => own(self.p.own_foster),
-            "doegninstitution" | "boerne_og_ungehjem" => match self.p.own_institution {
+            KindKey::Netvaerksplejefamilie
+            | KindKey::AlmenPlejefamilie
+            | KindKey::KommunalPlejefamilie
+            | KindKey::ForstaerketPlejefamilie => own(self.p.own_foster),
+            KindKey::Doegninstitution | KindKey::BoerneOgUngehjem => match self.p.own_institution {
                 Some(name) if self.rng.chance(0.6) => own(name),
                 _ => match self.lookups.municipalities.get(self.p.neighbour) {
                     Some(id) => (
-                        Some("municipality".to_owned()),
+                        Some(MeasureProviderType::Municipality),
                         Some("Døgninstitution (synthetic)".to_owned()),
                         Some(*id),
                     ),
-                    None => (Some("private".to_owned()), None, None),
+                    None => (Some(MeasureProviderType::Private), None, None),
                 },
             },
-            "opholdssted"
-            | "specialiseret_plejefamilie"
-            | "skibsprojekt"
-            | "efterskole"
-            | "sikret_doegninstitution"
-            | "eget_vaerelse" => (Some("private".to_owned()), None, None),
+            KindKey::Opholdssted
+            | KindKey::SpecialiseretPlejefamilie
+            | KindKey::Skibsprojekt
+            | KindKey::Efterskole
+            | KindKey::SikretDoegninstitution
+            | KindKey::EgetVaerelse => (Some(MeasureProviderType::Private), None, None),
             _ => own("Familieafdelingen"),
         }
     }
 
     /// Days a measure lasts, before any age limit.
-    fn duration(&mut self, category: Category) -> i64 {
+    fn duration(&mut self, category: MeasureCategory) -> i64 {
         match category {
-            Category::Placement => {
+            MeasureCategory::Placement => {
                 let band =
                     self.rng
                         .pick(&[((30, 180), 0.25), ((181, 900), 0.35), ((901, 3000), 0.40)]);
                 self.rng.range(band.0, band.1)
             }
-            Category::Support => {
+            MeasureCategory::Support => {
                 let band =
                     self.rng
                         .pick(&[((30, 180), 0.35), ((181, 540), 0.45), ((541, 1100), 0.20)]);
@@ -377,7 +378,12 @@ impl Generator<'_> {
 
     /// Creates a measure starting on `start`, given the placements running by group; returns
     /// the day after its last (`None`: still open) and its group (0-2; support measures 0).
-    fn measure(&mut self, category: Category, start: NaiveDate, stock: [usize; 3]) -> Running {
+    fn measure(
+        &mut self,
+        category: MeasureCategory,
+        start: NaiveDate,
+        stock: [usize; 3],
+    ) -> Running {
         let age = self.age();
         let birth_year = start.year() - age;
         let mut end = start + Duration::days(self.duration(category) - 1);
@@ -387,21 +393,21 @@ impl Generator<'_> {
             end = adult.max(start);
         }
         let mut kind = match category {
-            Category::Placement => self.placement_kind(start, stock),
-            Category::Support => self.rng.pick(&[
-                ("tidlig_indsats", 0.08),
-                ("raadgivning", 0.16),
-                ("kontaktperson", 0.16),
-                ("forebyggende_indsats", 0.10),
-                ("praktisk_paedagogisk_stoette", 0.18),
-                ("familiebehandling", 0.20),
-                ("aflastning", 0.09),
-                ("doegnophold_familie", 0.03),
+            MeasureCategory::Placement => self.placement_kind(start, stock),
+            MeasureCategory::Support => self.rng.pick(&[
+                (KindKey::TidligIndsats, 0.08),
+                (KindKey::Raadgivning, 0.16),
+                (KindKey::Kontaktperson, 0.16),
+                (KindKey::ForebyggendeIndsats, 0.10),
+                (KindKey::PraktiskPaedagogiskStoette, 0.18),
+                (KindKey::Familiebehandling, 0.20),
+                (KindKey::Aflastning, 0.09),
+                (KindKey::DoegnopholdFamilie, 0.03),
             ]),
         };
         let mut programme = None;
         match category {
-            Category::Placement
+            MeasureCategory::Placement
                 if age >= 15
                     && self.quota(
                         1,
@@ -409,10 +415,10 @@ impl Generator<'_> {
                         by_year(self.p.over_14_evidence, start.year()),
                     ) =>
             {
-                kind = "almen_plejefamilie";
+                kind = KindKey::AlmenPlejefamilie;
                 programme = self.programme("tfco-a");
             }
-            Category::Support
+            MeasureCategory::Support
                 if self.quota(
                     0,
                     start.year(),
@@ -426,7 +432,7 @@ impl Generator<'_> {
                     _ => self.rng.pick(&[("mst", 0.5), ("fft", 0.5)]),
                 };
                 programme = self.programme(short);
-                kind = "familiebehandling";
+                kind = KindKey::Familiebehandling;
             }
             _ => {}
         }
@@ -440,11 +446,11 @@ impl Generator<'_> {
         self.out.push(MeasureValues {
             child_ref,
             birth_year,
-            category: category.as_str().to_owned(),
-            kind: kind.to_owned(),
+            category,
+            kind,
             step_id: self.lookups.default_step(standard_step).map(|s| s.id),
             standard_step,
-            legal_law: Some(legal.0.to_owned()),
+            legal_law: Some(legal.0),
             legal_paragraph: Some(legal.1.to_owned()),
             legal_stk: legal.2,
             legal_nr: legal.3,
@@ -460,7 +466,7 @@ impl Generator<'_> {
                 "Syntetiske demodata (retning seed --demo), ikke et rigtigt barn".to_owned(),
             ),
         });
-        let group = if category == Category::Placement {
+        let group = if category == MeasureCategory::Placement {
             usize::try_from(standard_step - 4).unwrap_or(2).min(2)
         } else {
             0
@@ -473,7 +479,7 @@ impl Generator<'_> {
 
     /// Keeps the number running near the curve: each month, starts as many measures as are
     /// missing on its 15th, on random days of the month.
-    fn run(&mut self, category: Category, target: impl Fn(NaiveDate) -> f64) {
+    fn run(&mut self, category: MeasureCategory, target: impl Fn(NaiveDate) -> f64) {
         let mut running: Vec<Running> = Vec::new();
         let stock = |running: &[Running], on: NaiveDate| {
             let mut by_group = [0usize; 3];
@@ -521,12 +527,12 @@ struct Running {
 
 /// Law, paragraph, stk., nr., consent for a generated measure.
 fn legal_basis(
-    category: Category,
-    kind: &str,
+    category: MeasureCategory,
+    kind: KindKey,
     start: NaiveDate,
     consent: bool,
 ) -> (
-    &'static str,
+    MeasureLaw,
     &'static str,
     Option<i32>,
     Option<i32>,
@@ -534,21 +540,27 @@ fn legal_basis(
 ) {
     let sel = start < kinds::barnets_lov_from();
     match (category, sel) {
-        (Category::Placement, true) if consent => ("SEL", "52", Some(3), Some(7), Some(true)),
-        (Category::Placement, true) => ("SEL", "58", Some(1), None, Some(false)),
-        (Category::Placement, false) if consent => ("BL", "46", Some(1), None, Some(true)),
-        (Category::Placement, false) => ("BL", "47", Some(1), None, Some(false)),
-        (Category::Support, true) => match kind {
-            "tidlig_indsats" | "forebyggende_indsats" => ("SEL", "11", Some(3), None, None),
-            "raadgivning" => ("SEL", "52", Some(3), Some(1), None),
-            "praktisk_paedagogisk_stoette" => ("SEL", "52", Some(3), Some(2), None),
-            "familiebehandling" => ("SEL", "52", Some(3), Some(3), None),
-            "doegnophold_familie" => ("SEL", "52", Some(3), Some(4), None),
-            "aflastning" => ("SEL", "52", Some(3), Some(5), None),
-            "kontaktperson" => ("SEL", "52", Some(3), Some(6), None),
-            _ => ("SEL", "52", Some(3), Some(9), None),
+        (MeasureCategory::Placement, true) if consent => {
+            (MeasureLaw::Sel, "52", Some(3), Some(7), Some(true))
+        }
+        (MeasureCategory::Placement, true) => (MeasureLaw::Sel, "58", Some(1), None, Some(false)),
+        (MeasureCategory::Placement, false) if consent => {
+            (MeasureLaw::Bl, "46", Some(1), None, Some(true))
+        }
+        (MeasureCategory::Placement, false) => (MeasureLaw::Bl, "47", Some(1), None, Some(false)),
+        (MeasureCategory::Support, true) => match kind {
+            KindKey::TidligIndsats | KindKey::ForebyggendeIndsats => {
+                (MeasureLaw::Sel, "11", Some(3), None, None)
+            }
+            KindKey::Raadgivning => (MeasureLaw::Sel, "52", Some(3), Some(1), None),
+            KindKey::PraktiskPaedagogiskStoette => (MeasureLaw::Sel, "52", Some(3), Some(2), None),
+            KindKey::Familiebehandling => (MeasureLaw::Sel, "52", Some(3), Some(3), None),
+            KindKey::DoegnopholdFamilie => (MeasureLaw::Sel, "52", Some(3), Some(4), None),
+            KindKey::Aflastning => (MeasureLaw::Sel, "52", Some(3), Some(5), None),
+            KindKey::Kontaktperson => (MeasureLaw::Sel, "52", Some(3), Some(6), None),
+            _ => (MeasureLaw::Sel, "52", Some(3), Some(9), None),
         },
-        (Category::Support, false) => ("BL", "32", Some(1), None, None),
+        (MeasureCategory::Support, false) => (MeasureLaw::Bl, "32", Some(1), None, None),
     }
 }
 
@@ -566,10 +578,10 @@ pub fn synthesize(p: &Profile, lookups: &Lookups) -> Vec<MeasureValues> {
         out: Vec::new(),
     };
     // Topping up on each month's 15th leaves the month's average about 2 % below the aim.
-    g.run(Category::Placement, |on| {
+    g.run(MeasureCategory::Placement, |on| {
         curve(p.placements, on) * CALIBRATION
     });
-    g.run(Category::Support, |on| {
+    g.run(MeasureCategory::Support, |on| {
         curve(p.placements, on) * p.support_ratio * CALIBRATION
     });
     g.out
@@ -581,30 +593,17 @@ pub fn generate(conn: &mut DbConnection) -> Result<Vec<(String, usize)>, ApiErro
     write_transaction(conn, |conn| {
         let mut summary = Vec::new();
         for p in PROFILES {
-            let Some(mid) = municipalities::table
-                .filter(municipalities::slug.eq(p.slug))
-                .select(municipalities::id)
-                .first::<i64>(conn)
-                .optional()?
-            else {
+            let Some(municipality) = tenancy::find_by_slug(conn, p.slug)? else {
                 continue;
             };
-            let lookups = repo::lookups(conn, mid)?;
+            let lookups = repo::lookups(conn, municipality.id)?;
             let values = synthesize(p, &lookups);
-            let removed = repo::delete_synthetic(conn, mid)?;
-            let n = repo::insert_measures(conn, mid, values, true)?;
-            audit::record(
-                conn,
-                &Principal::system(),
-                Change {
-                    municipality_id: Some(mid),
-                    action: "demo",
-                    object_type: "measure",
-                    object_id: None,
-                    details: serde_json::json!({"synthetic": true, "generated": n, "replaced": removed}),
-                },
-            )?;
-            summary.push((p.slug.to_owned(), n));
+            let scope = Scope {
+                municipality,
+                who: Principal::system(),
+            };
+            let load = ops::replace_demo_measures(conn, &scope, values)?;
+            summary.push((p.slug.to_owned(), load.generated));
         }
         Ok(summary)
     })
@@ -620,7 +619,10 @@ mod tests {
         let (from, to) = (d(year, 1, 1), d(year, 12, 31));
         let days = (to - from).num_days() as f64 + 1.0;
         let (mut all, mut foster, mut network) = (0.0, 0.0, 0.0);
-        for v in values.iter().filter(|v| v.category == "placement") {
+        for v in values
+            .iter()
+            .filter(|v| v.category == MeasureCategory::Placement)
+        {
             let end = v.end_date.unwrap_or(to).min(to);
             let start = v.start_date.max(from);
             if end < start {

@@ -6,6 +6,12 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::kinds;
+use crate::model::{
+    KindKey, MeasureCategory, MeasureLaw, MeasureProviderType, MeasureRow, StepRow,
+};
+use crate::views::Names;
+
 // ------------------------------------------------------------------------------------------
 // Staircase
 
@@ -34,6 +40,30 @@ pub struct StepView {
     pub description: Option<String>,
 }
 
+impl StepView {
+    pub fn from_row(row: StepRow) -> Self {
+        let StepRow {
+            id: _,
+            municipality_id: _,
+            key,
+            position,
+            name,
+            standard_step,
+            description,
+            created_at: _,
+            updated_at: _,
+        } = row;
+        Self {
+            key,
+            name,
+            position,
+            standard_step,
+            standard_name: kinds::standard_step_name(standard_step).to_owned(),
+            description,
+        }
+    }
+}
+
 /// A municipality's staircase, with the standard steps it maps to.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaircaseView {
@@ -41,6 +71,23 @@ pub struct StaircaseView {
     pub municipality: String,
     pub steps: Vec<StepView>,
     pub standard_steps: Vec<StandardStepView>,
+}
+
+impl StaircaseView {
+    /// The municipality's staircase from its steps, lowest first.
+    pub fn new(municipality: &str, steps: Vec<StepRow>) -> Self {
+        Self {
+            municipality: municipality.to_owned(),
+            steps: steps.into_iter().map(StepView::from_row).collect(),
+            standard_steps: kinds::STANDARD_STEPS
+                .iter()
+                .map(|(step, name)| StandardStepView {
+                    step: *step,
+                    name: (*name).to_owned(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -73,8 +120,8 @@ pub struct StaircaseInput {
 #[schema(as = MeasureKind)]
 pub struct KindView {
     /// The value of a measure's `kind`.
-    pub key: String,
-    pub category: Category,
+    pub key: KindKey,
+    pub category: MeasureCategory,
     /// Danish name.
     pub label: String,
     /// For placements the standard step they stand on; for support measures the default.
@@ -85,33 +132,29 @@ pub struct KindView {
     pub network: bool,
 }
 
+impl KindView {
+    pub fn of(kind: &kinds::Kind) -> Self {
+        let kinds::Kind {
+            key,
+            category,
+            standard_step,
+            label,
+            foster_family,
+            network,
+        } = *kind;
+        Self {
+            key,
+            category,
+            label: label.to_owned(),
+            standard_step,
+            foster_family,
+            network,
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Measures
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = MeasureCategory)]
-pub enum Category {
-    /// Anbringelse uden for hjemmet.
-    Placement,
-    /// Støttende eller forebyggende indsats.
-    Support,
-}
-
-impl Category {
-    pub fn kernel(self) -> crate::kinds::Category {
-        match self {
-            Category::Placement => crate::kinds::Category::Placement,
-            Category::Support => crate::kinds::Category::Support,
-        }
-    }
-    pub fn from_kernel(c: crate::kinds::Category) -> Self {
-        match c {
-            crate::kinds::Category::Placement => Category::Placement,
-            crate::kinds::Category::Support => Category::Support,
-        }
-    }
-}
 
 /// Law and paragraph the measure was decided under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -133,34 +176,19 @@ pub struct LegalBasis {
     pub consent: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = MeasureProviderType)]
-pub enum ProviderType {
-    /// One of the municipality's own units.
-    Own,
-    /// Another municipality's (shared) offer.
-    Municipality,
-    /// A private provider.
-    Private,
-}
-
-impl ProviderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderType::Own => "own",
-            ProviderType::Municipality => "municipality",
-            ProviderType::Private => "private",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "own" => Some(ProviderType::Own),
-            "municipality" => Some(ProviderType::Municipality),
-            "private" => Some(ProviderType::Private),
-            _ => None,
-        }
-    }
+/// Law and paragraph a measure was decided under, as the measure shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = MeasureLegalBasisView)]
+pub struct LegalBasisView {
+    pub law: MeasureLaw,
+    /// The paragraph number (`52`, `46`, `76a`).
+    pub paragraph: String,
+    /// Stykke.
+    pub stk: Option<i32>,
+    /// Nummer.
+    pub nr: Option<i32>,
+    /// With the parents' consent (true) or without (false).
+    pub consent: Option<bool>,
 }
 
 /// Who delivers the measure.
@@ -169,7 +197,7 @@ impl ProviderType {
 #[schema(as = MeasureProvider)]
 pub struct Provider {
     #[serde(rename = "type")]
-    pub type_: ProviderType,
+    pub type_: MeasureProviderType,
     /// The unit, offer or company (`Familieplejen`, `Fårupgaard`).
     #[schema(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$", max_length = 200)]
     pub name: Option<String>,
@@ -189,7 +217,7 @@ pub struct NewMeasure {
     pub child_ref: String,
     #[schema(minimum = 1970)]
     pub birth_year: i32,
-    pub category: Category,
+    pub category: MeasureCategory,
     /// A kind of the category (see GET /api/v1/placements/kinds).
     pub kind: String,
     /// The key of a step of the municipality's staircase; default: its first step on the kind's
@@ -220,7 +248,7 @@ pub struct MeasurePatch {
     pub child_ref: Option<String>,
     #[schema(minimum = 1970)]
     pub birth_year: Option<i32>,
-    pub category: Option<Category>,
+    pub category: Option<MeasureCategory>,
     pub kind: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -271,13 +299,13 @@ pub struct MeasureView {
     pub municipality: String,
     pub child_ref: String,
     pub birth_year: i32,
-    pub category: Category,
-    pub kind: String,
+    pub category: MeasureCategory,
+    pub kind: KindKey,
     pub kind_label: String,
     /// The municipality's step, if its staircase has one for the measure.
     pub step: Option<StepRef>,
     pub standard_step: i32,
-    pub legal_basis: Option<LegalBasis>,
+    pub legal_basis: Option<LegalBasisView>,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     /// Still running (no end date).
@@ -294,12 +322,93 @@ pub struct MeasureView {
     pub updated_at: Timestamp,
 }
 
+impl MeasureView {
+    /// The measure with its step, programme and municipalities named.
+    pub fn from_row(row: MeasureRow, names: &Names) -> Self {
+        let MeasureRow {
+            id,
+            municipality_id,
+            child_ref,
+            birth_year,
+            category,
+            kind,
+            step_id,
+            standard_step,
+            legal_law,
+            legal_paragraph,
+            legal_stk,
+            legal_nr,
+            consent,
+            start_date,
+            end_date,
+            provider_type,
+            provider_name,
+            provider_municipality_id,
+            yearly_cost_dkk,
+            evidence_programme_id,
+            note,
+            synthetic,
+            created_at,
+            updated_at,
+        } = row;
+        let legal_basis = match (legal_law, legal_paragraph) {
+            (Some(law), Some(paragraph)) => Some(LegalBasisView {
+                law,
+                paragraph,
+                stk: legal_stk,
+                nr: legal_nr,
+                consent,
+            }),
+            _ => None,
+        };
+        let provider = provider_type.map(|type_| Provider {
+            type_,
+            name: provider_name,
+            municipality: provider_municipality_id
+                .and_then(|id| names.slug(id))
+                .map(str::to_owned),
+        });
+        Self {
+            id,
+            municipality: names.slug(municipality_id).unwrap_or_default().to_owned(),
+            child_ref,
+            birth_year,
+            category,
+            kind,
+            kind_label: kinds::kind(kind).map_or("", |k| k.label).to_owned(),
+            step: step_id.and_then(|id| names.step(id)).map(|s| StepRef {
+                key: s.key.clone(),
+                name: s.name.clone(),
+                standard_step: s.standard_step,
+            }),
+            standard_step,
+            legal_basis,
+            start_date,
+            end_date,
+            open: end_date.is_none(),
+            provider,
+            yearly_cost_dkk,
+            evidence_programme: evidence_programme_id
+                .and_then(|id| names.programme(id))
+                .map(|(short_name, name)| ProgrammeRef {
+                    short_name: short_name.to_owned(),
+                    name: name.to_owned(),
+                }),
+            note,
+            synthetic,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }
+    }
+}
+
+/// The filters of the list of measures (`limit` and `cursor` are the list's shared parameters).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct MeasureQuery {
-    pub category: Option<Category>,
-    pub kind: Option<String>,
+pub struct MeasureFilter {
+    pub category: Option<MeasureCategory>,
+    pub kind: Option<KindKey>,
     /// A step key of the municipality's staircase.
     pub step: Option<String>,
     /// `true`: only measures without an end date; `false`: only ended ones.
@@ -313,11 +422,6 @@ pub struct MeasureQuery {
     pub child_ref: Option<String>,
     /// Include generated demo data (default true).
     pub synthetic: Option<bool>,
-    /// How many items (1-500, default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// The result of an import.
@@ -326,6 +430,16 @@ pub struct MeasureQuery {
 pub struct ImportResult {
     /// Measures created.
     pub imported: i64,
+}
+
+/// What loading a municipality's demo data did (its audit entry).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLoad {
+    pub synthetic: bool,
+    /// Synthetic measures created.
+    pub generated: usize,
+    /// Synthetic measures they replaced.
+    pub replaced: usize,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -472,7 +586,7 @@ pub struct PeriodView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = KindStatistics)]
 pub struct KindFigures {
-    pub kind: String,
+    pub kind: KindKey,
     pub label: String,
     pub standard_step: i32,
     /// Days placed in the period ÷ days in the period.

@@ -16,8 +16,8 @@ use actix_web::web::Bytes;
 use chrono::NaiveDate;
 use retning_kernel::FieldError;
 
-use crate::dto::{Category, LegalBasis, NewMeasure, Provider, ProviderType};
-use crate::model::MeasureValues;
+use crate::dto::{LegalBasis, NewMeasure, Provider};
+use crate::model::{MeasureCategory, MeasureProviderType, MeasureValues};
 use crate::validate::{self, CsvFields, Lookups};
 
 pub const COLUMNS: &[&str] = &[
@@ -318,15 +318,12 @@ fn row(
             .map_err(|_| bad("birth_year", "invalid", "must be a year (2009)"))
             .ok()
     });
-    let category =
-        required("category", &mut bad).and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "placement" => Some(Category::Placement),
-            "support" => Some(Category::Support),
-            _ => {
-                bad("category", "invalid", "must be placement or support");
-                None
-            }
-        });
+    let category = required("category", &mut bad).and_then(|v| {
+        MeasureCategory::parse(&v.to_ascii_lowercase()).or_else(|| {
+            bad("category", "invalid", "must be placement or support");
+            None
+        })
+    });
     let kind = required("kind", &mut bad);
     let start_date = required("start_date", &mut bad).and_then(|v| {
         date(v).or_else(|| {
@@ -384,7 +381,7 @@ fn row(
         }
     };
     let provider = match get("provider_type") {
-        Some(t) => match ProviderType::parse(&t.to_ascii_lowercase()) {
+        Some(t) => match MeasureProviderType::parse(&t.to_ascii_lowercase()) {
             Some(type_) => Some(Provider {
                 type_,
                 name: get("provider_name").map(str::to_owned),

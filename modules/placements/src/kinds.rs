@@ -2,34 +2,13 @@
 
 use chrono::NaiveDate;
 
-/// `placement` (anbringelse) or `support` (støttende/forebyggende indsats).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    Placement,
-    Support,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Placement => "placement",
-            Category::Support => "support",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "placement" => Some(Category::Placement),
-            "support" => Some(Category::Support),
-            _ => None,
-        }
-    }
-}
+use crate::model::{KindKey, MeasureCategory, MeasureLaw};
 
 /// A kind of measure: a placement type, or a kind of support measure.
 #[derive(Debug, Clone, Copy)]
 pub struct Kind {
-    pub key: &'static str,
-    pub category: Category,
+    pub key: KindKey,
+    pub category: MeasureCategory,
     /// The standard step: for placements the only one allowed, for support measures the default.
     pub standard_step: i32,
     pub label: &'static str,
@@ -39,10 +18,10 @@ pub struct Kind {
     pub network: bool,
 }
 
-const fn placement(key: &'static str, step: i32, label: &'static str) -> Kind {
+const fn placement(key: KindKey, step: i32, label: &'static str) -> Kind {
     Kind {
         key,
-        category: Category::Placement,
+        category: MeasureCategory::Placement,
         standard_step: step,
         label,
         foster_family: step == 4 || step == 5,
@@ -50,10 +29,10 @@ const fn placement(key: &'static str, step: i32, label: &'static str) -> Kind {
     }
 }
 
-const fn support(key: &'static str, step: i32, label: &'static str) -> Kind {
+const fn support(key: KindKey, step: i32, label: &'static str) -> Kind {
     Kind {
         key,
-        category: Category::Support,
+        category: MeasureCategory::Support,
         standard_step: step,
         label,
         foster_family: false,
@@ -64,65 +43,85 @@ const fn support(key: &'static str, step: i32, label: &'static str) -> Kind {
 /// Every kind, placements first, each group in the order of the staircase.
 pub const KINDS: &[Kind] = &[
     placement(
-        "netvaerksplejefamilie",
+        KindKey::Netvaerksplejefamilie,
         4,
         "Netværksplejefamilie (slægt og netværk)",
     ),
-    placement("almen_plejefamilie", 5, "Almen plejefamilie"),
-    placement("forstaerket_plejefamilie", 5, "Forstærket plejefamilie"),
+    placement(KindKey::AlmenPlejefamilie, 5, "Almen plejefamilie"),
     placement(
-        "specialiseret_plejefamilie",
+        KindKey::ForstaerketPlejefamilie,
+        5,
+        "Forstærket plejefamilie",
+    ),
+    placement(
+        KindKey::SpecialiseretPlejefamilie,
         5,
         "Specialiseret plejefamilie",
     ),
-    placement("kommunal_plejefamilie", 5, "Kommunal plejefamilie"),
+    placement(KindKey::KommunalPlejefamilie, 5, "Kommunal plejefamilie"),
     placement(
-        "eget_vaerelse",
+        KindKey::EgetVaerelse,
         6,
         "Eget værelse, kollegium eller kollegielignende opholdssted",
     ),
-    placement("opholdssted", 6, "Socialpædagogisk opholdssted"),
+    placement(KindKey::Opholdssted, 6, "Socialpædagogisk opholdssted"),
     placement(
-        "doegninstitution",
+        KindKey::Doegninstitution,
         6,
         "Døgninstitution (også delvis lukket)",
     ),
-    placement("sikret_doegninstitution", 6, "Sikret døgninstitution"),
-    placement("boerne_og_ungehjem", 6, "Børne- og ungehjem (Barnets lov)"),
+    placement(KindKey::SikretDoegninstitution, 6, "Sikret døgninstitution"),
     placement(
-        "efterskole",
+        KindKey::BoerneOgUngehjem,
+        6,
+        "Børne- og ungehjem (Barnets lov)",
+    ),
+    placement(
+        KindKey::Efterskole,
         6,
         "Efterskole, fri kostskole eller fri fagskole",
     ),
-    placement("skibsprojekt", 6, "Skibsprojekt"),
-    support("tidlig_indsats", 1, "Tidlig indsats i almenområdet"),
-    support("raadgivning", 2, "Rådgivning og konsulentbistand"),
-    support("kontaktperson", 2, "Fast kontaktperson"),
-    support("forebyggende_indsats", 2, "Anden forebyggende indsats"),
+    placement(KindKey::Skibsprojekt, 6, "Skibsprojekt"),
+    support(KindKey::TidligIndsats, 1, "Tidlig indsats i almenområdet"),
+    support(KindKey::Raadgivning, 2, "Rådgivning og konsulentbistand"),
+    support(KindKey::Kontaktperson, 2, "Fast kontaktperson"),
     support(
-        "praktisk_paedagogisk_stoette",
+        KindKey::ForebyggendeIndsats,
+        2,
+        "Anden forebyggende indsats",
+    ),
+    support(
+        KindKey::PraktiskPaedagogiskStoette,
         3,
         "Praktisk, pædagogisk eller anden støtte i hjemmet",
     ),
-    support("familiebehandling", 3, "Familiebehandling"),
-    support("doegnophold_familie", 3, "Døgnophold for hele familien"),
-    support("aflastning", 3, "Aflastning"),
-    support("anden_stoette", 3, "Anden støtte i eller omkring hjemmet"),
+    support(KindKey::Familiebehandling, 3, "Familiebehandling"),
+    support(
+        KindKey::DoegnopholdFamilie,
+        3,
+        "Døgnophold for hele familien",
+    ),
+    support(KindKey::Aflastning, 3, "Aflastning"),
+    support(
+        KindKey::AndenStoette,
+        3,
+        "Anden støtte i eller omkring hjemmet",
+    ),
 ];
 
-pub fn kind(key: &str) -> Option<&'static Kind> {
+pub fn kind(key: KindKey) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.key == key)
 }
 
-pub fn kinds_of(category: Category) -> impl Iterator<Item = &'static Kind> {
+pub fn kinds_of(category: MeasureCategory) -> impl Iterator<Item = &'static Kind> {
     KINDS.iter().filter(move |k| k.category == category)
 }
 
 /// The standard steps a category's measures may stand on.
-pub fn steps_of(category: Category) -> std::ops::RangeInclusive<i32> {
+pub fn steps_of(category: MeasureCategory) -> std::ops::RangeInclusive<i32> {
     match category {
-        Category::Support => 1..=3,
-        Category::Placement => 4..=6,
+        MeasureCategory::Support => 1..=3,
+        MeasureCategory::Placement => 4..=6,
     }
 }
 
@@ -149,36 +148,39 @@ pub fn barnets_lov_from() -> NaiveDate {
 }
 
 /// The law in force for a measure starting on `start`: `SEL` or `BL`.
-pub fn law_in_force(start: NaiveDate) -> &'static str {
+pub fn law_in_force(start: NaiveDate) -> MeasureLaw {
     if start < barnets_lov_from() {
-        "SEL"
+        MeasureLaw::Sel
     } else {
-        "BL"
+        MeasureLaw::Bl
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use retning_kernel::text_enum::TextEnum;
 
     #[test]
     fn kinds_are_unique_and_placements_stand_on_placement_steps() {
-        let mut keys: Vec<&str> = KINDS.iter().map(|k| k.key).collect();
+        let mut keys: Vec<KindKey> = KINDS.iter().map(|k| k.key).collect();
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), KINDS.len());
+        // Every stored kind has its entry.
+        assert_eq!(keys.len(), KindKey::ALL.len());
         for k in KINDS {
             assert!(steps_of(k.category).contains(&k.standard_step), "{}", k.key);
         }
-        let network: Vec<&str> = KINDS.iter().filter(|k| k.network).map(|k| k.key).collect();
-        assert_eq!(network, vec!["netvaerksplejefamilie"]);
+        let network: Vec<KindKey> = KINDS.iter().filter(|k| k.network).map(|k| k.key).collect();
+        assert_eq!(network, vec![KindKey::Netvaerksplejefamilie]);
         assert_eq!(KINDS.iter().filter(|k| k.foster_family).count(), 5);
     }
 
     #[test]
     fn law_changes_on_1_january_2024() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-        assert_eq!(law_in_force(d(2023, 12, 31)), "SEL");
-        assert_eq!(law_in_force(d(2024, 1, 1)), "BL");
+        assert_eq!(law_in_force(d(2023, 12, 31)), MeasureLaw::Sel);
+        assert_eq!(law_in_force(d(2024, 1, 1)), MeasureLaw::Bl);
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 mod indicators;
 pub mod kinds;
 pub mod model;
+pub mod ops;
 pub mod repo;
 mod routes;
 pub mod schema;

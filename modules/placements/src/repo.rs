@@ -15,7 +15,10 @@ use retning_kernel::schema::municipalities;
 use retning_kernel::ApiError;
 
 use crate::dto::StepInput;
-use crate::model::{MeasureRow, MeasureValues, NewMeasureRow, StepRow};
+use crate::model::{
+    KindKey, MeasureCategory, MeasureRow, MeasureValues, NewMeasureRow, NewStep, StepChanges,
+    StepRow,
+};
 use crate::schema::{evidence_programmes, placement_measures as pm, placement_steps as ps};
 use crate::validate::Lookups;
 
@@ -41,27 +44,16 @@ pub fn steps_in_use(conn: &mut DbConnection, municipality_id: i64) -> QueryResul
     Ok(ids.into_iter().flatten().collect())
 }
 
-/// Replaces the staircase (already validated): steps are matched by key. A step in use may be
-/// renamed or moved, never removed or mapped to another standard step (409).
-pub fn replace_staircase(
+/// Writes a staircase (already judged by `ops`) over the `current` steps: steps are matched by
+/// key; missing keys are removed, kept ones updated, new ones added. Returns the new staircase.
+pub fn write_staircase(
     conn: &mut DbConnection,
     municipality_id: i64,
+    current: &[StepRow],
     input: &[StepInput],
-) -> Result<Vec<StepRow>, ApiError> {
-    let current = steps(conn, municipality_id)?;
-    let in_use = steps_in_use(conn, municipality_id)?;
-    for s in &current {
-        let kept = input.iter().find(|i| i.key.trim() == s.key);
-        let remapped = kept.is_some_and(|i| i.standard_step != s.standard_step);
-        if in_use.contains(&s.id) && (kept.is_none() || remapped) {
-            return Err(ApiError::conflict(
-                crate::codes::STEP_IN_USE,
-                format!("measures stand on the step {:?}: it may be renamed or moved, not removed or mapped to another standard step", s.key),
-            ));
-        }
-    }
+) -> QueryResult<Vec<StepRow>> {
     let now = retning_kernel::now();
-    for s in &current {
+    for s in current {
         if !input.iter().any(|i| i.key.trim() == s.key) {
             diesel::delete(
                 ps::table
@@ -74,6 +66,7 @@ pub fn replace_staircase(
     for (i, step) in input.iter().enumerate() {
         let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
         let key = step.key.trim();
+        let name = step.name.trim();
         let description = step
             .description
             .as_deref()
@@ -86,54 +79,32 @@ pub fn replace_staircase(
                         .filter(ps::municipality_id.eq(municipality_id))
                         .filter(ps::id.eq(s.id)),
                 )
-                .set((
-                    ps::position.eq(position),
-                    ps::name.eq(step.name.trim()),
-                    ps::standard_step.eq(step.standard_step),
-                    ps::description.eq(description),
-                    ps::updated_at.eq(now),
-                ))
+                .set(&StepChanges {
+                    position,
+                    name,
+                    standard_step: step.standard_step,
+                    description,
+                    updated_at: now,
+                })
                 .execute(conn)?;
             }
             None => {
-                insert_step(
-                    conn,
-                    municipality_id,
-                    key,
-                    position,
-                    step.name.trim(),
-                    step.standard_step,
-                    description,
-                )?;
+                diesel::insert_into(ps::table)
+                    .values(&NewStep {
+                        municipality_id,
+                        key,
+                        position,
+                        name,
+                        standard_step: step.standard_step,
+                        description,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .execute(conn)?;
             }
         }
     }
-    Ok(steps(conn, municipality_id)?)
-}
-
-pub fn insert_step(
-    conn: &mut DbConnection,
-    municipality_id: i64,
-    key: &str,
-    position: i32,
-    name: &str,
-    standard_step: i32,
-    description: Option<&str>,
-) -> QueryResult<StepRow> {
-    let now = retning_kernel::now();
-    diesel::insert_into(ps::table)
-        .values((
-            ps::municipality_id.eq(municipality_id),
-            ps::key.eq(key),
-            ps::position.eq(position),
-            ps::name.eq(name),
-            ps::standard_step.eq(standard_step),
-            ps::description.eq(description),
-            ps::created_at.eq(now),
-            ps::updated_at.eq(now),
-        ))
-        .returning(ps::all_columns)
-        .get_result(conn)
+    steps(conn, municipality_id)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -278,9 +249,9 @@ pub fn delete_measure(
 
 /// What a list of measures is filtered by (already resolved).
 #[derive(Debug, Default, Clone)]
-pub struct MeasureFilter {
-    pub category: Option<&'static str>,
-    pub kind: Option<String>,
+pub struct MeasureCriteria {
+    pub category: Option<MeasureCategory>,
+    pub kind: Option<KindKey>,
     pub step_id: Option<i64>,
     pub open: Option<bool>,
     pub active_on: Option<NaiveDate>,
@@ -290,15 +261,18 @@ pub struct MeasureFilter {
     pub synthetic: Option<bool>,
 }
 
-fn measure_query(municipality_id: i64, f: &MeasureFilter) -> pm::BoxedQuery<'static, MultiBackend> {
+fn measure_query(
+    municipality_id: i64,
+    f: &MeasureCriteria,
+) -> pm::BoxedQuery<'static, MultiBackend> {
     let mut q = pm::table
         .filter(pm::municipality_id.eq(municipality_id))
         .into_boxed();
     if let Some(c) = f.category {
         q = q.filter(pm::category.eq(c));
     }
-    if let Some(k) = &f.kind {
-        q = q.filter(pm::kind.eq(k.clone()));
+    if let Some(k) = f.kind {
+        q = q.filter(pm::kind.eq(k));
     }
     if let Some(s) = f.step_id {
         q = q.filter(pm::step_id.eq(s));
@@ -332,7 +306,7 @@ fn measure_query(municipality_id: i64, f: &MeasureFilter) -> pm::BoxedQuery<'sta
 pub fn list_measures(
     conn: &mut DbConnection,
     municipality_id: i64,
-    f: &MeasureFilter,
+    f: &MeasureCriteria,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<MeasureRow>, i64)> {
@@ -501,13 +475,14 @@ pub struct GroupRow {
     pub synthetic: i64,
 }
 
-fn group_sql(s: &Sql, category: &str, key: &str, group_by: &str) -> String {
+fn group_sql(s: &Sql, category: MeasureCategory, key: &str, group_by: &str) -> String {
     format!(
         "SELECT {key} AS group_key, {std} AS standard_step, COUNT(*) AS measures, COUNT(DISTINCT m.child_ref) AS children, \
          {days} AS days, {on_end} AS on_end, {on_end_children} AS on_end_children, \
          CAST(COALESCE(SUM(CAST(COALESCE(m.yearly_cost_dkk, 0) AS {dbl}) * {overlap}), 0) AS {dbl}) AS cost_days, \
          {synthetic} AS synthetic \
          FROM placement_measures m WHERE {OVERLAP} AND m.category = '{category}' {group_by}",
+        category = category.as_str(),
         std = if group_by.is_empty() { "CAST(0 AS BIGINT)".to_owned() } else { "CAST(MIN(m.standard_step) AS BIGINT)".to_owned() },
         days = s.sum(&s.overlap("$2", "$3")),
         on_end = s.count_if(ACTIVE_ON_END),
@@ -527,7 +502,7 @@ pub fn placements_by_kind(
 ) -> QueryResult<Vec<GroupRow>> {
     load(
         conn,
-        |s| group_sql(s, "placement", "m.kind", "GROUP BY m.kind"),
+        |s| group_sql(s, MeasureCategory::Placement, "m.kind", "GROUP BY m.kind"),
         municipality_id,
         from,
         to,
@@ -546,7 +521,7 @@ pub fn placements_by_standard_step(
         |s| {
             group_sql(
                 s,
-                "placement",
+                MeasureCategory::Placement,
                 "CAST(m.standard_step AS TEXT)",
                 "GROUP BY m.standard_step",
             )
@@ -570,7 +545,7 @@ pub fn placements_by_step(
         |s| {
             group_sql(
                 s,
-                "placement",
+                MeasureCategory::Placement,
                 "COALESCE(CAST(m.step_id AS TEXT), '')",
                 "GROUP BY m.step_id",
             )
@@ -622,7 +597,7 @@ pub struct TotalsRow {
     pub synthetic: i64,
 }
 
-fn totals_sql(s: &Sql, category: &str) -> String {
+fn totals_sql(s: &Sql, category: MeasureCategory) -> String {
     let over_14 = format!(
         "{STARTED} AND {} - m.birth_year >= 15",
         s.year("m.start_date")
@@ -640,6 +615,7 @@ fn totals_sql(s: &Sql, category: &str) -> String {
          CAST(COALESCE(SUM(CAST(COALESCE(m.yearly_cost_dkk, 0) AS {dbl}) * {overlap}), 0) AS {dbl}) AS cost_days, \
          {synthetic} AS synthetic \
          FROM placement_measures m WHERE {OVERLAP} AND m.category = '{category}'",
+        category = category.as_str(),
         days = s.sum(&s.overlap("$2", "$3")),
         on_end = s.count_if(ACTIVE_ON_END),
         on_end_children = s.children_if(ACTIVE_ON_END),
@@ -668,7 +644,7 @@ pub fn placement_totals(
 ) -> QueryResult<TotalsRow> {
     Ok(load::<TotalsRow>(
         conn,
-        |s| totals_sql(s, "placement"),
+        |s| totals_sql(s, MeasureCategory::Placement),
         municipality_id,
         from,
         to,
@@ -685,7 +661,7 @@ pub fn support_totals(
 ) -> QueryResult<TotalsRow> {
     Ok(load::<TotalsRow>(
         conn,
-        |s| totals_sql(s, "support"),
+        |s| totals_sql(s, MeasureCategory::Support),
         municipality_id,
         from,
         to,
@@ -718,9 +694,10 @@ pub fn durations(
              AVG(CASE WHEN r.rn IN ((r.cnt + 1) / 2, (r.cnt + 2) / 2) THEN CAST(r.d AS {dbl}) END) AS median_days \
              FROM (SELECT x.d AS d, ROW_NUMBER() OVER (ORDER BY x.d) AS rn, COUNT(*) OVER () AS cnt \
                    FROM (SELECT ({len} + 1) AS d FROM placement_measures m \
-                         WHERE m.municipality_id = $1 AND m.category = 'placement' \
+                         WHERE m.municipality_id = $1 AND m.category = '{placement}' \
                          AND m.end_date IS NOT NULL AND m.end_date >= $2 AND m.end_date <= $3) x) r",
             len = s.diff("m.end_date", "m.start_date"),
+            placement = MeasureCategory::Placement.as_str(),
         )
     };
     Ok(load::<DurationRow>(conn, sql, municipality_id, from, to)?
@@ -770,7 +747,7 @@ pub fn months(
         format!(
             "{months}{days} AS days, {on_end} AS on_end, COUNT(DISTINCT CASE WHEN m.end_date IS NULL OR m.end_date >= b.m_end THEN m.child_ref END) AS on_end_children, \
              {started} AS started, {ended} AS ended, {synthetic} AS synthetic \
-             FROM b LEFT JOIN placement_measures m ON m.municipality_id = $1 AND m.category = 'placement' \
+             FROM b LEFT JOIN placement_measures m ON m.municipality_id = $1 AND m.category = '{placement}' \
              AND m.start_date <= b.m_end AND (m.end_date IS NULL OR m.end_date >= b.m_start) \
              GROUP BY b.m_start, b.m_end ORDER BY b.m_start",
             days = s.sum(&format!(
@@ -781,6 +758,7 @@ pub fn months(
             started = s.count_if("m.start_date >= b.m_start"),
             ended = s.count_if("m.end_date IS NOT NULL AND m.end_date <= b.m_end"),
             synthetic = s.count_if("m.synthetic"),
+            placement = MeasureCategory::Placement.as_str(),
         )
     };
     load(conn, sql, municipality_id, first, last)

@@ -1,15 +1,13 @@
 //! Loads `seed/placements/staircases.json`: each seeded municipality's staircase. Idempotent: a
 //! municipality that has steps keeps them.
 
-use diesel::prelude::*;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::module::SeedContext;
-use retning_kernel::schema::municipalities;
-use retning_kernel::{DbConnection, Principal};
+use retning_kernel::scope::Scope;
+use retning_kernel::{tenancy, DbConnection, Principal};
 use serde::Deserialize;
 
 use crate::dto::{StaircaseInput, StepInput};
-use crate::repo;
+use crate::{ops, repo};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,39 +35,25 @@ pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String
     };
     for s in file.municipalities {
         let err = |e: String| format!("seed {PATH}: {}: {e}", s.municipality);
-        let Some(mid) = municipalities::table
-            .filter(municipalities::slug.eq(&s.municipality))
-            .select(municipalities::id)
-            .first::<i64>(conn)
-            .optional()
-            .map_err(|e| err(e.to_string()))?
+        let Some(municipality) =
+            tenancy::find_by_slug(conn, &s.municipality).map_err(|e| err(e.to_string()))?
         else {
             return Err(err("not in municipalities.json".into()));
         };
-        if !repo::steps(conn, mid)
+        if !repo::steps(conn, municipality.id)
             .map_err(|e| err(e.to_string()))?
             .is_empty()
         {
             continue;
         }
+        let scope = Scope {
+            municipality,
+            who: Principal::system(),
+        };
         let input = StaircaseInput {
             steps: s.steps.clone(),
         };
-        crate::routes::validate_staircase(&input).map_err(|e| err(e.to_string()))?;
-        let steps =
-            repo::replace_staircase(conn, mid, &input.steps).map_err(|e| err(e.to_string()))?;
-        audit::record(
-            conn,
-            &Principal::system(),
-            Change {
-                municipality_id: Some(mid),
-                action: "seed",
-                object_type: "staircase",
-                object_id: None,
-                details: serde_json::json!({"steps": steps.iter().map(|s| &s.key).collect::<Vec<_>>(), "source": "seed/placements/staircases.json"}),
-            },
-        )
-        .map_err(|e| err(e.to_string()))?;
+        ops::replace_staircase(conn, &scope, &input, "seed").map_err(|e| err(e.to_string()))?;
     }
     Ok(())
 }

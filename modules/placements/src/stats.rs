@@ -43,12 +43,23 @@
 //!    the number placed on the period's eve they would give the new ones).
 
 use chrono::{Datelike, Months, NaiveDate};
-use retning_kernel::{ApiError, DbConnection};
+use retning_kernel::tenancy::Municipality;
+use retning_kernel::{ApiError, DbConnection, Principal};
 
 use crate::dto::*;
-use crate::kinds::{self, Category};
+use crate::kinds;
+use crate::model::MeasureCategory;
 use crate::repo::{self, GroupRow, TotalsRow};
 use crate::validate::Lookups;
+
+/// Exact figures for the municipality's own users and keys; suppressed ones for everyone else.
+pub fn audience(who: &Principal, m: &Municipality) -> Audience {
+    if who.may(&crate::perm::READ, Some(m.id)) {
+        Audience::Member
+    } else {
+        Audience::Public
+    }
+}
 
 /// The least number of children a published count may rest on.
 pub const MIN_COUNT: i64 = 5;
@@ -260,7 +271,7 @@ fn build_placements(
     let root_hidden = public && totals.children < MIN_COUNT;
 
     // Standard steps 4-6 and the types on each.
-    let steps: Vec<i32> = kinds::steps_of(Category::Placement).collect();
+    let steps: Vec<i32> = kinds::steps_of(MeasureCategory::Placement).collect();
     let std_row = |s: i32| by_std.iter().find(|r| r.group_key == s.to_string());
     let step_counts: Vec<i64> = steps
         .iter()
@@ -284,7 +295,7 @@ fn build_placements(
             placed_on_date: (!public).then(|| Count::shown(row.on_end)),
             placements: (!public).then(|| Count::shown(row.measures)),
         });
-        let on_step: Vec<&kinds::Kind> = kinds::kinds_of(Category::Placement)
+        let on_step: Vec<&kinds::Kind> = kinds::kinds_of(MeasureCategory::Placement)
             .filter(|k| k.standard_step == *s)
             .collect();
         let rows: Vec<GroupRow> = on_step
@@ -292,7 +303,7 @@ fn build_placements(
             .map(|k| {
                 by_kind
                     .iter()
-                    .find(|r| r.group_key == k.key)
+                    .find(|r| r.group_key == k.key.as_str())
                     .cloned()
                     .unwrap_or_default()
             })
@@ -305,7 +316,7 @@ fn build_placements(
         };
         for ((k, r), h) in on_step.iter().zip(&rows).zip(hidden) {
             kind_figures.push(KindFigures {
-                kind: k.key.to_owned(),
+                kind: k.key,
                 label: k.label.to_owned(),
                 standard_step: k.standard_step,
                 full_year: Figure::new(Some(fy(r.days)), h),
@@ -323,7 +334,7 @@ fn build_placements(
         let mut out: Vec<StepFigures> = lookups
             .steps
             .iter()
-            .filter(|s| kinds::steps_of(Category::Placement).contains(&s.standard_step))
+            .filter(|s| kinds::steps_of(MeasureCategory::Placement).contains(&s.standard_step))
             .map(|s| {
                 let r = rows
                     .iter()

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use retning_kernel::FieldError;
 
-use crate::dto::{LegalBasis, NewMeasure, Provider, ProviderType};
-use crate::kinds::{self, Category};
-use crate::model::{MeasureValues, StepRow};
+use crate::dto::{LegalBasis, LegalBasisView, NewMeasure, Provider};
+use crate::kinds;
+use crate::model::{
+    KindKey, MeasureCategory, MeasureLaw, MeasureProviderType, MeasureValues, StepRow,
+};
 
 pub const MAX_CHILD_REF: usize = 64;
 pub const MAX_NOTE: usize = 2000;
@@ -113,7 +115,7 @@ pub fn measure(
         names,
         out: Vec::new(),
     };
-    let category = m.category.kernel();
+    let category = m.category;
 
     let child_ref = e.text("child_ref", Some(&m.child_ref), MAX_CHILD_REF);
     if child_ref.is_none() {
@@ -138,9 +140,9 @@ pub fn measure(
     // In i64: a birth year near i32::MIN must not overflow.
     let age = i64::from(m.start_date.year()) - i64::from(m.birth_year);
     let ages = match category {
-        Category::Placement => 0..=23,
+        MeasureCategory::Placement => 0..=23,
         // Support may start before birth (a vulnerable pregnancy).
-        Category::Support => -1..=23,
+        MeasureCategory::Support => -1..=23,
     };
     if !(1970..=today.year() + 1).contains(&m.birth_year) {
         e.add(
@@ -156,7 +158,9 @@ pub fn measure(
         );
     }
 
-    let kind = kinds::kind(&m.kind).filter(|k| k.category == category);
+    let kind = KindKey::parse(&m.kind)
+        .and_then(kinds::kind)
+        .filter(|k| k.category == category);
     if kind.is_none() {
         e.add(
             "kind",
@@ -177,15 +181,18 @@ pub fn measure(
                 "unknown_step",
                 "is not a step of the municipality's staircase (see its staircase)",
             ),
-            Some(s) if category == Category::Placement && s.standard_step != k.standard_step => e
-                .add(
+            Some(s)
+                if category == MeasureCategory::Placement && s.standard_step != k.standard_step =>
+            {
+                e.add(
                     "step",
                     "wrong_step",
                     format!(
                         "this kind of placement stands on standard step {}; the step maps to {}",
                         k.standard_step, s.standard_step
                     ),
-                ),
+                )
+            }
             Some(s) if !kinds::steps_of(category).contains(&s.standard_step) => e.add(
                 "step",
                 "wrong_step",
@@ -235,9 +242,9 @@ pub fn measure(
     };
     let note = e.text("note", m.note.as_deref(), MAX_NOTE);
 
-    if !e.out.is_empty() {
+    let (true, Some(kind)) = (e.out.is_empty(), kind) else {
         return Err(e.out);
-    }
+    };
     let (legal_law, legal_paragraph, legal_stk, legal_nr, consent) = match legal {
         Some(l) => (Some(l.law), Some(l.paragraph), l.stk, l.nr, l.consent),
         None => (None, None, None, None, None),
@@ -247,8 +254,8 @@ pub fn measure(
     Ok(MeasureValues {
         child_ref: child_ref.unwrap_or_default(),
         birth_year: m.birth_year,
-        category: category.as_str().to_owned(),
-        kind: m.kind.clone(),
+        category,
+        kind: kind.key,
         step_id,
         standard_step,
         legal_law,
@@ -270,23 +277,23 @@ pub fn measure(
 fn legal_basis(
     e: &mut Errors<'_>,
     l: &LegalBasis,
-    category: Category,
+    category: MeasureCategory,
     start: NaiveDate,
-) -> Option<LegalBasis> {
+) -> Option<LegalBasisView> {
     let before = e.out.len();
-    let law = l.law.trim().to_ascii_uppercase();
-    if law != "SEL" && law != "BL" {
-        e.add(
+    let law = MeasureLaw::parse(&l.law.trim().to_ascii_uppercase());
+    match law {
+        None => e.add(
             "legal_basis.law",
             "invalid",
             "must be SEL (Serviceloven) or BL (Barnets lov)",
-        );
-    } else if law != kinds::law_in_force(start) {
-        e.add(
+        ),
+        Some(law) if law != kinds::law_in_force(start) => e.add(
             "legal_basis.law",
             "not_in_force",
             "SEL applies to measures starting before 2024-01-01, BL (Barnets lov) to measures starting from then",
-        );
+        ),
+        Some(_) => {}
     }
     let paragraph = l
         .paragraph
@@ -306,20 +313,21 @@ fn legal_basis(
             e.add(field, "out_of_range", "must be from 1 to 99");
         }
     }
-    if category == Category::Placement && l.consent.is_none() {
+    if category == MeasureCategory::Placement && l.consent.is_none() {
         e.add(
             "legal_basis.consent",
             "required",
             "a placement is made with consent (true) or without (false)",
         );
     }
-    (e.out.len() == before).then_some(LegalBasis {
-        law,
-        paragraph,
-        stk: l.stk,
-        nr: l.nr,
-        consent: l.consent,
-    })
+    law.filter(|_| e.out.len() == before)
+        .map(|law| LegalBasisView {
+            law,
+            paragraph,
+            stk: l.stk,
+            nr: l.nr,
+            consent: l.consent,
+        })
 }
 
 fn valid_paragraph(p: &str) -> bool {
@@ -329,7 +337,7 @@ fn valid_paragraph(p: &str) -> bool {
         && p.bytes().skip(digits).all(|b| b.is_ascii_lowercase())
 }
 
-type ProviderValues = (Option<String>, Option<String>, Option<i64>);
+type ProviderValues = (Option<MeasureProviderType>, Option<String>, Option<i64>);
 
 fn provider(e: &mut Errors<'_>, p: &Provider, lookups: &Lookups) -> Option<ProviderValues> {
     let before = e.out.len();
@@ -340,7 +348,7 @@ fn provider(e: &mut Errors<'_>, p: &Provider, lookups: &Lookups) -> Option<Provi
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let municipality = match (p.type_, slug) {
-        (ProviderType::Municipality, None) => {
+        (MeasureProviderType::Municipality, None) => {
             e.add(
                 "provider.municipality",
                 "required",
@@ -348,7 +356,7 @@ fn provider(e: &mut Errors<'_>, p: &Provider, lookups: &Lookups) -> Option<Provi
             );
             None
         }
-        (ProviderType::Municipality, Some(s)) => match lookups.municipalities.get(s) {
+        (MeasureProviderType::Municipality, Some(s)) => match lookups.municipalities.get(s) {
             Some(id) => Some(*id),
             None => {
                 e.add(
@@ -369,13 +377,13 @@ fn provider(e: &mut Errors<'_>, p: &Provider, lookups: &Lookups) -> Option<Provi
         }
         (_, None) => None,
     };
-    (e.out.len() == before).then(|| (Some(p.type_.as_str().to_owned()), name, municipality))
+    (e.out.len() == before).then_some((Some(p.type_), name, municipality))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::Category as C;
+    use crate::model::MeasureCategory as C;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

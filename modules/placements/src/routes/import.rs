@@ -3,14 +3,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use retning_kernel::audit::{self, Change};
 use retning_kernel::auth::Authenticated;
+use retning_kernel::pagination::MunicipalityPath;
 use retning_kernel::scope::Scoped;
 use retning_kernel::{ApiError, Db, ImportLimit};
 
 use crate::dto::ImportResult;
 use crate::import::{self as csv_import, ChannelReader, Outcome};
-use crate::{perm, repo, validate, NAME};
+use crate::{ops, perm, repo, validate, NAME};
 
 /// The import limit when the server sets none (the configuration's default).
 const DEFAULT_IMPORT_LIMIT: usize = 64 * 1024 * 1024;
@@ -54,7 +54,7 @@ fn too_large(limit: usize) -> ApiError {
 #[utoipa::path(
     operation_id = "placements_import_measures",
     tag = "placements",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     request_body(content = String, content_type = "text/csv", description = "A header row, then one measure per row"),
     responses((status = 201, description = "Imported", body = ImportResult)),
     security(("bearer" = []))
@@ -152,26 +152,12 @@ pub async fn import(
         Outcome::Valid(values) => {
             // The file was judged outside any transaction; the rows are written in a second
             // unit of work, which enters the municipality (and checks the permission) again.
-            let imported = Scoped::new(scope.who, scope.municipality.slug, NAME, perm::WRITE)
+            let result = Scoped::new(scope.who, scope.municipality.slug, NAME, perm::WRITE)
                 .write(&db, move |conn, scope| {
-                    let n = repo::insert_measures(conn, scope.id(), values, false)?;
-                    audit::record(
-                        conn,
-                        &scope.who,
-                        Change {
-                            municipality_id: Some(scope.id()),
-                            action: "import",
-                            object_type: "measure",
-                            object_id: None,
-                            details: serde_json::json!({"imported": n}),
-                        },
-                    )?;
-                    Ok(n)
+                    ops::import_measures(conn, scope, values)
                 })
                 .await?;
-            Ok(HttpResponse::Created().json(ImportResult {
-                imported: i64::try_from(imported).unwrap_or(i64::MAX),
-            }))
+            Ok(HttpResponse::Created().json(result))
         }
     }
 }

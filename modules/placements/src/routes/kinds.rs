@@ -4,7 +4,7 @@ use actix_web::{get, HttpRequest, HttpResponse};
 use retning_kernel::http::json_with_etag;
 use retning_kernel::ApiError;
 
-use crate::dto::{Category, KindView};
+use crate::dto::KindView;
 use crate::kinds::KINDS;
 
 /// Every kind of measure: placement types and kinds of support measure, with their standard
@@ -17,16 +17,6 @@ use crate::kinds::KINDS;
 )]
 #[get("/placements/kinds")]
 pub async fn list(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let kinds: Vec<KindView> = KINDS
-        .iter()
-        .map(|k| KindView {
-            key: k.key.to_owned(),
-            category: Category::from_kernel(k.category),
-            label: k.label.to_owned(),
-            standard_step: k.standard_step,
-            foster_family: k.foster_family,
-            network: k.network,
-        })
-        .collect();
+    let kinds: Vec<KindView> = KINDS.iter().map(KindView::of).collect();
     json_with_etag(&req, &kinds)
 }

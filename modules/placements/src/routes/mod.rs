@@ -6,13 +6,7 @@ mod measures;
 mod staircase;
 mod statistics;
 
-use retning_kernel::tenancy::Municipality;
-use retning_kernel::Principal;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use crate::dto::Audience;
-
-pub(crate) use staircase::validate as validate_staircase;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(kinds::list)
@@ -26,13 +20,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(measures::remove)
         .service(statistics::statistics)
         .service(statistics::monthly);
-}
-
-/// Exact figures for the municipality's own users and keys; suppressed ones for everyone else.
-pub(crate) fn audience(who: &Principal, m: &Municipality) -> Audience {
-    if who.may(&crate::perm::READ, Some(m.id)) {
-        Audience::Member
-    } else {
-        Audience::Public
-    }
 }

@@ -2,12 +2,13 @@
 //! aggregated with small counts suppressed for everyone else (see `crate::stats`).
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use retning_kernel::http::json_with_etag;
+use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::pagination::MunicipalityPath;
 use retning_kernel::scope::Scoped;
 use retning_kernel::{ApiError, Db, Principal};
 
-use super::audience;
 use crate::dto::{MonthlyQuery, MonthlyView, StatisticsQuery, StatisticsView};
+use crate::stats::audience;
 use crate::{stats, NAME};
 
 /// Placement statistics for a calendar year (`year`), a period (`from` and `to`) or a date
@@ -20,7 +21,7 @@ use crate::{stats, NAME};
 #[utoipa::path(
     operation_id = "placements_get_statistics",
     tag = "placements",
-    params(("municipality" = String, Path, description = "The municipality's slug"), StatisticsQuery),
+    params(MunicipalityPath, StatisticsQuery),
     responses((status = 200, description = "Statistics (ETag)", body = StatisticsView)),
     security((), ("bearer" = []))
 )]
@@ -30,8 +31,8 @@ pub async fn statistics(
     db: web::Data<Db>,
     who: Principal,
     slug: web::Path<String>,
+    Query(q): Query<StatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: StatisticsQuery = retning_kernel::http::decode_query(req.query_string())?;
     let view = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
             let m = &scope.municipality;
@@ -49,7 +50,7 @@ pub async fn statistics(
 #[utoipa::path(
     operation_id = "placements_get_monthly_statistics",
     tag = "placements",
-    params(("municipality" = String, Path, description = "The municipality's slug"), MonthlyQuery),
+    params(MunicipalityPath, MonthlyQuery),
     responses((status = 200, description = "The months (ETag)", body = MonthlyView)),
     security((), ("bearer" = []))
 )]
@@ -59,8 +60,8 @@ pub async fn monthly(
     db: web::Data<Db>,
     who: Principal,
     slug: web::Path<String>,
+    Query(q): Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: MonthlyQuery = retning_kernel::http::decode_query(req.query_string())?;
     let view = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
             let m = &scope.municipality;
