@@ -1,116 +1,18 @@
 //! Request and response bodies of the evidence module.
 
 use chrono::NaiveDate;
+use retning_kernel::pagination::SortKey;
 use retning_kernel::{double_option, Timestamp};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::model::{AdoptionListing, FiguresRow, MunicipalityName, ProgrammeRow, ReferralRow};
+use crate::model::{
+    AdoptionListing, AdoptionRow, AdoptionStatus, CapacityUnit, FiguresRow, Grade,
+    MunicipalityName, PartnerRow, PartnerStatus, PartnershipRow, ProgrammeRow, ReferralRow,
+};
 
 // ---------------------------------------------------------------------------------------------
-// Vocabularies
-
-/// A grade of Socialstyrelsen's knowledge declaration (vidensdeklaration), A best.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum Grade {
-    A,
-    B,
-    C,
-    D,
-}
-
-impl Grade {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::A => "A",
-            Grade::B => "B",
-            Grade::C => "C",
-            Grade::D => "D",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "A" => Some(Grade::A),
-            "B" => Some(Grade::B),
-            "C" => Some(Grade::C),
-            "D" => Some(Grade::D),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AdoptionStatus {
-    Planned,
-    Active,
-    Paused,
-    Ended,
-}
-
-impl AdoptionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdoptionStatus::Planned => "planned",
-            AdoptionStatus::Active => "active",
-            AdoptionStatus::Paused => "paused",
-            AdoptionStatus::Ended => "ended",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "planned" => Some(AdoptionStatus::Planned),
-            "active" => Some(AdoptionStatus::Active),
-            "paused" => Some(AdoptionStatus::Paused),
-            "ended" => Some(AdoptionStatus::Ended),
-            _ => None,
-        }
-    }
-}
-
-/// What a yearly capacity counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CapacityUnit {
-    Families,
-    Children,
-}
-
-impl CapacityUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CapacityUnit::Families => "families",
-            CapacityUnit::Children => "children",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "families" => Some(CapacityUnit::Families),
-            "children" => Some(CapacityUnit::Children),
-            _ => None,
-        }
-    }
-}
-
-/// A partner's answer to the host's invitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PartnerStatus {
-    Invited,
-    Accepted,
-    Declined,
-}
-
-impl PartnerStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "invited" => Some(PartnerStatus::Invited),
-            "accepted" => Some(PartnerStatus::Accepted),
-            "declined" => Some(PartnerStatus::Declined),
-            _ => None,
-        }
-    }
-}
+// Vocabularies (the stored states are in `model`)
 
 /// The addressed municipality's part in a partnership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -132,12 +34,10 @@ pub struct MunicipalityRef {
     pub name: String,
 }
 
-impl From<&MunicipalityName> for MunicipalityRef {
-    fn from(m: &MunicipalityName) -> Self {
-        Self {
-            slug: m.slug.clone(),
-            name: m.name.clone(),
-        }
+impl MunicipalityRef {
+    pub fn from_row(row: MunicipalityName) -> Self {
+        let MunicipalityName { id: _, slug, name } = row;
+        Self { slug, name }
     }
 }
 
@@ -198,32 +98,79 @@ pub struct ProgrammeView {
     pub updated_at: Timestamp,
 }
 
-impl From<ProgrammeRow> for ProgrammeView {
-    fn from(r: ProgrammeRow) -> Self {
-        let g = |s: &Option<String>| s.as_deref().and_then(Grade::parse);
+impl ProgrammeView {
+    pub fn from_row(row: ProgrammeRow) -> Self {
+        let ProgrammeRow {
+            id,
+            short_name,
+            name,
+            description,
+            target_group,
+            age_min,
+            age_max,
+            age_note,
+            typical_duration,
+            staircase_step,
+            grade_target_group,
+            grade_method,
+            grade_implementation,
+            grade_effect,
+            grade_economy,
+            source_reference,
+            created_at,
+            updated_at,
+        } = row;
         Self {
+            id,
+            short_name,
+            name,
+            description,
+            target_group,
+            age_min,
+            age_max,
+            age_note,
+            typical_duration,
+            staircase_step,
             knowledge_declaration: KnowledgeDeclaration {
-                target_group: g(&r.grade_target_group),
-                method: g(&r.grade_method),
-                implementation: g(&r.grade_implementation),
-                effect: g(&r.grade_effect),
-                economy: g(&r.grade_economy),
+                target_group: grade_target_group,
+                method: grade_method,
+                implementation: grade_implementation,
+                effect: grade_effect,
+                economy: grade_economy,
             },
-            id: r.id,
-            short_name: r.short_name,
-            name: r.name,
-            description: r.description,
-            target_group: r.target_group,
-            age_min: r.age_min,
-            age_max: r.age_max,
-            age_note: r.age_note,
-            typical_duration: r.typical_duration,
-            staircase_step: r.staircase_step,
-            source_reference: r.source_reference,
-            created_at: Timestamp(r.created_at),
-            updated_at: Timestamp(r.updated_at),
+            source_reference,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
         }
     }
+}
+
+retning_kernel::text_enum! {
+    /// The orders of the programme catalogue.
+    pub enum ProgrammeSort {
+        Name = "name",
+        ShortName = "short_name",
+        Id = "id",
+    }
+}
+
+impl SortKey for ProgrammeSort {
+    const DEFAULT: Self = ProgrammeSort::Name;
+}
+
+/// The catalogue's own filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgrammeFilter {
+    /// Only programmes serving this step of the standard staircase (1-6).
+    #[param(minimum = 1, maximum = 6)]
+    pub step: Option<i32>,
+    /// Only programmes whose age range covers this age in years (a bound the catalogue does not
+    /// state does not exclude).
+    #[param(minimum = 0, maximum = 25)]
+    pub age: Option<i32>,
+    /// Only the programme with this short name.
+    pub short_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -359,32 +306,72 @@ pub struct AdoptionView {
     pub updated_at: Timestamp,
 }
 
-impl From<AdoptionListing> for AdoptionView {
-    fn from(l: AdoptionListing) -> Self {
-        let a = l.adoption;
+impl AdoptionView {
+    /// From the adoption's row as listed with the names of its municipality and programme.
+    pub fn from_row(row: AdoptionListing) -> Self {
+        let AdoptionListing {
+            adoption,
+            municipality_slug,
+            municipality_name,
+            programme_short_name,
+            programme_name,
+        } = row;
+        let AdoptionRow {
+            id,
+            municipality_id: _,
+            programme_id,
+            status,
+            started_on,
+            ended_on,
+            yearly_capacity,
+            capacity_unit,
+            certified_practitioners,
+            operating_unit,
+            notes,
+            created_at,
+            updated_at,
+        } = adoption;
         Self {
-            id: a.id,
+            id,
             municipality: MunicipalityRef {
-                slug: l.municipality_slug,
-                name: l.municipality_name,
+                slug: municipality_slug,
+                name: municipality_name,
             },
             programme: ProgrammeRef {
-                id: a.programme_id,
-                short_name: l.programme_short_name,
-                name: l.programme_name,
+                id: programme_id,
+                short_name: programme_short_name,
+                name: programme_name,
             },
-            status: AdoptionStatus::parse(&a.status).unwrap_or(AdoptionStatus::Planned),
-            started_on: a.started_on,
-            ended_on: a.ended_on,
-            yearly_capacity: a.yearly_capacity,
-            capacity_unit: a.capacity_unit.as_deref().and_then(CapacityUnit::parse),
-            certified_practitioners: a.certified_practitioners,
-            operating_unit: a.operating_unit,
-            notes: a.notes,
-            created_at: Timestamp(a.created_at),
-            updated_at: Timestamp(a.updated_at),
+            status,
+            started_on,
+            ended_on,
+            yearly_capacity,
+            capacity_unit,
+            certified_practitioners,
+            operating_unit,
+            notes,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
         }
     }
+}
+
+/// The filters of a municipality's adoptions (and of their CSV export).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdoptionFilter {
+    /// Only adoptions with this status.
+    pub status: Option<AdoptionStatus>,
+    /// Only adoptions of this programme.
+    pub programme_id: Option<i64>,
+}
+
+/// The filters of a programme's adoptions.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgrammeAdoptionFilter {
+    /// Only adoptions with this status.
+    pub status: Option<AdoptionStatus>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -459,18 +446,40 @@ pub struct FiguresView {
     pub updated_at: Timestamp,
 }
 
-impl From<FiguresRow> for FiguresView {
-    fn from(r: FiguresRow) -> Self {
+impl FiguresView {
+    pub fn from_row(row: FiguresRow) -> Self {
+        let FiguresRow {
+            id: _,
+            municipality_id: _,
+            adoption_id: _,
+            period,
+            period_start,
+            period_end,
+            started,
+            completed,
+            dropped_out,
+            created_at: _,
+            updated_at,
+        } = row;
         Self {
-            period: r.period,
-            period_start: r.period_start,
-            period_end: r.period_end,
-            started: r.started,
-            completed: r.completed,
-            dropped_out: r.dropped_out,
-            updated_at: Timestamp(r.updated_at),
+            period,
+            period_start,
+            period_end,
+            started,
+            completed,
+            dropped_out,
+            updated_at: Timestamp(updated_at),
         }
     }
+}
+
+/// The filters of an adoption's figures.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresFilter {
+    /// Only periods inside this calendar year.
+    #[param(minimum = 1990, maximum = 2100)]
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -495,6 +504,33 @@ pub struct SharedAdoption {
     pub status: AdoptionStatus,
     pub yearly_capacity: Option<i32>,
     pub capacity_unit: Option<CapacityUnit>,
+}
+
+impl SharedAdoption {
+    pub fn from_row(row: AdoptionRow, programme: ProgrammeRef) -> Self {
+        let AdoptionRow {
+            id,
+            municipality_id: _,
+            programme_id: _,
+            status,
+            started_on: _,
+            ended_on: _,
+            yearly_capacity,
+            capacity_unit,
+            certified_practitioners: _,
+            operating_unit: _,
+            notes: _,
+            created_at: _,
+            updated_at: _,
+        } = row;
+        Self {
+            id,
+            programme,
+            status,
+            yearly_capacity,
+            capacity_unit,
+        }
+    }
 }
 
 /// A partner's use of its share in one calendar year.
@@ -528,6 +564,35 @@ pub struct PartnerView {
     pub use_: Option<Vec<YearUse>>,
 }
 
+impl PartnerView {
+    /// `use_`: the partner's use of its share, where the viewer may see it.
+    pub fn from_row(
+        row: PartnerRow,
+        municipality: MunicipalityRef,
+        use_: Option<Vec<YearUse>>,
+    ) -> Self {
+        let PartnerRow {
+            id: _,
+            municipality_id: _,
+            partnership_id: _,
+            partner_municipality_id: _,
+            yearly_share,
+            status,
+            invited_at,
+            responded_at,
+            updated_at: _,
+        } = row;
+        Self {
+            municipality,
+            status,
+            yearly_share,
+            invited_at: Timestamp(invited_at),
+            responded_at: responded_at.map(Timestamp),
+            use_,
+        }
+    }
+}
+
 /// A partnership (samarbejde om et program): the host runs a programme for partner
 /// municipalities with agreed yearly shares of its capacity.
 ///
@@ -552,6 +617,53 @@ pub struct PartnershipView {
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+}
+
+impl PartnershipView {
+    /// The partnership as the addressed municipality (in `role`) sees it: the host, the
+    /// shared adoption and the partners it may see.
+    pub fn from_row(
+        row: PartnershipRow,
+        host: MunicipalityRef,
+        adoption: SharedAdoption,
+        role: PartyRole,
+        partners: Vec<PartnerView>,
+    ) -> Self {
+        let PartnershipRow {
+            id,
+            municipality_id: _,
+            adoption_id: _,
+            period_start,
+            period_end,
+            allow_over_share,
+            notes,
+            created_at,
+            updated_at,
+        } = row;
+        Self {
+            id,
+            host,
+            adoption,
+            period_start,
+            period_end,
+            allow_over_share,
+            notes,
+            role,
+            partners,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }
+    }
+}
+
+/// The filters of a municipality's partnerships.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnershipFilter {
+    /// Only partnerships the municipality hosts (`host`) or is invited to (`partner`).
+    pub role: Option<PartyRole>,
+    /// Only partnerships on this adoption of the host.
+    pub adoption_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -628,21 +740,47 @@ pub struct ReferralView {
 }
 
 impl ReferralView {
-    pub fn new(r: ReferralRow, partner: &MunicipalityName) -> Self {
+    pub fn from_row(row: ReferralRow, partner: MunicipalityRef) -> Self {
+        let ReferralRow {
+            id,
+            municipality_id: _,
+            partnership_id,
+            partner_id: _,
+            partner_municipality_id: _,
+            share_year,
+            period,
+            period_start,
+            period_end,
+            referred,
+            over_share,
+            note,
+            created_at,
+        } = row;
         Self {
-            id: r.id,
-            partnership_id: r.partnership_id,
-            partner: partner.into(),
-            period: r.period,
-            period_start: r.period_start,
-            period_end: r.period_end,
-            year: r.share_year,
-            referred: r.referred,
-            over_share: r.over_share,
-            note: r.note,
-            created_at: Timestamp(r.created_at),
+            id,
+            partnership_id,
+            partner,
+            period,
+            period_start,
+            period_end,
+            year: share_year,
+            referred,
+            over_share,
+            note,
+            created_at: Timestamp(created_at),
         }
     }
+}
+
+/// The filters of a partnership's referrals.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReferralFilter {
+    /// Only this partner's referrals (its slug; the host's view).
+    pub partner: Option<String>,
+    /// Only referrals against this calendar year's share.
+    #[param(minimum = 1990, maximum = 2100)]
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -12,6 +12,7 @@ pub mod codes;
 mod dto;
 mod indicators;
 mod model;
+mod ops;
 mod period;
 mod repo;
 mod routes;

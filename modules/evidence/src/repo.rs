@@ -10,9 +10,13 @@ use diesel::prelude::*;
 use retning_kernel::db::{lock_row, DbConnection, MultiBackend};
 use retning_kernel::ApiError;
 
+use retning_kernel::pagination::Sort;
+
+use crate::dto::{PartyRole, ProgrammeFilter, ProgrammeSort};
 use crate::model::{
-    AdoptionData, AdoptionListing, AdoptionRow, FiguresRow, MunicipalityName, PartnerRow,
-    PartnershipRow, ProgrammeData, ProgrammeRow, ReferralRow,
+    AdoptionChanges, AdoptionListing, AdoptionRow, AdoptionStatus, FiguresChanges, FiguresRow,
+    MunicipalityName, NewFigures, NewPartner, NewReferralRow, PartnerChanges, PartnerRow,
+    PartnerStatus, PartnershipChanges, PartnershipRow, ProgrammeData, ProgrammeRow, ReferralRow,
 };
 use crate::period::{self, Period};
 use crate::schema::{
@@ -21,10 +25,6 @@ use crate::schema::{
     evidence_referrals as rf, municipalities,
 };
 use crate::NAME;
-
-pub const INVITED: &str = "invited";
-pub const ACCEPTED: &str = "accepted";
-pub const DECLINED: &str = "declined";
 
 // ---------------------------------------------------------------------------------------------
 // Municipalities
@@ -50,29 +50,9 @@ pub fn municipality_names(
 // ---------------------------------------------------------------------------------------------
 // Programmes (platform-wide)
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ProgrammeSort {
-    #[default]
-    Name,
-    NameDesc,
-    ShortName,
-    ShortNameDesc,
-    Id,
-    IdDesc,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ProgrammeFilter {
-    pub staircase_step: Option<i32>,
-    /// Programmes whose age range covers this age (a missing bound does not exclude).
-    pub age: Option<i32>,
-    pub short_name: Option<String>,
-    pub sort: ProgrammeSort,
-}
-
 fn programme_query(f: &ProgrammeFilter) -> pr::BoxedQuery<'static, MultiBackend> {
     let mut q = pr::table.into_boxed();
-    if let Some(step) = f.staircase_step {
+    if let Some(step) = f.step {
         q = q.filter(pr::staircase_step.eq(step));
     }
     if let Some(age) = f.age {
@@ -89,17 +69,18 @@ fn programme_query(f: &ProgrammeFilter) -> pr::BoxedQuery<'static, MultiBackend>
 pub fn list_programmes(
     conn: &mut DbConnection,
     f: &ProgrammeFilter,
+    sort: Sort<ProgrammeSort>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<ProgrammeRow>, i64)> {
     let q = programme_query(f).select(ProgrammeRow::as_select());
-    let q = match f.sort {
-        ProgrammeSort::Name => q.order((pr::name.asc(), pr::id.asc())),
-        ProgrammeSort::NameDesc => q.order((pr::name.desc(), pr::id.desc())),
-        ProgrammeSort::ShortName => q.order(pr::short_name.asc()),
-        ProgrammeSort::ShortNameDesc => q.order(pr::short_name.desc()),
-        ProgrammeSort::Id => q.order(pr::id.asc()),
-        ProgrammeSort::IdDesc => q.order(pr::id.desc()),
+    let q = match (sort.key, sort.descending) {
+        (ProgrammeSort::Name, false) => q.order((pr::name.asc(), pr::id.asc())),
+        (ProgrammeSort::Name, true) => q.order((pr::name.desc(), pr::id.desc())),
+        (ProgrammeSort::ShortName, false) => q.order(pr::short_name.asc()),
+        (ProgrammeSort::ShortName, true) => q.order(pr::short_name.desc()),
+        (ProgrammeSort::Id, false) => q.order(pr::id.asc()),
+        (ProgrammeSort::Id, true) => q.order(pr::id.desc()),
     };
     let rows = q.limit(limit + 1).offset(offset).load(conn)?;
     let total = programme_query(f).count().get_result(conn)?;
@@ -163,12 +144,13 @@ pub fn update_programme(
 // ---------------------------------------------------------------------------------------------
 // Adoptions
 
+/// Which adoptions a query reads.
 #[derive(Debug, Clone, Default)]
-pub struct AdoptionFilter {
+pub struct AdoptionSelection {
     /// One municipality's adoptions; `None`: every municipality that has the module on.
     pub municipality_id: Option<i64>,
     pub programme_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<AdoptionStatus>,
 }
 
 type ListingTuple = (AdoptionRow, String, String, String, String);
@@ -186,7 +168,7 @@ fn listing(
 }
 
 fn adoption_query(
-    f: &AdoptionFilter,
+    f: &AdoptionSelection,
 ) -> diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<ad::table, pr::table>, municipalities::table>,
@@ -209,8 +191,8 @@ fn adoption_query(
     if let Some(p) = f.programme_id {
         q = q.filter(ad::programme_id.eq(p));
     }
-    if let Some(s) = &f.status {
-        q = q.filter(ad::status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(ad::status.eq(s));
     }
     q
 }
@@ -218,7 +200,7 @@ fn adoption_query(
 /// Ordered by programme name, then municipality name.
 pub fn list_adoptions(
     conn: &mut DbConnection,
-    f: &AdoptionFilter,
+    f: &AdoptionSelection,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<AdoptionListing>, i64)> {
@@ -243,7 +225,7 @@ pub fn find_adoption_listing(
     municipality_id: i64,
     id: i64,
 ) -> QueryResult<Option<AdoptionListing>> {
-    let f = AdoptionFilter {
+    let f = AdoptionSelection {
         municipality_id: Some(municipality_id),
         ..Default::default()
     };
@@ -310,24 +292,18 @@ fn adoption_exists() -> ApiError {
 pub fn insert_adoption(
     conn: &mut DbConnection,
     municipality_id: i64,
-    d: &AdoptionData,
+    programme_id: i64,
+    d: &AdoptionChanges,
 ) -> Result<AdoptionRow, ApiError> {
-    if find_adoption_by_programme(conn, municipality_id, d.programme_id)?.is_some() {
+    if find_adoption_by_programme(conn, municipality_id, programme_id)?.is_some() {
         return Err(adoption_exists());
     }
     let now = retning_kernel::now();
     diesel::insert_into(ad::table)
         .values((
             ad::municipality_id.eq(municipality_id),
-            ad::programme_id.eq(d.programme_id),
-            ad::status.eq(&d.status),
-            ad::started_on.eq(d.started_on),
-            ad::ended_on.eq(d.ended_on),
-            ad::yearly_capacity.eq(d.yearly_capacity),
-            ad::capacity_unit.eq(&d.capacity_unit),
-            ad::certified_practitioners.eq(d.certified_practitioners),
-            ad::operating_unit.eq(&d.operating_unit),
-            ad::notes.eq(&d.notes),
+            ad::programme_id.eq(programme_id),
+            d,
             ad::created_at.eq(now),
             ad::updated_at.eq(now),
         ))
@@ -344,24 +320,14 @@ pub fn update_adoption(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-    d: &AdoptionData,
+    d: &AdoptionChanges,
 ) -> QueryResult<AdoptionRow> {
     diesel::update(
         ad::table
             .filter(ad::municipality_id.eq(municipality_id))
             .filter(ad::id.eq(id)),
     )
-    .set((
-        ad::status.eq(&d.status),
-        ad::started_on.eq(d.started_on),
-        ad::ended_on.eq(d.ended_on),
-        ad::yearly_capacity.eq(d.yearly_capacity),
-        ad::capacity_unit.eq(&d.capacity_unit),
-        ad::certified_practitioners.eq(d.certified_practitioners),
-        ad::operating_unit.eq(&d.operating_unit),
-        ad::notes.eq(&d.notes),
-        ad::updated_at.eq(retning_kernel::now()),
-    ))
+    .set((d, ad::updated_at.eq(retning_kernel::now())))
     .returning(ad::all_columns)
     .get_result(conn)
 }
@@ -463,12 +429,12 @@ pub fn put_figures(
     let now = retning_kernel::now();
     if let Some(before) = find_figures(conn, municipality_id, adoption_id, &period.label)? {
         let row = diesel::update(fig::table.find(before.id))
-            .set((
-                fig::started.eq(started),
-                fig::completed.eq(completed),
-                fig::dropped_out.eq(dropped_out),
-                fig::updated_at.eq(now),
-            ))
+            .set(&FiguresChanges {
+                started,
+                completed,
+                dropped_out,
+                updated_at: now,
+            })
             .returning(fig::all_columns)
             .get_result(conn)?;
         return Ok((row, Some(before)));
@@ -491,18 +457,18 @@ pub fn put_figures(
         ));
     }
     let row = diesel::insert_into(fig::table)
-        .values((
-            fig::municipality_id.eq(municipality_id),
-            fig::adoption_id.eq(adoption_id),
-            fig::period.eq(&period.label),
-            fig::period_start.eq(period.start),
-            fig::period_end.eq(period.end),
-            fig::started.eq(started),
-            fig::completed.eq(completed),
-            fig::dropped_out.eq(dropped_out),
-            fig::created_at.eq(now),
-            fig::updated_at.eq(now),
-        ))
+        .values(&NewFigures {
+            municipality_id,
+            adoption_id,
+            period: &period.label,
+            period_start: period.start,
+            period_end: period.end,
+            started,
+            completed,
+            dropped_out,
+            created_at: now,
+            updated_at: now,
+        })
         .returning(fig::all_columns)
         .get_result(conn)?;
     Ok((row, None))
@@ -537,7 +503,7 @@ pub fn is_accepted_partner(
         .filter(ps::adoption_id.eq(adoption_id))
         .filter(pp::municipality_id.eq(host_id))
         .filter(pp::partner_municipality_id.eq(partner))
-        .filter(pp::status.eq(ACCEPTED))
+        .filter(pp::status.eq(PartnerStatus::Accepted))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -611,18 +577,11 @@ pub fn find_for_party(
     find_partnership(conn, partner.municipality_id, id)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartyFilter {
-    Any,
-    Host,
-    Partner,
-}
-
 /// Partnerships the municipality hosts or is invited to, oldest first.
 pub fn list_partnerships(
     conn: &mut DbConnection,
     municipality_id: i64,
-    party: PartyFilter,
+    party: Option<PartyRole>,
     adoption_id: Option<i64>,
     offset: i64,
     limit: i64,
@@ -633,13 +592,13 @@ pub fn list_partnerships(
             .select(pp::partnership_id);
         let mut q = ps::table.into_boxed();
         q = match party {
-            PartyFilter::Any => q.filter(
+            None => q.filter(
                 ps::municipality_id
                     .eq(municipality_id)
                     .or(ps::id.eq_any(as_partner)),
             ),
-            PartyFilter::Host => q.filter(ps::municipality_id.eq(municipality_id)),
-            PartyFilter::Partner => q.filter(ps::id.eq_any(as_partner)),
+            Some(PartyRole::Host) => q.filter(ps::municipality_id.eq(municipality_id)),
+            Some(PartyRole::Partner) => q.filter(ps::id.eq_any(as_partner)),
         };
         if let Some(a) = adoption_id {
             q = q.filter(ps::adoption_id.eq(a));
@@ -789,7 +748,7 @@ fn other_commitments(
         let shares: Option<i64> = pp::table
             .filter(pp::municipality_id.eq(host_id))
             .filter(pp::partnership_id.eq(id))
-            .filter(pp::status.ne(DECLINED))
+            .filter(pp::status.ne(PartnerStatus::Declined))
             .select(sum(pp::yearly_share))
             .first(conn)?;
         out.push(Commitment {
@@ -834,7 +793,7 @@ pub fn committed_peak(
         .inner_join(ps::table)
         .filter(ps::municipality_id.eq(host_id))
         .filter(ps::adoption_id.eq(adoption_id))
-        .filter(pp::status.ne(DECLINED))
+        .filter(pp::status.ne(PartnerStatus::Declined))
         .filter(pp::yearly_share.is_not_null())
         .count()
         .get_result(conn)?;
@@ -899,28 +858,18 @@ pub fn check_shares(
     Ok(())
 }
 
-pub struct NewPartnershipData {
-    pub adoption_id: i64,
-    pub period_start: Option<NaiveDate>,
-    pub period_end: Option<NaiveDate>,
-    pub allow_over_share: bool,
-    pub notes: Option<String>,
-}
-
 pub fn insert_partnership(
     conn: &mut DbConnection,
     host_id: i64,
-    d: &NewPartnershipData,
+    adoption_id: i64,
+    d: &PartnershipChanges,
 ) -> QueryResult<PartnershipRow> {
     let now = retning_kernel::now();
     diesel::insert_into(ps::table)
         .values((
             ps::municipality_id.eq(host_id),
-            ps::adoption_id.eq(d.adoption_id),
-            ps::period_start.eq(d.period_start),
-            ps::period_end.eq(d.period_end),
-            ps::allow_over_share.eq(d.allow_over_share),
-            ps::notes.eq(&d.notes),
+            ps::adoption_id.eq(adoption_id),
+            d,
             ps::created_at.eq(now),
             ps::updated_at.eq(now),
         ))
@@ -932,23 +881,14 @@ pub fn update_partnership(
     conn: &mut DbConnection,
     host_id: i64,
     id: i64,
-    period_start: Option<NaiveDate>,
-    period_end: Option<NaiveDate>,
-    allow_over_share: bool,
-    notes: Option<&str>,
+    d: &PartnershipChanges,
 ) -> QueryResult<PartnershipRow> {
     diesel::update(
         ps::table
             .filter(ps::municipality_id.eq(host_id))
             .filter(ps::id.eq(id)),
     )
-    .set((
-        ps::period_start.eq(period_start),
-        ps::period_end.eq(period_end),
-        ps::allow_over_share.eq(allow_over_share),
-        ps::notes.eq(notes),
-        ps::updated_at.eq(retning_kernel::now()),
-    ))
+    .set((d, ps::updated_at.eq(retning_kernel::now())))
     .returning(ps::all_columns)
     .get_result(conn)
 }
@@ -975,15 +915,15 @@ pub fn insert_partner(
 ) -> QueryResult<PartnerRow> {
     let now = retning_kernel::now();
     diesel::insert_into(pp::table)
-        .values((
-            pp::municipality_id.eq(host_id),
-            pp::partnership_id.eq(partnership_id),
-            pp::partner_municipality_id.eq(partner),
-            pp::yearly_share.eq(yearly_share),
-            pp::status.eq(INVITED),
-            pp::invited_at.eq(now),
-            pp::updated_at.eq(now),
-        ))
+        .values(&NewPartner {
+            municipality_id: host_id,
+            partnership_id,
+            partner_municipality_id: partner,
+            yearly_share,
+            status: PartnerStatus::Invited,
+            invited_at: now,
+            updated_at: now,
+        })
         .returning(pp::all_columns)
         .get_result(conn)
 }
@@ -997,19 +937,23 @@ pub fn reinvite_partner(
     yearly_share: Option<i32>,
 ) -> QueryResult<PartnerRow> {
     let now = retning_kernel::now();
-    let reopen = row.yearly_share != yearly_share || row.status == DECLINED;
+    let reopen = row.yearly_share != yearly_share || row.status == PartnerStatus::Declined;
     diesel::update(
         pp::table
             .filter(pp::municipality_id.eq(host_id))
             .filter(pp::id.eq(row.id)),
     )
-    .set((
-        pp::yearly_share.eq(yearly_share),
-        pp::status.eq(if reopen { INVITED } else { row.status.as_str() }),
-        pp::invited_at.eq(if reopen { now } else { row.invited_at }),
-        pp::responded_at.eq(if reopen { None } else { row.responded_at }),
-        pp::updated_at.eq(now),
-    ))
+    .set(&PartnerChanges {
+        yearly_share,
+        status: if reopen {
+            PartnerStatus::Invited
+        } else {
+            row.status
+        },
+        invited_at: if reopen { now } else { row.invited_at },
+        responded_at: if reopen { None } else { row.responded_at },
+        updated_at: now,
+    })
     .returning(pp::all_columns)
     .get_result(conn)
 }
@@ -1017,7 +961,7 @@ pub fn reinvite_partner(
 pub fn answer_invitation(
     conn: &mut DbConnection,
     row: &PartnerRow,
-    status: &str,
+    status: PartnerStatus,
 ) -> QueryResult<PartnerRow> {
     let now = retning_kernel::now();
     diesel::update(
@@ -1025,11 +969,13 @@ pub fn answer_invitation(
             .filter(pp::municipality_id.eq(row.municipality_id))
             .filter(pp::id.eq(row.id)),
     )
-    .set((
-        pp::status.eq(status),
-        pp::responded_at.eq(Some(now)),
-        pp::updated_at.eq(now),
-    ))
+    .set(&PartnerChanges {
+        yearly_share: row.yearly_share,
+        status,
+        invited_at: row.invited_at,
+        responded_at: Some(now),
+        updated_at: now,
+    })
     .returning(pp::all_columns)
     .get_result(conn)
 }
@@ -1063,20 +1009,20 @@ pub fn insert_referral(
     note: Option<&str>,
 ) -> QueryResult<ReferralRow> {
     diesel::insert_into(rf::table)
-        .values((
-            rf::municipality_id.eq(partner.municipality_id),
-            rf::partnership_id.eq(partner.partnership_id),
-            rf::partner_id.eq(partner.id),
-            rf::partner_municipality_id.eq(partner.partner_municipality_id),
-            rf::share_year.eq(period.year),
-            rf::period.eq(&period.label),
-            rf::period_start.eq(period.start),
-            rf::period_end.eq(period.end),
-            rf::referred.eq(referred),
-            rf::over_share.eq(over_share),
-            rf::note.eq(note),
-            rf::created_at.eq(retning_kernel::now()),
-        ))
+        .values(&NewReferralRow {
+            municipality_id: partner.municipality_id,
+            partnership_id: partner.partnership_id,
+            partner_id: partner.id,
+            partner_municipality_id: partner.partner_municipality_id,
+            share_year: period.year,
+            period: &period.label,
+            period_start: period.start,
+            period_end: period.end,
+            referred,
+            over_share,
+            note,
+            created_at: retning_kernel::now(),
+        })
         .returning(rf::all_columns)
         .get_result(conn)
 }
@@ -1159,7 +1105,7 @@ pub fn adoption_capacity_use(
     let (from, to) = period::year_ending(on);
     let adoptions: Vec<(i64, Option<i32>)> = ad::table
         .filter(ad::municipality_id.eq(municipality_id))
-        .filter(ad::status.ne("planned"))
+        .filter(ad::status.ne(AdoptionStatus::Planned))
         .filter(ad::yearly_capacity.gt(0))
         .filter(ad::started_on.is_null().or(ad::started_on.le(to)))
         .filter(ad::ended_on.is_null().or(ad::ended_on.ge(from)))
@@ -1203,7 +1149,7 @@ pub fn share_use(
     let (from, to) = period::year_ending(on);
     let mut q = pp::table
         .inner_join(ps::table)
-        .filter(pp::status.eq(ACCEPTED))
+        .filter(pp::status.eq(PartnerStatus::Accepted))
         .filter(pp::yearly_share.is_not_null())
         .filter(ps::period_start.is_null().or(ps::period_start.le(to)))
         .filter(ps::period_end.is_null().or(ps::period_end.ge(from)))

@@ -5,13 +5,16 @@
 use retning_kernel::module::SeedFiles;
 
 use chrono::NaiveDate;
-use retning_kernel::audit::{self, Change};
-use retning_kernel::{tenancy, DbConnection, Principal};
+use retning_kernel::audit::{record_change, Subject};
+use retning_kernel::{tenancy, ApiError, DbConnection, Principal};
 use serde::Deserialize;
 
-use crate::dto::{AdoptionStatus, CapacityUnit, Grade, KnowledgeDeclaration};
-use crate::model::{AdoptionData, ProgrammeData};
-use crate::repo::{self, NewPartnershipData, ShareSpec};
+use crate::dto::{AdoptionView, KnowledgeDeclaration, ProgrammeView};
+use crate::model::{
+    AdoptionChanges, AdoptionStatus, CapacityUnit, PartnershipChanges, ProgrammeData,
+};
+use crate::ops;
+use crate::repo::{self, ShareSpec};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +65,8 @@ struct AdoptionSeed {
     certified_practitioners: Option<i32>,
     operating_unit: Option<String>,
     notes: Option<String>,
+    /// Provenance, for the reader of the file (the audit row records the seeded view).
+    #[allow(dead_code)]
     source: String,
 }
 
@@ -86,6 +91,8 @@ struct PartnershipSeed {
     notes: Option<String>,
     /// Seeded partners are invited: a seed never records an answer the sources do not give.
     partners: Vec<PartnerSeed>,
+    /// Provenance, for the reader of the file (the audit row records the seeded view).
+    #[allow(dead_code)]
     source: String,
 }
 
@@ -96,29 +103,21 @@ struct PartnerSeed {
     yearly_share: Option<i32>,
 }
 
-fn grade(g: Option<Grade>) -> Option<String> {
-    g.map(|g| g.as_str().to_owned())
-}
-
-fn record(
+/// The audit row of a seeded object: what it is after the seed.
+fn record<T: serde::Serialize>(
     conn: &mut DbConnection,
-    municipality_id: Option<i64>,
-    object_type: &str,
-    object_id: i64,
-    details: serde_json::Value,
+    subject: Subject<'_>,
+    view: &T,
 ) -> Result<(), String> {
-    audit::record(
+    record_change(
         conn,
         &Principal::system(),
-        Change {
-            municipality_id,
-            action: "seed",
-            object_type,
-            object_id: Some(object_id),
-            details,
-        },
+        "seed",
+        subject,
+        None,
+        Some(view),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e: ApiError| e.to_string())
 }
 
 fn municipality_id(conn: &mut DbConnection, file: &str, slug: &str) -> Result<i64, String> {
@@ -174,22 +173,17 @@ fn load_catalogue(conn: &mut DbConnection, file: &CatalogueFile) -> Result<(), S
             age_note: p.age_note.clone(),
             typical_duration: p.typical_duration.clone(),
             staircase_step: p.staircase_step,
-            grade_target_group: grade(k.target_group),
-            grade_method: grade(k.method),
-            grade_implementation: grade(k.implementation),
-            grade_effect: grade(k.effect),
-            grade_economy: grade(k.economy),
+            grade_target_group: k.target_group,
+            grade_method: k.method,
+            grade_implementation: k.implementation,
+            grade_effect: k.effect,
+            grade_economy: k.economy,
             source_reference: p.source_reference.clone(),
         };
         let row = repo::insert_programme(conn, &data)
             .map_err(|e| format!("catalogue.json: {}: {e}", p.short_name))?;
-        record(
-            conn,
-            None,
-            "evidence_programme",
-            row.id,
-            serde_json::json!({"short_name": row.short_name, "source": "seed/evidence/catalogue.json"}),
-        )?;
+        let view = ProgrammeView::from_row(row);
+        record(conn, ops::programme_subject(view.id), &view)?;
     }
     Ok(())
 }
@@ -205,26 +199,24 @@ fn load_adoptions(conn: &mut DbConnection, file: &AdoptionsFile) -> Result<(), S
         {
             continue;
         }
-        let data = AdoptionData {
-            programme_id: programme,
-            status: a.status.as_str().to_owned(),
+        let data = AdoptionChanges {
+            status: a.status,
             started_on: a.started_on,
             ended_on: a.ended_on,
             yearly_capacity: a.yearly_capacity,
-            capacity_unit: a.capacity_unit.map(|u| u.as_str().to_owned()),
+            capacity_unit: a.capacity_unit,
             certified_practitioners: a.certified_practitioners,
             operating_unit: a.operating_unit.clone(),
             notes: a.notes.clone(),
         };
-        let row = repo::insert_adoption(conn, m, &data)
-            .map_err(|e| format!("{FILE}: {} {}: {e}", a.municipality, a.programme))?;
-        record(
-            conn,
-            Some(m),
-            "evidence_adoption",
-            row.id,
-            serde_json::json!({"programme": a.programme, "status": row.status, "source": a.source}),
-        )?;
+        let fail =
+            |e: &dyn std::fmt::Display| format!("{FILE}: {} {}: {e}", a.municipality, a.programme);
+        let row = repo::insert_adoption(conn, m, programme, &data).map_err(|e| fail(&e))?;
+        let view = repo::find_adoption_listing(conn, m, row.id)
+            .map_err(|e| fail(&e))?
+            .map(AdoptionView::from_row)
+            .ok_or_else(|| fail(&"the adoption vanished after insert"))?;
+        record(conn, Subject::of(&m, "evidence_adoption", view.id), &view)?;
     }
     Ok(())
 }
@@ -266,8 +258,8 @@ fn load_partnerships(conn: &mut DbConnection, file: &PartnershipsFile) -> Result
         let row = repo::insert_partnership(
             conn,
             host,
-            &NewPartnershipData {
-                adoption_id: adoption.id,
+            adoption.id,
+            &PartnershipChanges {
                 period_start: p.period_start,
                 period_end: p.period_end,
                 allow_over_share: p.allow_over_share,
@@ -279,18 +271,9 @@ fn load_partnerships(conn: &mut DbConnection, file: &PartnershipsFile) -> Result
             repo::insert_partner(conn, host, row.id, id, partner.yearly_share)
                 .map_err(|e| err(&e))?;
         }
-        record(
-            conn,
-            Some(host),
-            "evidence_partnership",
-            row.id,
-            serde_json::json!({
-                "programme": p.programme,
-                "partners": p.partners.iter().map(|s| s.municipality.as_str()).collect::<Vec<_>>(),
-                "status": "invited",
-                "source": p.source,
-            }),
-        )?;
+        let id = row.id;
+        let view = ops::party_view(conn, host, row).map_err(|e| err(&e))?;
+        record(conn, Subject::of(&host, "evidence_partnership", id), &view)?;
     }
     Ok(())
 }
