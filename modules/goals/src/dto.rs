@@ -115,6 +115,21 @@ pub struct UnitRef {
     pub name: String,
 }
 
+impl UnitRef {
+    pub fn from_row(row: UnitRow) -> Self {
+        let UnitRow {
+            id: _,
+            municipality_id: _,
+            key,
+            name,
+            kind: _,
+            parent_id: _,
+            created_at: _,
+        } = row;
+        Self { key, name }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {

@@ -31,10 +31,8 @@ impl Lookup {
     }
 
     pub fn unit_ref(&self, id: Option<i64>) -> Option<UnitRef> {
-        id.and_then(|id| self.units.get(&id)).map(|u| UnitRef {
-            key: u.key.clone(),
-            name: u.name.clone(),
-        })
+        id.and_then(|id| self.units.get(&id))
+            .map(|u| UnitRef::from_row(u.clone()))
     }
 
     pub fn slugs(&self, ids: Option<&Vec<i64>>) -> Vec<String> {
