@@ -466,7 +466,7 @@ async fn strategy_crud_and_permissions(app: TestApp) {
     app.get(&format!("{url}?sort=colour"))
         .send()
         .await
-        .field_error(422, "validation.failed", "sort");
+        .field_error(422, "validation.failed", "query.sort");
     // Every change was audited.
     for (action, object) in [
         ("create", "strategy"),

@@ -1,110 +1,16 @@
 //! Request and response bodies of the goals module.
 
 use chrono::NaiveDate;
+use retning_kernel::pagination::SortKey;
 use retning_kernel::{double_option, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::progress::{Assessment, Direction, Frequency, Trend};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Readable by anyone, without login (as the strategy documents are).
-    Public,
-    /// Readable by the municipality's own users and keys only.
-    Internal,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Public => "public",
-            Visibility::Internal => "internal",
-        }
-    }
-    pub fn parse(s: &str) -> Self {
-        if s == "public" {
-            Visibility::Public
-        } else {
-            Visibility::Internal
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    Count,
-    Percent,
-    Dkk,
-    Ratio,
-}
-
-impl Unit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Count => "count",
-            Unit::Percent => "percent",
-            Unit::Dkk => "dkk",
-            Unit::Ratio => "ratio",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "count" => Some(Unit::Count),
-            "percent" => Some(Unit::Percent),
-            "dkk" => Some(Unit::Dkk),
-            "ratio" => Some(Unit::Ratio),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Measurements are entered by hand.
-    Manual,
-    /// The value is computed by another module (see `computed_indicator` and GET /indicators).
-    Computed,
-}
-
-pub fn direction_str(d: Direction) -> &'static str {
-    match d {
-        Direction::Increase => "increase",
-        Direction::Decrease => "decrease",
-        Direction::Keep => "keep",
-    }
-}
-
-pub fn parse_direction(s: &str) -> Direction {
-    match s {
-        "increase" => Direction::Increase,
-        "decrease" => Direction::Decrease,
-        _ => Direction::Keep,
-    }
-}
-
-pub fn frequency_str(f: Frequency) -> &'static str {
-    match f {
-        Frequency::Monthly => "monthly",
-        Frequency::Quarterly => "quarterly",
-        Frequency::HalfYearly => "half_yearly",
-        Frequency::Annual => "annual",
-        Frequency::Irregular => "irregular",
-    }
-}
-
-pub fn parse_frequency(s: &str) -> Frequency {
-    match s {
-        "monthly" => Frequency::Monthly,
-        "quarterly" => Frequency::Quarterly,
-        "half_yearly" => Frequency::HalfYearly,
-        "annual" => Frequency::Annual,
-        _ => Frequency::Irregular,
-    }
-}
+use crate::model::{
+    Direction, FollowUpRow, Frequency, MeasurementRow, NodeRow, Source, StrategyRow,
+    StrategyStatus, TargetRow, ThemeKind, ThemeRow, Unit, UnitRow, Visibility,
+};
+use crate::progress::{Assessment, Derived, Trend};
 
 // ------------------------------------------------------------------------------------------
 // Themes and units
@@ -117,9 +23,32 @@ pub struct ThemeView {
     pub name: String,
     pub description: Option<String>,
     /// `pejlemaerke` (KL's three) or `theme`.
-    pub kind: String,
+    pub kind: ThemeKind,
     /// The slug of the broader theme, if any.
     pub parent: Option<String>,
+}
+
+impl ThemeView {
+    /// `parent`: the slug of the theme `row.parent_id` names.
+    pub fn from_row(row: ThemeRow, parent: Option<String>) -> Self {
+        let ThemeRow {
+            id: _,
+            slug,
+            name,
+            description,
+            kind,
+            parent_id: _,
+            created_at: _,
+            updated_at: _,
+        } = row;
+        Self {
+            slug,
+            name,
+            description,
+            kind,
+            parent,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,8 +61,7 @@ pub struct NewTheme {
     #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// `pejlemaerke` or `theme` (default).
-    #[schema(pattern = "^(theme|pejlemaerke)$")]
-    pub kind: Option<String>,
+    pub kind: Option<ThemeKind>,
     pub parent: Option<String>,
 }
 
@@ -158,11 +86,48 @@ pub struct UnitView {
     pub parent: Option<String>,
 }
 
+impl UnitView {
+    /// `parent`: the key of the unit `row.parent_id` names.
+    pub fn from_row(row: UnitRow, parent: Option<String>) -> Self {
+        let UnitRow {
+            id,
+            municipality_id: _,
+            key,
+            name,
+            kind,
+            parent_id: _,
+            created_at: _,
+        } = row;
+        Self {
+            id,
+            key,
+            name,
+            kind,
+            parent,
+        }
+    }
+}
+
 /// A unit as referred to from nodes and targets.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitRef {
     pub key: String,
     pub name: String,
+}
+
+impl UnitRef {
+    pub fn from_row(row: UnitRow) -> Self {
+        let UnitRow {
+            id: _,
+            municipality_id: _,
+            key,
+            name,
+            kind: _,
+            parent_id: _,
+            created_at: _,
+        } = row;
+        Self { key, name }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -202,6 +167,19 @@ pub struct FollowUp {
     pub label: String,
 }
 
+impl FollowUp {
+    pub fn from_row(row: FollowUpRow) -> Self {
+        let FollowUpRow {
+            id: _,
+            municipality_id: _,
+            strategy_id: _,
+            date,
+            label,
+        } = row;
+        Self { date, label }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StrategyView {
     pub id: i64,
@@ -210,8 +188,7 @@ pub struct StrategyView {
     pub title: String,
     pub summary: Option<String>,
     pub visibility: Visibility,
-    /// `active` or `archived`.
-    pub status: String,
+    pub status: StrategyStatus,
     /// Null where the source does not say.
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
@@ -220,8 +197,7 @@ pub struct StrategyView {
     pub source: SourceRef,
     /// The municipality's own names of the tree's levels, top-down.
     pub level_names: Vec<String>,
-    #[schema(value_type = Option<Frequency>)]
-    pub follow_up_rhythm: Option<String>,
+    pub follow_up_rhythm: Option<Frequency>,
     pub follow_ups: Vec<FollowUp>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -229,6 +205,58 @@ pub struct StrategyView {
     pub updated_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<Timestamp>,
+}
+
+impl StrategyView {
+    /// `municipality`: its slug; `follow_ups`: the strategy's, in date order.
+    pub fn from_row(row: StrategyRow, municipality: &str, follow_ups: Vec<FollowUpRow>) -> Self {
+        let StrategyRow {
+            id,
+            municipality_id: _,
+            key: _,
+            title,
+            summary,
+            visibility,
+            status,
+            period_start,
+            period_end,
+            adopted_by,
+            adopted_on,
+            source_file,
+            source_title,
+            source_published,
+            source_notes,
+            level_names,
+            follow_up_rhythm,
+            created_at,
+            updated_at,
+            archived_at,
+        } = row;
+        Self {
+            id,
+            municipality: municipality.to_owned(),
+            title,
+            summary,
+            visibility,
+            status,
+            period_start,
+            period_end,
+            adopted_by,
+            adopted_on,
+            source: SourceRef {
+                file: source_file,
+                title: source_title,
+                published: source_published,
+                notes: source_notes,
+            },
+            level_names: serde_json::from_str(&level_names).unwrap_or_default(),
+            follow_up_rhythm,
+            follow_ups: follow_ups.into_iter().map(FollowUp::from_row).collect(),
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+            archived_at: archived_at.map(Timestamp),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -288,21 +316,29 @@ pub struct StrategyPatch {
     pub follow_ups: Option<Vec<FollowUp>>,
 }
 
+/// The strategies list's own filters (`limit`, `cursor` and `sort` are the list's shared ones).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct StrategyQuery {
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
+pub struct StrategyFilter {
     /// `active` (default), `archived` or `all`.
     #[param(pattern = "^(active|archived|all)$")]
     pub status: Option<String>,
     pub visibility: Option<Visibility>,
     /// Only strategies with a node or target on this theme (slug).
     pub theme: Option<String>,
-    /// `title`, `period_start`, `created_at` (default `title`); prefix `-` for descending.
-    #[param(pattern = "^-?(title|period_start|created_at)$")]
-    pub sort: Option<String>,
+}
+
+retning_kernel::text_enum! {
+    /// What the strategies list can be sorted by.
+    pub enum StrategySort {
+        Title = "title",
+        PeriodStart = "period_start",
+        CreatedAt = "created_at",
+    }
+}
+
+impl SortKey for StrategySort {
+    const DEFAULT: Self = StrategySort::Title;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -322,6 +358,38 @@ pub struct NodeView {
     pub unit: Option<UnitRef>,
     /// Theme slugs.
     pub themes: Vec<String>,
+}
+
+impl NodeView {
+    /// `unit`: the unit `row.unit_id` names; `themes`: its theme slugs.
+    pub fn from_row(row: NodeRow, unit: Option<UnitRef>, themes: Vec<String>) -> Self {
+        let NodeRow {
+            id,
+            municipality_id: _,
+            strategy_id,
+            parent_id,
+            position,
+            kind,
+            code,
+            title,
+            body,
+            unit_id: _,
+            created_at: _,
+            updated_at: _,
+        } = row;
+        Self {
+            id,
+            strategy_id,
+            parent_id,
+            position,
+            kind,
+            code,
+            title,
+            body,
+            unit,
+            themes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -440,6 +508,75 @@ pub struct TargetView {
     pub updated_at: Timestamp,
 }
 
+impl TargetView {
+    /// `owner_unit`, `themes`: what `row.owner_unit_id` and its theme links name; `latest` and
+    /// `derived`: what its measurements (or computed values) give as of a date.
+    pub fn from_row(
+        row: TargetRow,
+        owner_unit: Option<UnitRef>,
+        themes: Vec<String>,
+        latest: Option<LatestValue>,
+        derived: Derived,
+    ) -> Self {
+        let TargetRow {
+            id,
+            municipality_id: _,
+            strategy_id,
+            node_id,
+            key: _,
+            position: _,
+            title,
+            indicator,
+            unit,
+            direction,
+            baseline_value,
+            baseline_date,
+            target_value,
+            deadline,
+            frequency,
+            owner_unit_id: _,
+            source,
+            computed_indicator,
+            created_at,
+            updated_at,
+        } = row;
+        let Derived {
+            current: _,
+            progress,
+            progress_unclamped,
+            assessment,
+            trend,
+            stale,
+        } = derived;
+        Self {
+            id,
+            strategy_id,
+            node_id,
+            title,
+            indicator,
+            unit,
+            direction,
+            baseline_value,
+            baseline_date,
+            target_value,
+            deadline,
+            frequency,
+            owner_unit,
+            source,
+            computed_indicator,
+            themes,
+            latest,
+            progress,
+            progress_unclamped,
+            assessment,
+            trend,
+            stale,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTarget {
@@ -500,29 +637,11 @@ pub struct TargetPatch {
     pub themes: Option<Vec<String>>,
 }
 
+/// The targets list's own filters (`limit` and `cursor` are the list's shared ones); the CSV
+/// export takes the same filters (it has no pages: it holds every target they select).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct TargetQuery {
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-    /// Only targets on this theme (slug), directly or through their node.
-    pub theme: Option<String>,
-    /// Only targets of this node or its descendants.
-    pub node: Option<i64>,
-    pub strategy: Option<i64>,
-    pub assessment: Option<Assessment>,
-    pub stale: Option<bool>,
-    /// Judge as of this date (default today, UTC).
-    pub as_of: Option<NaiveDate>,
-}
-
-/// The filters of the targets list, which the CSV export takes (it has no pages: it holds every
-/// target the filters select, so `limit` and `cursor` are not its parameters).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct TargetCsvQuery {
+pub struct TargetFilter {
     /// Only targets on this theme (slug), directly or through their node.
     pub theme: Option<String>,
     /// Only targets of this node or its descendants.
@@ -555,6 +674,33 @@ pub struct MeasurementView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub superseded_at: Option<Timestamp>,
     pub superseded_by: Option<String>,
+}
+
+impl MeasurementView {
+    pub fn from_row(row: MeasurementRow) -> Self {
+        let MeasurementRow {
+            id: _,
+            municipality_id: _,
+            target_id: _,
+            date,
+            value,
+            note,
+            recorded_by,
+            recorded_at,
+            superseded_at,
+            superseded_by,
+        } = row;
+        Self {
+            date,
+            value,
+            note,
+            recorded_by,
+            recorded_at: Timestamp(recorded_at),
+            current: superseded_at.is_none(),
+            superseded_at: superseded_at.map(Timestamp),
+            superseded_by,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

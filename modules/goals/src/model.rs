@@ -5,6 +5,72 @@ use diesel::prelude::*;
 
 use crate::schema::*;
 
+retning_kernel::text_enum! {
+    /// Whether a strategy is followed up or kept for the record.
+    pub enum StrategyStatus {
+        Active = "active",
+        Archived = "archived",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// Who may read a strategy.
+    pub enum Visibility {
+        /// Readable by anyone, without login (as the strategy documents are).
+        Public = "public",
+        /// Readable by the municipality's own users and keys only.
+        Internal = "internal",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// What a target is measured in.
+    pub enum Unit {
+        Count = "count",
+        Percent = "percent",
+        Dkk = "dkk",
+        Ratio = "ratio",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// Where a target's values come from.
+    pub enum Source {
+        /// Measurements are entered by hand.
+        Manual = "manual",
+        /// The value is computed by another module (see `computed_indicator` and GET /indicators).
+        Computed = "computed",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// The way a target's value should move.
+    pub enum Direction {
+        Increase = "increase",
+        Decrease = "decrease",
+        Keep = "keep",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// How often a target is measured (and a strategy followed up).
+    pub enum Frequency {
+        Monthly = "monthly",
+        Quarterly = "quarterly",
+        HalfYearly = "half_yearly",
+        Annual = "annual",
+        Irregular = "irregular",
+    }
+}
+
+retning_kernel::text_enum! {
+    /// A theme's kind: one of KL's three pejlemærker, or a finer theme.
+    pub enum ThemeKind {
+        Theme = "theme",
+        Pejlemaerke = "pejlemaerke",
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = themes)]
 pub struct ThemeRow {
@@ -12,9 +78,30 @@ pub struct ThemeRow {
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
-    pub kind: String,
+    pub kind: ThemeKind,
     pub parent_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = themes)]
+pub struct NewThemeRow {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: ThemeKind,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a theme patch writes (`None` clears the description).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = themes, treat_none_as_null = true)]
+pub struct ThemeChanges {
+    pub name: String,
+    pub description: Option<String>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -22,6 +109,17 @@ pub struct ThemeRow {
 #[diesel(table_name = units)]
 pub struct UnitRow {
     pub id: i64,
+    pub municipality_id: i64,
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = units)]
+pub struct NewUnitRow {
     pub municipality_id: i64,
     pub key: String,
     pub name: String,
@@ -38,8 +136,8 @@ pub struct StrategyRow {
     pub key: Option<String>,
     pub title: String,
     pub summary: Option<String>,
-    pub visibility: String,
-    pub status: String,
+    pub visibility: Visibility,
+    pub status: StrategyStatus,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub adopted_by: Option<String>,
@@ -49,7 +147,7 @@ pub struct StrategyRow {
     pub source_published: Option<NaiveDate>,
     pub source_notes: Option<String>,
     pub level_names: String,
-    pub follow_up_rhythm: Option<String>,
+    pub follow_up_rhythm: Option<Frequency>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,
@@ -57,14 +155,65 @@ pub struct StrategyRow {
 
 impl StrategyRow {
     pub fn is_public(&self) -> bool {
-        self.visibility == "public"
+        self.visibility == Visibility::Public
     }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = strategies)]
+pub struct NewStrategyRow {
+    pub municipality_id: i64,
+    pub key: Option<String>,
+    pub status: StrategyStatus,
+    #[diesel(embed)]
+    pub fields: StrategyFields,
+    pub created_at: NaiveDateTime,
+}
+
+/// A strategy's own fields: what a new strategy holds and the whole state a PATCH writes back
+/// (`None` clears a column); its status and follow-ups are written apart.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = strategies, treat_none_as_null = true)]
+pub struct StrategyFields {
+    pub title: String,
+    pub summary: Option<String>,
+    pub visibility: Visibility,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source_file: Option<String>,
+    pub source_title: Option<String>,
+    pub source_published: Option<NaiveDate>,
+    pub source_notes: Option<String>,
+    /// The level names as a JSON array.
+    pub level_names: String,
+    pub follow_up_rhythm: Option<Frequency>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Archiving a strategy.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = strategies)]
+pub struct StrategyArchival {
+    pub status: StrategyStatus,
+    pub archived_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = strategy_follow_ups)]
 pub struct FollowUpRow {
     pub id: i64,
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub date: NaiveDate,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = strategy_follow_ups)]
+pub struct NewFollowUpRow {
     pub municipality_id: i64,
     pub strategy_id: i64,
     pub date: NaiveDate,
@@ -88,6 +237,40 @@ pub struct NodeRow {
     pub updated_at: NaiveDateTime,
 }
 
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = nodes)]
+pub struct NewNodeRow {
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub changes: NodeChanges,
+}
+
+/// A node's own fields and position: what a new node holds and what a PATCH writes back
+/// (`None` clears a column).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = nodes, treat_none_as_null = true)]
+pub struct NodeChanges {
+    pub position: i32,
+    pub kind: String,
+    pub code: Option<String>,
+    pub title: String,
+    pub body: Option<String>,
+    pub unit_id: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A node's link to a theme.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = node_themes)]
+pub struct NodeThemeRow {
+    pub node_id: i64,
+    pub theme_id: i64,
+    pub municipality_id: i64,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = targets)]
 pub struct TargetRow {
@@ -99,18 +282,69 @@ pub struct TargetRow {
     pub position: i32,
     pub title: String,
     pub indicator: String,
-    pub unit: String,
-    pub direction: String,
+    pub unit: Unit,
+    pub direction: Direction,
     pub baseline_value: Option<f64>,
     pub baseline_date: Option<NaiveDate>,
     pub target_value: Option<f64>,
     pub deadline: Option<NaiveDate>,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub owner_unit_id: Option<i64>,
-    pub source: String,
+    pub source: Source,
     pub computed_indicator: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = targets)]
+pub struct NewTargetRow {
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub key: Option<String>,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub changes: TargetChanges,
+}
+
+/// A target's own fields: what a new target holds and the whole state a PATCH writes back
+/// (`None` clears a column); its node, position and themes are written apart.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = targets, treat_none_as_null = true)]
+pub struct TargetChanges {
+    pub title: String,
+    pub indicator: String,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub baseline_value: Option<f64>,
+    pub baseline_date: Option<NaiveDate>,
+    pub target_value: Option<f64>,
+    pub deadline: Option<NaiveDate>,
+    pub frequency: Frequency,
+    pub owner_unit_id: Option<i64>,
+    pub source: Source,
+    pub computed_indicator: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Making a target computed by another module's indicator (the seed's wiring).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = targets)]
+pub struct TargetWiring {
+    pub source: Source,
+    pub computed_indicator: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A target's link to a theme.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = target_themes)]
+pub struct TargetThemeRow {
+    pub target_id: i64,
+    pub theme_id: i64,
+    pub municipality_id: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -126,4 +360,24 @@ pub struct MeasurementRow {
     pub recorded_at: NaiveDateTime,
     pub superseded_at: Option<NaiveDateTime>,
     pub superseded_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = measurements)]
+pub struct NewMeasurementRow {
+    pub municipality_id: i64,
+    pub target_id: i64,
+    pub date: NaiveDate,
+    pub value: f64,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Marking a measurement as corrected or removed.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = measurements)]
+pub struct Supersession {
+    pub superseded_at: NaiveDateTime,
+    pub superseded_by: String,
 }

@@ -5,16 +5,15 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use retning_kernel::audit::{self, Change};
+use retning_kernel::audit::{self, Subject};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::scope::Scope;
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
 
 use crate::dto::*;
-use crate::model::{MeasurementRow, NodeRow, StrategyRow, TargetRow, ThemeRow, UnitRow};
-use crate::progress::Direction;
-use crate::repo::{self, NodeFields};
+use crate::model::*;
+use crate::repo;
 use crate::views::{self, Lookup};
 
 // ------------------------------------------------------------------------------------------
@@ -92,10 +91,6 @@ fn valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn theme_kind(t: &NewTheme) -> &str {
-    t.kind.as_deref().unwrap_or("theme")
-}
-
 /// Checks a new theme's fields (before any database work).
 pub fn validate_new_theme(t: &NewTheme) -> Result<(), ApiError> {
     let mut v = Validator::new();
@@ -107,13 +102,6 @@ pub fn validate_new_theme(t: &NewTheme) -> Result<(), ApiError> {
     );
     v.text("name", &t.name, 200);
     v.opt_text("description", t.description.as_deref(), 2000);
-    let kind = theme_kind(t);
-    v.check(
-        kind == "theme" || kind == "pejlemaerke",
-        "kind",
-        "invalid",
-        "must be theme or pejlemaerke",
-    );
     v.finish()
 }
 
@@ -122,7 +110,7 @@ pub fn create_theme(
     conn: &mut DbConnection,
     who: &Principal,
     t: &NewTheme,
-) -> Result<ThemeRow, ApiError> {
+) -> Result<ThemeView, ApiError> {
     let parent_id = match &t.parent {
         Some(p) => Some(
             repo::theme_by_slug(conn, p)?
@@ -138,26 +126,32 @@ pub fn create_theme(
             "is already a theme",
         ));
     }
+    let now = retning_kernel::now();
     let row = repo::insert_theme(
         conn,
-        &t.slug,
-        t.name.trim(),
-        t.description.as_deref(),
-        theme_kind(t),
-        parent_id,
-    )?;
-    audit::record(
-        conn,
-        who,
-        Change {
-            municipality_id: None,
-            action: "create",
-            object_type: "theme",
-            object_id: Some(row.id),
-            details: serde_json::json!({"slug": row.slug, "name": row.name}),
+        &NewThemeRow {
+            slug: t.slug.clone(),
+            name: t.name.trim().to_owned(),
+            description: t.description.clone(),
+            kind: t.kind.unwrap_or(ThemeKind::Theme),
+            parent_id,
+            created_at: now,
+            updated_at: now,
         },
     )?;
-    Ok(row)
+    let id = row.id;
+    let view = ThemeView::from_row(row, t.parent.clone());
+    audit::record_change(conn, who, "create", theme_subject(id), None, Some(&view))?;
+    Ok(view)
+}
+
+/// A theme is platform-wide: no municipality's log shows its changes.
+pub fn theme_subject(id: i64) -> Subject<'static> {
+    Subject {
+        object_type: "theme",
+        object_id: Some(id),
+        municipalities: &[],
+    }
 }
 
 /// Checks a theme patch's fields (before any database work).
@@ -178,30 +172,33 @@ pub fn update_theme(
     who: &Principal,
     slug: &str,
     p: &ThemePatch,
-) -> Result<ThemeRow, ApiError> {
+) -> Result<ThemeView, ApiError> {
     let cur = repo::theme_by_slug(conn, slug)?.ok_or_else(|| ApiError::not_found("theme"))?;
-    let description = match &p.description {
-        Some(d) => d.as_deref(),
-        None => cur.description.as_deref(),
+    let changes = ThemeChanges {
+        name: p
+            .name
+            .as_deref()
+            .map_or(cur.name.as_str(), str::trim)
+            .to_owned(),
+        description: match &p.description {
+            Some(d) => d.clone(),
+            None => cur.description.clone(),
+        },
+        updated_at: retning_kernel::now(),
     };
-    let row = repo::update_theme(
-        conn,
-        cur.id,
-        p.name.as_deref().map_or(cur.name.as_str(), str::trim),
-        description,
-    )?;
-    audit::record(
+    let id = cur.id;
+    let row = repo::update_theme(conn, id, &changes)?;
+    let before = views::theme_view(conn, cur)?;
+    let after = ThemeView::from_row(row, before.parent.clone());
+    audit::record_change(
         conn,
         who,
-        Change {
-            municipality_id: None,
-            action: "update",
-            object_type: "theme",
-            object_id: Some(row.id),
-            details: serde_json::json!({"slug": row.slug, "before": {"name": cur.name}, "after": {"name": row.name}}),
-        },
+        "update",
+        theme_subject(id),
+        Some(&before),
+        Some(&after),
     )?;
-    Ok(row)
+    Ok(after)
 }
 
 /// Adds a unit to the scope's municipality: its parent must be a unit there, its key must not.
@@ -209,7 +206,7 @@ pub fn create_unit(
     conn: &mut DbConnection,
     scope: &Scope,
     u: &NewUnit,
-) -> Result<UnitRow, ApiError> {
+) -> Result<UnitView, ApiError> {
     let mut v = Validator::new();
     v.check(
         valid_key(&u.key),
@@ -234,28 +231,41 @@ pub fn create_unit(
     }
     let row = repo::insert_unit(
         conn,
-        scope.id(),
-        &u.key,
-        u.name.trim(),
-        u.kind.trim(),
-        parent_id,
-    )?;
-    audit::record(
-        conn,
-        &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "create",
-            object_type: "unit",
-            object_id: Some(row.id),
-            details: serde_json::json!({"key": row.key, "name": row.name}),
+        &NewUnitRow {
+            municipality_id: scope.id(),
+            key: u.key.clone(),
+            name: u.name.trim().to_owned(),
+            kind: u.kind.trim().to_owned(),
+            parent_id,
+            created_at: retning_kernel::now(),
         },
     )?;
-    Ok(row)
+    let id = row.id;
+    let view = UnitView::from_row(row, u.parent.clone());
+    audit::record_change(
+        conn,
+        &scope.who,
+        "create",
+        Subject::of(&scope.municipality.id, "unit", id),
+        None,
+        Some(&view),
+    )?;
+    Ok(view)
 }
 
 // ------------------------------------------------------------------------------------------
 // Strategies
+
+/// The statuses a strategies list shows: `active` (the default), `archived`, or `all` (`None`).
+pub fn strategy_status_filter(word: Option<&str>) -> Result<Option<StrategyStatus>, ApiError> {
+    match word {
+        None => Ok(Some(StrategyStatus::Active)),
+        Some("all") => Ok(None),
+        Some(w) => StrategyStatus::parse(w)
+            .map(Some)
+            .ok_or_else(|| ApiError::field("status", "invalid", "must be active, archived or all")),
+    }
+}
 
 /// A strategy of this municipality that may still change: 404 if none, 409 if archived.
 pub fn writable_strategy(
@@ -264,7 +274,7 @@ pub fn writable_strategy(
     id: i64,
 ) -> Result<StrategyRow, ApiError> {
     let s = repo::strategy(conn, municipality_id, id, true)?;
-    if s.status == "archived" {
+    if s.status == StrategyStatus::Archived {
         return Err(ApiError::conflict(
             crate::codes::STRATEGY_ARCHIVED,
             "an archived strategy cannot be changed",
@@ -312,26 +322,71 @@ fn validate_strategy(s: &NewStrategy) -> Result<(), ApiError> {
     v.finish()
 }
 
+/// What a strategy holds, from a request (or the seed); validated by [`validate_strategy`].
+pub fn strategy_fields(s: &NewStrategy) -> StrategyFields {
+    let src = s.source.clone().unwrap_or_default();
+    StrategyFields {
+        title: s.title.trim().to_owned(),
+        summary: s.summary.clone(),
+        visibility: s.visibility.unwrap_or(Visibility::Internal),
+        period_start: s.period_start,
+        period_end: s.period_end,
+        adopted_by: s.adopted_by.clone(),
+        adopted_on: s.adopted_on,
+        source_file: src.file,
+        source_title: src.title,
+        source_published: src.published,
+        source_notes: src.notes,
+        level_names: serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into()),
+        follow_up_rhythm: s.follow_up_rhythm,
+        updated_at: retning_kernel::now(),
+    }
+}
+
+fn follow_up_items(s: &NewStrategy) -> Vec<(NaiveDate, String)> {
+    s.follow_ups
+        .iter()
+        .map(|f| (f.date, f.label.clone()))
+        .collect()
+}
+
+/// Inserts an active strategy with its follow-ups (shared by the API and the seed, which names
+/// it by `key`).
+pub fn insert_strategy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: Option<&str>,
+    s: &NewStrategy,
+) -> Result<StrategyRow, ApiError> {
+    let fields = strategy_fields(s);
+    let new = NewStrategyRow {
+        municipality_id,
+        key: key.map(str::to_owned),
+        status: StrategyStatus::Active,
+        created_at: fields.updated_at,
+        fields,
+    };
+    Ok(repo::insert_strategy(conn, &new, &follow_up_items(s))?)
+}
+
 /// Adds an active strategy to the scope's municipality.
 pub fn create_strategy(
     conn: &mut DbConnection,
     scope: &Scope,
     s: &NewStrategy,
-) -> Result<StrategyRow, ApiError> {
+) -> Result<StrategyView, ApiError> {
     validate_strategy(s)?;
-    let row = repo::insert_strategy(conn, scope.id(), None, s, "active")?;
-    audit::record(
+    let row = insert_strategy(conn, scope.id(), None, s)?;
+    let view = views::strategy_view(conn, row, scope.slug())?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "create",
-            object_type: "strategy",
-            object_id: Some(row.id),
-            details: serde_json::json!({"title": row.title, "visibility": row.visibility}),
-        },
+        "create",
+        Subject::of(&scope.municipality.id, "strategy", view.id),
+        None,
+        Some(&view),
     )?;
-    Ok(row)
+    Ok(view)
 }
 
 /// Applies a patch to a strategy that is not archived; the whole result is validated.
@@ -340,71 +395,46 @@ pub fn update_strategy(
     scope: &Scope,
     id: i64,
     p: &StrategyPatch,
-) -> Result<StrategyRow, ApiError> {
+) -> Result<StrategyView, ApiError> {
     let cur = writable_strategy(conn, scope.id(), id)?;
-    let cur_follow_ups = repo::follow_ups(conn, &[id])?
-        .remove(&id)
-        .unwrap_or_default();
-    let cur_source = SourceRef {
-        file: cur.source_file.clone(),
-        title: cur.source_title.clone(),
-        published: cur.source_published,
-        notes: cur.source_notes.clone(),
-    };
+    let before = views::strategy_view(conn, cur, scope.slug())?;
     let merged = NewStrategy {
-        title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
-        summary: p.summary.clone().unwrap_or_else(|| cur.summary.clone()),
-        visibility: Some(p.visibility.unwrap_or(Visibility::parse(&cur.visibility))),
-        period_start: p.period_start.unwrap_or(cur.period_start),
-        period_end: p.period_end.unwrap_or(cur.period_end),
+        title: p.title.clone().unwrap_or_else(|| before.title.clone()),
+        summary: p.summary.clone().unwrap_or_else(|| before.summary.clone()),
+        visibility: Some(p.visibility.unwrap_or(before.visibility)),
+        period_start: p.period_start.unwrap_or(before.period_start),
+        period_end: p.period_end.unwrap_or(before.period_end),
         adopted_by: p
             .adopted_by
             .clone()
-            .unwrap_or_else(|| cur.adopted_by.clone()),
-        adopted_on: p.adopted_on.unwrap_or(cur.adopted_on),
-        source: Some(p.source.clone().unwrap_or(cur_source)),
+            .unwrap_or_else(|| before.adopted_by.clone()),
+        adopted_on: p.adopted_on.unwrap_or(before.adopted_on),
+        source: Some(p.source.clone().unwrap_or_else(|| before.source.clone())),
         level_names: p
             .level_names
             .clone()
-            .unwrap_or_else(|| serde_json::from_str(&cur.level_names).unwrap_or_default()),
-        follow_up_rhythm: p
-            .follow_up_rhythm
-            .unwrap_or_else(|| cur.follow_up_rhythm.as_deref().map(parse_frequency)),
-        follow_ups: p.follow_ups.clone().unwrap_or_else(|| {
-            cur_follow_ups
-                .iter()
-                .map(|f| FollowUp {
-                    date: f.date,
-                    label: f.label.clone(),
-                })
-                .collect()
-        }),
+            .unwrap_or_else(|| before.level_names.clone()),
+        follow_up_rhythm: p.follow_up_rhythm.unwrap_or(before.follow_up_rhythm),
+        follow_ups: p
+            .follow_ups
+            .clone()
+            .unwrap_or_else(|| before.follow_ups.clone()),
     };
     validate_strategy(&merged)?;
-    let row = repo::update_strategy(conn, scope.id(), id, &merged)?;
+    let row = repo::update_strategy(conn, scope.id(), id, &strategy_fields(&merged))?;
     if p.follow_ups.is_some() {
-        let items: Vec<_> = merged
-            .follow_ups
-            .iter()
-            .map(|f| (f.date, f.label.clone()))
-            .collect();
-        repo::replace_follow_ups(conn, scope.id(), id, &items)?;
+        repo::replace_follow_ups(conn, scope.id(), id, &follow_up_items(&merged))?;
     }
-    audit::record(
+    let after = views::strategy_view(conn, row, scope.slug())?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "update",
-            object_type: "strategy",
-            object_id: Some(id),
-            details: serde_json::json!({
-                "before": {"title": cur.title, "visibility": cur.visibility, "period_start": cur.period_start, "period_end": cur.period_end},
-                "after": {"title": row.title, "visibility": row.visibility, "period_start": row.period_start, "period_end": row.period_end},
-            }),
-        },
+        "update",
+        Subject::of(&scope.municipality.id, "strategy", id),
+        Some(&before),
+        Some(&after),
     )?;
-    Ok(row)
+    Ok(after)
 }
 
 /// Archives a strategy; archiving an archived one changes nothing (and records nothing).
@@ -412,24 +442,24 @@ pub fn archive_strategy(
     conn: &mut DbConnection,
     scope: &Scope,
     id: i64,
-) -> Result<StrategyRow, ApiError> {
+) -> Result<StrategyView, ApiError> {
     let cur = repo::strategy(conn, scope.id(), id, true)?;
-    if cur.status == "archived" {
-        return Ok(cur);
+    let archived = cur.status == StrategyStatus::Archived;
+    let before = views::strategy_view(conn, cur, scope.slug())?;
+    if archived {
+        return Ok(before);
     }
     let row = repo::archive_strategy(conn, scope.id(), id)?;
-    audit::record(
+    let after = views::strategy_view(conn, row, scope.slug())?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "archive",
-            object_type: "strategy",
-            object_id: Some(id),
-            details: serde_json::json!({"title": row.title}),
-        },
+        "archive",
+        Subject::of(&scope.municipality.id, "strategy", id),
+        Some(&before),
+        Some(&after),
     )?;
-    Ok(row)
+    Ok(after)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -449,8 +479,31 @@ fn validate_node(
     v.finish()
 }
 
-/// Adds a node to a strategy (shared by the API and the seed); its parent must be a node of the
-/// same strategy.
+/// A node's own fields; `kind` and `title` are stored trimmed.
+pub struct NodeFields<'a> {
+    pub kind: &'a str,
+    pub code: Option<&'a str>,
+    pub title: &'a str,
+    pub body: Option<&'a str>,
+    pub unit_id: Option<i64>,
+}
+
+impl NodeFields<'_> {
+    fn changes(&self, position: i32) -> NodeChanges {
+        NodeChanges {
+            position,
+            kind: self.kind.trim().to_owned(),
+            code: self.code.map(str::to_owned),
+            title: self.title.trim().to_owned(),
+            body: self.body.map(str::to_owned),
+            unit_id: self.unit_id,
+            updated_at: retning_kernel::now(),
+        }
+    }
+}
+
+/// Adds a node to a strategy (shared by the API and the seed), at `position` or else after its
+/// last sibling; its parent must be a node of the same strategy.
 pub fn add_node(
     conn: &mut DbConnection,
     municipality_id: i64,
@@ -476,15 +529,19 @@ pub fn add_node(
             ));
         }
     }
-    Ok(repo::insert_node(
-        conn,
+    let position = match position {
+        Some(p) => p,
+        None => repo::next_node_position(conn, strategy_id, parent_id)?,
+    };
+    let changes = fields.changes(position);
+    let new = NewNodeRow {
         municipality_id,
         strategy_id,
         parent_id,
-        position,
-        fields,
-        theme_ids,
-    )?)
+        created_at: changes.updated_at,
+        changes,
+    };
+    Ok(repo::insert_node(conn, &new, theme_ids)?)
 }
 
 /// Adds a node to a strategy of the scope's municipality that is not archived.
@@ -493,7 +550,7 @@ pub fn create_node(
     scope: &Scope,
     strategy_id: i64,
     n: &NewNode,
-) -> Result<NodeRow, ApiError> {
+) -> Result<NodeView, ApiError> {
     writable_strategy(conn, scope.id(), strategy_id)?;
     validate_node(&n.kind, n.code.as_deref(), &n.title, n.body.as_deref())?;
     let unit_id = n
@@ -518,18 +575,16 @@ pub fn create_node(
         &fields,
         &theme_ids,
     )?;
-    audit::record(
+    let view = views::node_view(conn, scope.id(), row)?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "create",
-            object_type: "node",
-            object_id: Some(row.id),
-            details: serde_json::json!({"strategy_id": strategy_id, "kind": row.kind, "title": row.title, "themes": n.themes}),
-        },
+        "create",
+        Subject::of(&scope.municipality.id, "node", view.id),
+        None,
+        Some(&view),
     )?;
-    Ok(row)
+    Ok(view)
 }
 
 /// Applies a patch to a node of a strategy that is not archived; `themes` replaces its themes.
@@ -538,7 +593,7 @@ pub fn update_node(
     scope: &Scope,
     id: i64,
     p: &NodePatch,
-) -> Result<NodeRow, ApiError> {
+) -> Result<NodeView, ApiError> {
     let cur = repo::node(conn, scope.id(), id)?;
     writable_strategy(conn, scope.id(), cur.strategy_id)?;
     let kind = p.kind.as_deref().unwrap_or(&cur.kind);
@@ -558,33 +613,23 @@ pub fn update_node(
         body,
         unit_id,
     };
-    let row = repo::update_node(
-        conn,
-        scope.id(),
-        id,
-        &fields,
-        p.position.unwrap_or(cur.position),
-    )?;
+    let changes = fields.changes(p.position.unwrap_or(cur.position));
+    let before = views::node_view(conn, scope.id(), cur)?;
+    let row = repo::update_node(conn, scope.id(), id, &changes)?;
     if let Some(themes) = &p.themes {
         let ids = repo::theme_ids(conn, "themes", themes)?;
         repo::set_node_themes(conn, scope.id(), id, &ids)?;
     }
-    audit::record(
+    let after = views::node_view(conn, scope.id(), row)?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "update",
-            object_type: "node",
-            object_id: Some(id),
-            details: serde_json::json!({
-                "before": {"kind": cur.kind, "code": cur.code, "title": cur.title},
-                "after": {"kind": row.kind, "code": row.code, "title": row.title},
-                "themes": p.themes,
-            }),
-        },
+        "update",
+        Subject::of(&scope.municipality.id, "node", id),
+        Some(&before),
+        Some(&after),
     )?;
-    Ok(row)
+    Ok(after)
 }
 
 /// Removes a node that has no child nodes and no targets (409 otherwise).
@@ -598,17 +643,15 @@ pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
             format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
         ));
     }
+    let before = views::node_view(conn, scope.id(), cur)?;
     repo::delete_node(conn, scope.id(), id)?;
-    audit::record(
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "delete",
-            object_type: "node",
-            object_id: Some(id),
-            details: serde_json::json!({"strategy_id": cur.strategy_id, "kind": cur.kind, "title": cur.title}),
-        },
+        "delete",
+        Subject::of(&scope.municipality.id, "node", id),
+        Some(&before),
+        None,
     )
 }
 
@@ -702,6 +745,48 @@ pub fn visible_target(
     Ok((t, s))
 }
 
+/// What a target holds, from a request (or the seed); validated by [`validate_target`].
+fn target_changes(t: &NewTarget, owner_unit_id: Option<i64>) -> TargetChanges {
+    TargetChanges {
+        title: t.title.trim().to_owned(),
+        indicator: t.indicator.trim().to_owned(),
+        unit: t.unit,
+        direction: t.direction,
+        baseline_value: t.baseline_value,
+        baseline_date: t.baseline_date,
+        target_value: t.target_value,
+        deadline: t.deadline,
+        frequency: t.frequency,
+        owner_unit_id,
+        source: t.source.unwrap_or(Source::Manual),
+        computed_indicator: t.computed_indicator.clone(),
+        updated_at: retning_kernel::now(),
+    }
+}
+
+/// Adds a target after the node's last one, with its themes (shared by the API and the seed,
+/// which names it by `key`); validated by [`validate_target`].
+pub fn add_target(
+    conn: &mut DbConnection,
+    node: &NodeRow,
+    key: Option<&str>,
+    t: &NewTarget,
+    owner_unit_id: Option<i64>,
+    theme_ids: &[i64],
+) -> Result<TargetRow, ApiError> {
+    let changes = target_changes(t, owner_unit_id);
+    let new = NewTargetRow {
+        municipality_id: node.municipality_id,
+        strategy_id: node.strategy_id,
+        node_id: node.id,
+        key: key.map(str::to_owned),
+        position: repo::next_target_position(conn, node.id)?,
+        created_at: changes.updated_at,
+        changes,
+    };
+    Ok(repo::insert_target(conn, &new, theme_ids)?)
+}
+
 /// Adds a target to a node of a strategy that is not archived.
 pub fn create_target(
     conn: &mut DbConnection,
@@ -709,7 +794,7 @@ pub fn create_target(
     indicators: &IndicatorRegistry,
     node_id: i64,
     t: &NewTarget,
-) -> Result<TargetRow, ApiError> {
+) -> Result<TargetView, ApiError> {
     let node = repo::node(conn, scope.id(), node_id)?;
     writable_strategy(conn, scope.id(), node.strategy_id)?;
     validate_target(t, indicators)?;
@@ -719,60 +804,56 @@ pub fn create_target(
         .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
         .transpose()?;
     let theme_ids = repo::theme_ids(conn, "themes", &t.themes)?;
-    let row = repo::insert_target(conn, &node, None, t, owner, &theme_ids)?;
-    audit::record(
+    let row = add_target(conn, &node, None, t, owner, &theme_ids)?;
+    let lookup = Lookup::load(conn, &[scope.id()])?;
+    let view = views::target_view(conn, &lookup, indicators, row, views::today())?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "create",
-            object_type: "target",
-            object_id: Some(row.id),
-            details: serde_json::json!({
-                "node_id": node_id, "title": row.title, "unit": row.unit, "direction": row.direction,
-                "baseline_value": row.baseline_value, "target_value": row.target_value, "deadline": row.deadline,
-            }),
-        },
+        "create",
+        Subject::of(&scope.municipality.id, "target", view.id),
+        None,
+        Some(&view),
     )?;
-    Ok(row)
+    Ok(view)
 }
 
 /// Applies a patch to a target of a strategy that is not archived; the whole result is
-/// validated, and `themes` replaces its themes. Returns the lookup it was judged with, for
-/// its view.
+/// validated, and `themes` replaces its themes.
 pub fn update_target(
     conn: &mut DbConnection,
     scope: &Scope,
     indicators: &IndicatorRegistry,
     id: i64,
     p: &TargetPatch,
-) -> Result<(TargetRow, Lookup), ApiError> {
+) -> Result<TargetView, ApiError> {
     let cur = repo::target(conn, scope.id(), id)?;
     writable_strategy(conn, scope.id(), cur.strategy_id)?;
     let lookup = Lookup::load(conn, &[scope.id()])?;
-    let cur_owner = lookup.unit_ref(cur.owner_unit_id).map(|u| u.key);
+    let today = views::today();
+    let before = views::target_view(conn, &lookup, indicators, cur, today)?;
     let merged = NewTarget {
-        title: p.title.clone().unwrap_or_else(|| cur.title.clone()),
-        indicator: p.indicator.clone().unwrap_or_else(|| cur.indicator.clone()),
-        unit: p
-            .unit
-            .unwrap_or(Unit::parse(&cur.unit).unwrap_or(Unit::Count)),
-        direction: p.direction.unwrap_or(parse_direction(&cur.direction)),
-        baseline_value: p.baseline_value.unwrap_or(cur.baseline_value),
-        baseline_date: p.baseline_date.unwrap_or(cur.baseline_date),
-        target_value: p.target_value.unwrap_or(cur.target_value),
-        deadline: p.deadline.unwrap_or(cur.deadline),
-        frequency: p.frequency.unwrap_or(parse_frequency(&cur.frequency)),
-        owner_unit: p.owner_unit.clone().unwrap_or(cur_owner),
-        source: Some(p.source.unwrap_or(if cur.source == "computed" {
-            Source::Computed
-        } else {
-            Source::Manual
-        })),
+        title: p.title.clone().unwrap_or_else(|| before.title.clone()),
+        indicator: p
+            .indicator
+            .clone()
+            .unwrap_or_else(|| before.indicator.clone()),
+        unit: p.unit.unwrap_or(before.unit),
+        direction: p.direction.unwrap_or(before.direction),
+        baseline_value: p.baseline_value.unwrap_or(before.baseline_value),
+        baseline_date: p.baseline_date.unwrap_or(before.baseline_date),
+        target_value: p.target_value.unwrap_or(before.target_value),
+        deadline: p.deadline.unwrap_or(before.deadline),
+        frequency: p.frequency.unwrap_or(before.frequency),
+        owner_unit: p
+            .owner_unit
+            .clone()
+            .unwrap_or_else(|| before.owner_unit.as_ref().map(|u| u.key.clone())),
+        source: Some(p.source.unwrap_or(before.source)),
         computed_indicator: p
             .computed_indicator
             .clone()
-            .unwrap_or_else(|| cur.computed_indicator.clone()),
+            .unwrap_or_else(|| before.computed_indicator.clone()),
         themes: Vec::new(),
     };
     validate_target(&merged, indicators)?;
@@ -781,29 +862,21 @@ pub fn update_target(
         .as_deref()
         .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
         .transpose()?;
-    let row = repo::update_target(conn, scope.id(), id, &merged, owner)?;
+    let row = repo::update_target(conn, scope.id(), id, &target_changes(&merged, owner))?;
     if let Some(themes) = &p.themes {
         let ids = repo::theme_ids(conn, "themes", themes)?;
         repo::set_target_themes(conn, scope.id(), id, &ids)?;
     }
-    audit::record(
+    let after = views::target_view(conn, &lookup, indicators, row, today)?;
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "update",
-            object_type: "target",
-            object_id: Some(id),
-            details: serde_json::json!({
-                "before": {"title": cur.title, "baseline_value": cur.baseline_value, "baseline_date": cur.baseline_date,
-                           "target_value": cur.target_value, "deadline": cur.deadline, "source": cur.source, "computed_indicator": cur.computed_indicator},
-                "after": {"title": row.title, "baseline_value": row.baseline_value, "baseline_date": row.baseline_date,
-                          "target_value": row.target_value, "deadline": row.deadline, "source": row.source, "computed_indicator": row.computed_indicator},
-                "themes": p.themes,
-            }),
-        },
+        "update",
+        Subject::of(&scope.municipality.id, "target", id),
+        Some(&before),
+        Some(&after),
     )?;
-    Ok((row, lookup))
+    Ok(after)
 }
 
 /// The targets the query selects, judged as of its date, and how many there are in all.
@@ -813,7 +886,7 @@ pub fn select_targets(
     conn: &mut DbConnection,
     indicators: &IndicatorRegistry,
     scope: &Scope,
-    q: &TargetQuery,
+    q: &TargetFilter,
     window: Option<(usize, usize)>,
 ) -> Result<(Vec<TargetView>, usize), ApiError> {
     let include_internal = sees_internal(&scope.who, &scope.municipality);
@@ -875,19 +948,19 @@ pub fn select_targets(
 // Measurements
 
 /// Checks a value against its target's unit.
-pub fn check_value(unit: &str, value: f64, note: Option<&str>) -> Result<(), ApiError> {
+pub fn check_value(unit: Unit, value: f64, note: Option<&str>) -> Result<(), ApiError> {
     let mut v = Validator::new();
     if !value.is_finite() {
         v.add("value", "invalid", "must be a finite number");
-    } else if unit == "percent" && !(0.0..=100.0).contains(&value) {
+    } else if unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
         v.add(
             "value",
             "out_of_range",
             "a percentage must be between 0 and 100",
         );
-    } else if unit == "dkk" && value.fract() != 0.0 {
+    } else if unit == Unit::Dkk && value.fract() != 0.0 {
         v.add("value", "not_whole", "amounts are whole kroner");
-    } else if unit != "percent" && value < 0.0 {
+    } else if unit != Unit::Percent && value < 0.0 {
         v.add("value", "out_of_range", "must not be negative");
     }
     v.opt_text("note", note, 2000);
@@ -902,10 +975,10 @@ pub fn put_measurement(
     target_id: i64,
     date: NaiveDate,
     m: &MeasurementInput,
-) -> Result<(bool, MeasurementRow), ApiError> {
+) -> Result<(bool, MeasurementView), ApiError> {
     let (target, _) = visible_target(conn, scope.id(), target_id, true)?;
     writable_strategy(conn, scope.id(), target.strategy_id)?;
-    if target.source == "computed" {
+    if target.source == Source::Computed {
         return Err(ApiError::rule(
             crate::codes::TARGET_COMPUTED,
             "value",
@@ -920,35 +993,43 @@ pub fn put_measurement(
         ));
     }
     let note = m.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    check_value(&target.unit, m.value, note)?;
+    check_value(target.unit, m.value, note)?;
     let by = scope.who.actor_name().to_owned();
     let current = repo::current_measurement(conn, target_id, date)?;
     if let Some(cur) = &current {
         if cur.value == m.value && cur.note.as_deref() == note {
-            return Ok((false, cur.clone()));
+            return Ok((false, MeasurementView::from_row(cur.clone())));
         }
         repo::supersede(conn, cur.id, &by)?;
     }
-    let row = repo::insert_measurement(conn, scope.id(), target_id, date, m.value, note, &by)?;
-    audit::record(
+    let row = repo::insert_measurement(
         conn,
-        &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: if current.is_some() {
-                "correct"
-            } else {
-                "record"
-            },
-            object_type: "measurement",
-            object_id: Some(row.id),
-            details: serde_json::json!({
-                "target_id": target_id, "date": date, "value": row.value, "note": row.note,
-                "previous": current.as_ref().map(|c| serde_json::json!({"value": c.value, "note": c.note, "recorded_by": c.recorded_by})),
-            }),
+        &NewMeasurementRow {
+            municipality_id: scope.id(),
+            target_id,
+            date,
+            value: m.value,
+            note: note.map(str::to_owned),
+            recorded_by: by,
+            recorded_at: retning_kernel::now(),
         },
     )?;
-    Ok((current.is_none(), row))
+    let id = row.id;
+    let before = current.map(MeasurementView::from_row);
+    let after = MeasurementView::from_row(row);
+    audit::record_change(
+        conn,
+        &scope.who,
+        if before.is_some() {
+            "correct"
+        } else {
+            "record"
+        },
+        Subject::of(&scope.municipality.id, "measurement", id),
+        before.as_ref(),
+        Some(&after),
+    )?;
+    Ok((before.is_none(), after))
 }
 
 /// Removes the value of a target for a date (it stays in the history); 404 if there is none.
@@ -962,16 +1043,15 @@ pub fn remove_measurement(
     writable_strategy(conn, scope.id(), target.strategy_id)?;
     let cur = repo::current_measurement(conn, target_id, date)?
         .ok_or_else(|| ApiError::not_found("measurement"))?;
-    repo::supersede(conn, cur.id, scope.who.actor_name())?;
-    audit::record(
+    let id = cur.id;
+    repo::supersede(conn, id, scope.who.actor_name())?;
+    // The value is no longer a current one (it stays in the history).
+    audit::record_change(
         conn,
         &scope.who,
-        Change {
-            municipality_id: Some(scope.id()),
-            action: "remove",
-            object_type: "measurement",
-            object_id: Some(cur.id),
-            details: serde_json::json!({"target_id": target_id, "date": date, "value": cur.value}),
-        },
+        "remove",
+        Subject::of(&scope.municipality.id, "measurement", id),
+        Some(&MeasurementView::from_row(cur)),
+        None,
     )
 }

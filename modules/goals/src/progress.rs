@@ -5,23 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Increase,
-    Decrease,
-    Keep,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Frequency {
-    Monthly,
-    Quarterly,
-    HalfYearly,
-    Annual,
-    Irregular,
-}
+use crate::model::{Direction, Frequency};
 
 impl Frequency {
     /// Days after which a missing measurement makes a target stale.

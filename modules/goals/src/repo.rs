@@ -8,7 +8,9 @@ use retning_kernel::schema::{disabled_modules, municipalities};
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, FieldError};
 
-use crate::dto::{direction_str, frequency_str, NewStrategy, NewTarget, Source, Visibility};
+use retning_kernel::pagination::Sort;
+
+use crate::dto::StrategySort;
 use crate::model::*;
 use crate::schema::*;
 
@@ -110,25 +112,9 @@ pub fn theme_slug(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String
         .optional()
 }
 
-pub fn insert_theme(
-    conn: &mut DbConnection,
-    slug: &str,
-    name: &str,
-    description: Option<&str>,
-    kind: &str,
-    parent_id: Option<i64>,
-) -> QueryResult<ThemeRow> {
-    let now = retning_kernel::now();
+pub fn insert_theme(conn: &mut DbConnection, new: &NewThemeRow) -> QueryResult<ThemeRow> {
     diesel::insert_into(themes::table)
-        .values((
-            themes::slug.eq(slug),
-            themes::name.eq(name),
-            themes::description.eq(description),
-            themes::kind.eq(kind),
-            themes::parent_id.eq(parent_id),
-            themes::created_at.eq(now),
-            themes::updated_at.eq(now),
-        ))
+        .values(new)
         .returning(themes::all_columns)
         .get_result(conn)
 }
@@ -136,15 +122,10 @@ pub fn insert_theme(
 pub fn update_theme(
     conn: &mut DbConnection,
     id: i64,
-    name: &str,
-    description: Option<&str>,
+    changes: &ThemeChanges,
 ) -> QueryResult<ThemeRow> {
     diesel::update(themes::table.find(id))
-        .set((
-            themes::name.eq(name),
-            themes::description.eq(description),
-            themes::updated_at.eq(retning_kernel::now()),
-        ))
+        .set(changes)
         .returning(themes::all_columns)
         .get_result(conn)
 }
@@ -210,23 +191,9 @@ pub fn unit_key_taken(
     Ok(n > 0)
 }
 
-pub fn insert_unit(
-    conn: &mut DbConnection,
-    municipality_id: i64,
-    key: &str,
-    name: &str,
-    kind: &str,
-    parent_id: Option<i64>,
-) -> QueryResult<UnitRow> {
+pub fn insert_unit(conn: &mut DbConnection, new: &NewUnitRow) -> QueryResult<UnitRow> {
     diesel::insert_into(units::table)
-        .values((
-            units::municipality_id.eq(municipality_id),
-            units::key.eq(key),
-            units::name.eq(name),
-            units::kind.eq(kind),
-            units::parent_id.eq(parent_id),
-            units::created_at.eq(retning_kernel::now()),
-        ))
+        .values(new)
         .returning(units::all_columns)
         .get_result(conn)
 }
@@ -234,45 +201,19 @@ pub fn insert_unit(
 // ------------------------------------------------------------------------------------------
 // Strategies
 
-pub struct StrategyFilter {
+/// Which strategies a list shows, and in what order.
+pub struct StrategyListing {
     pub include_internal: bool,
-    pub status: Option<String>,
-    pub visibility: Option<String>,
+    pub status: Option<StrategyStatus>,
+    pub visibility: Option<Visibility>,
     pub theme_id: Option<i64>,
-    pub sort: StrategySort,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum StrategySort {
-    Title(bool),
-    PeriodStart(bool),
-    CreatedAt(bool),
-}
-
-impl StrategySort {
-    pub fn parse(s: Option<&str>) -> Result<Self, ApiError> {
-        let s = s.unwrap_or("title");
-        let (desc, field) = match s.strip_prefix('-') {
-            Some(f) => (true, f),
-            None => (false, s),
-        };
-        match field {
-            "title" => Ok(StrategySort::Title(desc)),
-            "period_start" => Ok(StrategySort::PeriodStart(desc)),
-            "created_at" => Ok(StrategySort::CreatedAt(desc)),
-            _ => Err(ApiError::field(
-                "sort",
-                "invalid",
-                "must be title, period_start or created_at, optionally prefixed with -",
-            )),
-        }
-    }
+    pub sort: Sort<StrategySort>,
 }
 
 pub fn list_strategies(
     conn: &mut DbConnection,
     municipality_id: i64,
-    filter: &StrategyFilter,
+    filter: &StrategyListing,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<StrategyRow>, i64)> {
@@ -281,13 +222,13 @@ pub fn list_strategies(
             .filter(strategies::municipality_id.eq(municipality_id))
             .into_boxed();
         if !filter.include_internal {
-            q = q.filter(strategies::visibility.eq("public"));
+            q = q.filter(strategies::visibility.eq(Visibility::Public));
         }
-        if let Some(v) = &filter.visibility {
-            q = q.filter(strategies::visibility.eq(v.clone()));
+        if let Some(v) = filter.visibility {
+            q = q.filter(strategies::visibility.eq(v));
         }
-        if let Some(s) = &filter.status {
-            q = q.filter(strategies::status.eq(s.clone()));
+        if let Some(s) = filter.status {
+            q = q.filter(strategies::status.eq(s));
         }
         if let Some(theme) = filter.theme_id {
             let via_nodes = nodes::table
@@ -308,17 +249,17 @@ pub fn list_strategies(
     };
     let total = build().count().get_result(conn)?;
     let mut q = build().select(StrategyRow::as_select());
-    q = match filter.sort {
-        StrategySort::Title(false) => q.order((strategies::title.asc(), strategies::id.asc())),
-        StrategySort::Title(true) => q.order((strategies::title.desc(), strategies::id.desc())),
-        StrategySort::PeriodStart(false) => {
+    q = match (filter.sort.key, filter.sort.descending) {
+        (StrategySort::Title, false) => q.order((strategies::title.asc(), strategies::id.asc())),
+        (StrategySort::Title, true) => q.order((strategies::title.desc(), strategies::id.desc())),
+        (StrategySort::PeriodStart, false) => {
             q.order((strategies::period_start.asc(), strategies::id.asc()))
         }
-        StrategySort::PeriodStart(true) => {
+        (StrategySort::PeriodStart, true) => {
             q.order((strategies::period_start.desc(), strategies::id.desc()))
         }
-        StrategySort::CreatedAt(false) => q.order(strategies::id.asc()),
-        StrategySort::CreatedAt(true) => q.order(strategies::id.desc()),
+        (StrategySort::CreatedAt, false) => q.order(strategies::id.asc()),
+        (StrategySort::CreatedAt, true) => q.order(strategies::id.desc()),
     };
     let rows = q.limit(limit + 1).offset(offset).load(conn)?;
     Ok((rows, total))
@@ -334,11 +275,11 @@ pub fn active_strategy_ids(
 ) -> QueryResult<Vec<i64>> {
     let mut q = strategies::table
         .filter(strategies::municipality_id.eq(municipality_id))
-        .filter(strategies::status.eq("active"))
+        .filter(strategies::status.eq(StrategyStatus::Active))
         .select(strategies::id)
         .into_boxed();
     if !include_internal {
-        q = q.filter(strategies::visibility.eq("public"));
+        q = q.filter(strategies::visibility.eq(Visibility::Public));
     }
     if let Some(s) = only {
         q = q.filter(strategies::id.eq(s));
@@ -353,7 +294,7 @@ pub fn active_strategies_of(
 ) -> QueryResult<Vec<StrategyRow>> {
     strategies::table
         .filter(strategies::municipality_id.eq_any(municipality_ids))
-        .filter(strategies::status.eq("active"))
+        .filter(strategies::status.eq(StrategyStatus::Active))
         .select(StrategyRow::as_select())
         .order(strategies::id.asc())
         .load(conn)
@@ -372,7 +313,7 @@ pub fn strategy(
         .select(StrategyRow::as_select())
         .into_boxed();
     if !include_internal {
-        q = q.filter(strategies::visibility.eq("public"));
+        q = q.filter(strategies::visibility.eq(Visibility::Public));
     }
     q.first(conn)
         .optional()?
@@ -396,43 +337,14 @@ pub fn strategy_key_taken(
 /// Inserts a strategy with its follow-ups.
 pub fn insert_strategy(
     conn: &mut DbConnection,
-    municipality_id: i64,
-    key: Option<&str>,
-    s: &NewStrategy,
-    status: &str,
+    new: &NewStrategyRow,
+    follow_ups: &[(NaiveDate, String)],
 ) -> QueryResult<StrategyRow> {
-    let now = retning_kernel::now();
-    let src = s.source.clone().unwrap_or_default();
     let row: StrategyRow = diesel::insert_into(strategies::table)
-        .values((
-            strategies::municipality_id.eq(municipality_id),
-            strategies::key.eq(key),
-            strategies::title.eq(s.title.trim()),
-            strategies::summary.eq(&s.summary),
-            strategies::visibility.eq(s.visibility.unwrap_or(Visibility::Internal).as_str()),
-            strategies::status.eq(status),
-            strategies::period_start.eq(s.period_start),
-            strategies::period_end.eq(s.period_end),
-            strategies::adopted_by.eq(&s.adopted_by),
-            strategies::adopted_on.eq(s.adopted_on),
-            strategies::source_file.eq(&src.file),
-            strategies::source_title.eq(&src.title),
-            strategies::source_published.eq(src.published),
-            strategies::source_notes.eq(&src.notes),
-            strategies::level_names
-                .eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
-            strategies::follow_up_rhythm.eq(s.follow_up_rhythm.map(frequency_str)),
-            strategies::created_at.eq(now),
-            strategies::updated_at.eq(now),
-        ))
+        .values(new)
         .returning(strategies::all_columns)
         .get_result(conn)?;
-    let follow_ups: Vec<_> = s
-        .follow_ups
-        .iter()
-        .map(|f| (f.date, f.label.clone()))
-        .collect();
-    replace_follow_ups(conn, municipality_id, row.id, &follow_ups)?;
+    replace_follow_ups(conn, new.municipality_id, row.id, follow_ups)?;
     Ok(row)
 }
 
@@ -441,31 +353,14 @@ pub fn update_strategy(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-    s: &NewStrategy,
+    fields: &StrategyFields,
 ) -> QueryResult<StrategyRow> {
-    let src = s.source.clone().unwrap_or_default();
     diesel::update(
         strategies::table
             .find(id)
             .filter(strategies::municipality_id.eq(municipality_id)),
     )
-    .set((
-        strategies::title.eq(s.title.trim()),
-        strategies::summary.eq(&s.summary),
-        strategies::visibility.eq(s.visibility.unwrap_or(Visibility::Internal).as_str()),
-        strategies::period_start.eq(s.period_start),
-        strategies::period_end.eq(s.period_end),
-        strategies::adopted_by.eq(&s.adopted_by),
-        strategies::adopted_on.eq(s.adopted_on),
-        strategies::source_file.eq(&src.file),
-        strategies::source_title.eq(&src.title),
-        strategies::source_published.eq(src.published),
-        strategies::source_notes.eq(&src.notes),
-        strategies::level_names
-            .eq(serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into())),
-        strategies::follow_up_rhythm.eq(s.follow_up_rhythm.map(frequency_str)),
-        strategies::updated_at.eq(retning_kernel::now()),
-    ))
+    .set(fields)
     .returning(strategies::all_columns)
     .get_result(conn)
 }
@@ -481,11 +376,11 @@ pub fn archive_strategy(
             .find(id)
             .filter(strategies::municipality_id.eq(municipality_id)),
     )
-    .set((
-        strategies::status.eq("archived"),
-        strategies::archived_at.eq(now),
-        strategies::updated_at.eq(now),
-    ))
+    .set(&StrategyArchival {
+        status: StrategyStatus::Archived,
+        archived_at: now,
+        updated_at: now,
+    })
     .returning(strategies::all_columns)
     .get_result(conn)
 }
@@ -519,14 +414,18 @@ pub fn replace_follow_ups(
         strategy_follow_ups::table.filter(strategy_follow_ups::strategy_id.eq(strategy_id)),
     )
     .execute(conn)?;
-    for (date, label) in items {
+    let rows: Vec<NewFollowUpRow> = items
+        .iter()
+        .map(|(date, label)| NewFollowUpRow {
+            municipality_id,
+            strategy_id,
+            date: *date,
+            label: label.clone(),
+        })
+        .collect();
+    for row in &rows {
         diesel::insert_into(strategy_follow_ups::table)
-            .values((
-                strategy_follow_ups::municipality_id.eq(municipality_id),
-                strategy_follow_ups::strategy_id.eq(strategy_id),
-                strategy_follow_ups::date.eq(date),
-                strategy_follow_ups::label.eq(label),
-            ))
+            .values(row)
             .execute(conn)?;
     }
     Ok(())
@@ -556,47 +455,17 @@ pub fn node(conn: &mut DbConnection, municipality_id: i64, id: i64) -> Result<No
         .ok_or_else(|| ApiError::not_found("node"))
 }
 
-/// A node's own fields; `kind` and `title` are stored trimmed.
-pub struct NodeFields<'a> {
-    pub kind: &'a str,
-    pub code: Option<&'a str>,
-    pub title: &'a str,
-    pub body: Option<&'a str>,
-    pub unit_id: Option<i64>,
-}
-
-/// Inserts a node with its themes, at `position` or else after its last sibling.
+/// Inserts a node with its themes.
 pub fn insert_node(
     conn: &mut DbConnection,
-    municipality_id: i64,
-    strategy_id: i64,
-    parent_id: Option<i64>,
-    position: Option<i32>,
-    fields: &NodeFields<'_>,
+    new: &NewNodeRow,
     theme_ids: &[i64],
 ) -> QueryResult<NodeRow> {
-    let position = match position {
-        Some(p) => p,
-        None => next_node_position(conn, strategy_id, parent_id)?,
-    };
-    let now = retning_kernel::now();
     let row: NodeRow = diesel::insert_into(nodes::table)
-        .values((
-            nodes::municipality_id.eq(municipality_id),
-            nodes::strategy_id.eq(strategy_id),
-            nodes::parent_id.eq(parent_id),
-            nodes::position.eq(position),
-            nodes::kind.eq(fields.kind.trim()),
-            nodes::code.eq(fields.code),
-            nodes::title.eq(fields.title.trim()),
-            nodes::body.eq(fields.body),
-            nodes::unit_id.eq(fields.unit_id),
-            nodes::created_at.eq(now),
-            nodes::updated_at.eq(now),
-        ))
+        .values(new)
         .returning(nodes::all_columns)
         .get_result(conn)?;
-    set_node_themes(conn, municipality_id, row.id, theme_ids)?;
+    set_node_themes(conn, new.municipality_id, row.id, theme_ids)?;
     Ok(row)
 }
 
@@ -605,23 +474,14 @@ pub fn update_node(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-    fields: &NodeFields<'_>,
-    position: i32,
+    changes: &NodeChanges,
 ) -> QueryResult<NodeRow> {
     diesel::update(
         nodes::table
             .find(id)
             .filter(nodes::municipality_id.eq(municipality_id)),
     )
-    .set((
-        nodes::kind.eq(fields.kind.trim()),
-        nodes::code.eq(fields.code),
-        nodes::title.eq(fields.title.trim()),
-        nodes::body.eq(fields.body),
-        nodes::unit_id.eq(fields.unit_id),
-        nodes::position.eq(position),
-        nodes::updated_at.eq(retning_kernel::now()),
-    ))
+    .set(changes)
     .returning(nodes::all_columns)
     .get_result(conn)
 }
@@ -696,13 +556,13 @@ pub fn set_node_themes(
     theme_ids: &[i64],
 ) -> QueryResult<()> {
     diesel::delete(node_themes::table.filter(node_themes::node_id.eq(node_id))).execute(conn)?;
-    for t in theme_ids {
+    for &theme_id in theme_ids {
         diesel::insert_into(node_themes::table)
-            .values((
-                node_themes::node_id.eq(node_id),
-                node_themes::theme_id.eq(t),
-                node_themes::municipality_id.eq(municipality_id),
-            ))
+            .values(&NodeThemeRow {
+                node_id,
+                theme_id,
+                municipality_id,
+            })
             .execute(conn)?;
     }
     Ok(())
@@ -738,51 +598,17 @@ pub fn targets_of_strategies(
         .load(conn)
 }
 
-fn source_str(source: Option<Source>) -> &'static str {
-    if source == Some(Source::Computed) {
-        "computed"
-    } else {
-        "manual"
-    }
-}
-
-/// Inserts a target after the node's last one, with its themes; `title` and `indicator` are
-/// stored trimmed.
+/// Inserts a target with its themes.
 pub fn insert_target(
     conn: &mut DbConnection,
-    node: &NodeRow,
-    key: Option<&str>,
-    t: &NewTarget,
-    owner_unit_id: Option<i64>,
+    new: &NewTargetRow,
     theme_ids: &[i64],
 ) -> QueryResult<TargetRow> {
-    let now = retning_kernel::now();
-    let position = next_target_position(conn, node.id)?;
     let row: TargetRow = diesel::insert_into(targets::table)
-        .values((
-            targets::municipality_id.eq(node.municipality_id),
-            targets::strategy_id.eq(node.strategy_id),
-            targets::node_id.eq(node.id),
-            targets::key.eq(key),
-            targets::position.eq(position),
-            targets::title.eq(t.title.trim()),
-            targets::indicator.eq(t.indicator.trim()),
-            targets::unit.eq(t.unit.as_str()),
-            targets::direction.eq(direction_str(t.direction)),
-            targets::baseline_value.eq(t.baseline_value),
-            targets::baseline_date.eq(t.baseline_date),
-            targets::target_value.eq(t.target_value),
-            targets::deadline.eq(t.deadline),
-            targets::frequency.eq(frequency_str(t.frequency)),
-            targets::owner_unit_id.eq(owner_unit_id),
-            targets::source.eq(source_str(t.source)),
-            targets::computed_indicator.eq(&t.computed_indicator),
-            targets::created_at.eq(now),
-            targets::updated_at.eq(now),
-        ))
+        .values(new)
         .returning(targets::all_columns)
         .get_result(conn)?;
-    set_target_themes(conn, node.municipality_id, row.id, theme_ids)?;
+    set_target_themes(conn, new.municipality_id, row.id, theme_ids)?;
     Ok(row)
 }
 
@@ -791,43 +617,28 @@ pub fn update_target(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-    t: &NewTarget,
-    owner_unit_id: Option<i64>,
+    changes: &TargetChanges,
 ) -> QueryResult<TargetRow> {
     diesel::update(
         targets::table
             .find(id)
             .filter(targets::municipality_id.eq(municipality_id)),
     )
-    .set((
-        targets::title.eq(t.title.trim()),
-        targets::indicator.eq(t.indicator.trim()),
-        targets::unit.eq(t.unit.as_str()),
-        targets::direction.eq(direction_str(t.direction)),
-        targets::baseline_value.eq(t.baseline_value),
-        targets::baseline_date.eq(t.baseline_date),
-        targets::target_value.eq(t.target_value),
-        targets::deadline.eq(t.deadline),
-        targets::frequency.eq(frequency_str(t.frequency)),
-        targets::owner_unit_id.eq(owner_unit_id),
-        targets::source.eq(source_str(t.source)),
-        targets::computed_indicator.eq(&t.computed_indicator),
-        targets::updated_at.eq(retning_kernel::now()),
-    ))
+    .set(changes)
     .returning(targets::all_columns)
     .get_result(conn)
 }
 
-/// The id and source of the municipality's target with this key (the seed's name for it).
-pub fn target_source_by_key(
+/// The municipality's target with this key (the seed's name for it).
+pub fn target_by_key(
     conn: &mut DbConnection,
     municipality_id: i64,
     key: &str,
-) -> QueryResult<Option<(i64, String)>> {
+) -> QueryResult<Option<TargetRow>> {
     targets::table
         .filter(targets::municipality_id.eq(municipality_id))
         .filter(targets::key.eq(key))
-        .select((targets::id, targets::source))
+        .select(TargetRow::as_select())
         .first(conn)
         .optional()
 }
@@ -838,19 +649,19 @@ pub fn wire_target(
     municipality_id: i64,
     id: i64,
     indicator: &str,
-) -> QueryResult<()> {
+) -> QueryResult<TargetRow> {
     diesel::update(
         targets::table
             .find(id)
             .filter(targets::municipality_id.eq(municipality_id)),
     )
-    .set((
-        targets::source.eq("computed"),
-        targets::computed_indicator.eq(indicator),
-        targets::updated_at.eq(retning_kernel::now()),
-    ))
-    .execute(conn)?;
-    Ok(())
+    .set(&TargetWiring {
+        source: Source::Computed,
+        computed_indicator: indicator.to_owned(),
+        updated_at: retning_kernel::now(),
+    })
+    .returning(targets::all_columns)
+    .get_result(conn)
 }
 
 pub fn target(
@@ -894,13 +705,13 @@ pub fn set_target_themes(
 ) -> QueryResult<()> {
     diesel::delete(target_themes::table.filter(target_themes::target_id.eq(target_id)))
         .execute(conn)?;
-    for t in theme_ids {
+    for &theme_id in theme_ids {
         diesel::insert_into(target_themes::table)
-            .values((
-                target_themes::target_id.eq(target_id),
-                target_themes::theme_id.eq(t),
-                target_themes::municipality_id.eq(municipality_id),
-            ))
+            .values(&TargetThemeRow {
+                target_id,
+                theme_id,
+                municipality_id,
+            })
             .execute(conn)?;
     }
     Ok(())
@@ -973,35 +784,23 @@ pub fn current_measurement(
         .optional()
 }
 
-pub fn supersede(conn: &mut DbConnection, id: i64, by: &str) -> QueryResult<()> {
+/// Marks a measurement as corrected or removed by `by`.
+pub fn supersede(conn: &mut DbConnection, id: i64, by: &str) -> QueryResult<MeasurementRow> {
     diesel::update(measurements::table.find(id))
-        .set((
-            measurements::superseded_at.eq(retning_kernel::now()),
-            measurements::superseded_by.eq(by),
-        ))
-        .execute(conn)?;
-    Ok(())
+        .set(&Supersession {
+            superseded_at: retning_kernel::now(),
+            superseded_by: by.to_owned(),
+        })
+        .returning(measurements::all_columns)
+        .get_result(conn)
 }
 
 pub fn insert_measurement(
     conn: &mut DbConnection,
-    municipality_id: i64,
-    target_id: i64,
-    date: NaiveDate,
-    value: f64,
-    note: Option<&str>,
-    by: &str,
+    new: &NewMeasurementRow,
 ) -> QueryResult<MeasurementRow> {
     diesel::insert_into(measurements::table)
-        .values((
-            measurements::municipality_id.eq(municipality_id),
-            measurements::target_id.eq(target_id),
-            measurements::date.eq(date),
-            measurements::value.eq(value),
-            measurements::note.eq(note),
-            measurements::recorded_by.eq(by),
-            measurements::recorded_at.eq(retning_kernel::now()),
-        ))
+        .values(new)
         .returning(measurements::all_columns)
         .get_result(conn)
 }

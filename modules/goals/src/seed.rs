@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use retning_kernel::audit::{self, Change};
+use retning_kernel::audit::{self, Subject};
 use retning_kernel::module::SeedContext;
 use retning_kernel::{ApiError, DbConnection, Principal};
 use serde::Deserialize;
 
 use crate::dto::*;
-use crate::progress::{Direction, Frequency};
+use crate::model::{
+    Direction, Frequency, NewMeasurementRow, NewThemeRow, NewUnitRow, Source, ThemeKind, Unit,
+    Visibility,
+};
+use crate::views::{self, Lookup};
 use crate::{ops, repo};
 
 #[derive(Deserialize)]
@@ -26,7 +30,7 @@ struct ThemeFile {
 struct ThemeSeed {
     slug: String,
     name: String,
-    kind: String,
+    kind: ThemeKind,
     parent: Option<String>,
     description: Option<String>,
 }
@@ -140,25 +144,29 @@ fn load_themes(conn: &mut DbConnection, file: ThemeFile) -> Result<(), String> {
             ),
             None => None,
         };
+        let now = retning_kernel::now();
         let row = repo::insert_theme(
             conn,
-            &t.slug,
-            &t.name,
-            t.description.as_deref(),
-            &t.kind,
-            parent_id,
+            &NewThemeRow {
+                slug: t.slug,
+                name: t.name,
+                description: t.description,
+                kind: t.kind,
+                parent_id,
+                created_at: now,
+                updated_at: now,
+            },
         )
         .map_err(|e| ApiError::from(e).to_string())?;
-        audit::record(
+        let id = row.id;
+        let view = ThemeView::from_row(row, t.parent);
+        audit::record_change(
             conn,
             &Principal::system(),
-            Change {
-                municipality_id: None,
-                action: "seed",
-                object_type: "theme",
-                object_id: Some(row.id),
-                details: serde_json::json!({"slug": row.slug}),
-            },
+            "seed",
+            ops::theme_subject(id),
+            None,
+            Some(&view),
         )
         .map_err(|e| e.to_string())?;
     }
@@ -191,8 +199,18 @@ fn load_municipality(
             ))?),
             None => None,
         };
-        let row = repo::insert_unit(conn, mid, &u.key, &u.name, &u.kind, parent)
-            .map_err(|e| err(e.into()))?;
+        let row = repo::insert_unit(
+            conn,
+            &NewUnitRow {
+                municipality_id: mid,
+                key: u.key.clone(),
+                name: u.name.clone(),
+                kind: u.kind.clone(),
+                parent_id: parent,
+                created_at: retning_kernel::now(),
+            },
+        )
+        .map_err(|e| err(e.into()))?;
         unit_ids.insert(row.key, row.id);
     }
     for s in file.strategies {
@@ -213,21 +231,19 @@ fn load_municipality(
             follow_up_rhythm: s.follow_up_rhythm,
             follow_ups: s.follow_ups.clone(),
         };
-        let row = repo::insert_strategy(conn, mid, Some(&s.key), &new, "active")
-            .map_err(|e| err(e.into()))?;
+        let row = ops::insert_strategy(conn, mid, Some(&s.key), &new).map_err(err)?;
+        let id = row.id;
         for (i, node) in s.nodes.iter().enumerate() {
-            insert_node(conn, ctx, mid, row.id, None, i, node, &unit_ids)?;
+            insert_node(conn, ctx, mid, id, None, i, node, &unit_ids)?;
         }
-        audit::record(
+        let view = views::strategy_view(conn, row, &file.municipality).map_err(err)?;
+        audit::record_change(
             conn,
             &Principal::system(),
-            Change {
-                municipality_id: Some(mid),
-                action: "seed",
-                object_type: "strategy",
-                object_id: Some(row.id),
-                details: serde_json::json!({"key": s.key, "source": s.source.file}),
-            },
+            "seed",
+            Subject::of(&mid, "strategy", id),
+            None,
+            Some(&view),
         )
         .map_err(err)?;
     }
@@ -253,7 +269,7 @@ fn insert_node(
     };
     let themes = repo::theme_ids(conn, "themes", &seed.themes)
         .map_err(|e| format!("node {:?}: {e}", seed.title))?;
-    let fields = repo::NodeFields {
+    let fields = ops::NodeFields {
         kind: &seed.kind,
         code: seed.code.as_deref(),
         title: &seed.title,
@@ -296,7 +312,7 @@ fn insert_node(
         ops::validate_target(&new, ctx.indicators).map_err(|e| format!("target {}: {e}", t.key))?;
         let themes = repo::theme_ids(conn, "themes", &t.themes)
             .map_err(|e| format!("target {}: {e}", t.key))?;
-        let row = repo::insert_target(
+        let row = ops::add_target(
             conn,
             &node,
             Some(&t.key),
@@ -304,18 +320,21 @@ fn insert_node(
             unit(&t.owner_unit)?,
             &themes,
         )
-        .map_err(|e| err(e.into()))?;
+        .map_err(err)?;
         for m in &t.measurements {
-            ops::check_value(&row.unit, m.value, m.note.as_deref())
+            ops::check_value(row.unit, m.value, m.note.as_deref())
                 .map_err(|e| format!("target {} {}: {e}", t.key, m.date))?;
             repo::insert_measurement(
                 conn,
-                mid,
-                row.id,
-                m.date,
-                m.value,
-                m.note.as_deref(),
-                "seed",
+                &NewMeasurementRow {
+                    municipality_id: mid,
+                    target_id: row.id,
+                    date: m.date,
+                    value: m.value,
+                    note: m.note.clone(),
+                    recorded_by: "seed".to_owned(),
+                    recorded_at: retning_kernel::now(),
+                },
             )
             .map_err(|e| e.to_string())?;
         }
@@ -348,23 +367,25 @@ fn wire_existing(
             let Some(key) = t.computed.as_deref().filter(|k| ctx.indicators.contains(k)) else {
                 continue;
             };
-            let found = repo::target_source_by_key(conn, mid, &t.key).map_err(|e| e.to_string())?;
-            if let Some((id, source)) = found {
-                if source == "manual" {
-                    repo::wire_target(conn, mid, id, key).map_err(|e| e.to_string())?;
-                    audit::record(
-                        conn,
-                        &Principal::system(),
-                        Change {
-                            municipality_id: Some(mid),
-                            action: "wire",
-                            object_type: "target",
-                            object_id: Some(id),
-                            details: serde_json::json!({"key": t.key, "computed_indicator": key}),
-                        },
-                    )
+            let found = repo::target_by_key(conn, mid, &t.key).map_err(|e| e.to_string())?;
+            if let Some(cur) = found.filter(|c| c.source == Source::Manual) {
+                let id = cur.id;
+                let lookup = Lookup::load(conn, &[mid]).map_err(|e| e.to_string())?;
+                let today = views::today();
+                let before = views::target_view(conn, &lookup, ctx.indicators, cur, today)
                     .map_err(|e| e.to_string())?;
-                }
+                let row = repo::wire_target(conn, mid, id, key).map_err(|e| e.to_string())?;
+                let after = views::target_view(conn, &lookup, ctx.indicators, row, today)
+                    .map_err(|e| e.to_string())?;
+                audit::record_change(
+                    conn,
+                    &Principal::system(),
+                    "wire",
+                    Subject::of(&mid, "target", id),
+                    Some(&before),
+                    Some(&after),
+                )
+                .map_err(|e| e.to_string())?;
             }
         }
         wire_existing(conn, ctx, mid, &node.children)?;

@@ -4,33 +4,20 @@ use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::pagination::MunicipalityPath;
 use retning_kernel::scope::{JsonBody, Scoped};
-use retning_kernel::{ApiError, Db, Principal, Timestamp};
+use retning_kernel::{ApiError, Db, Principal};
 
 use crate::dto::*;
-use crate::model::MeasurementRow;
 use crate::ops::{self, sees_internal};
 use crate::repo;
 use crate::{perm, NAME};
-
-fn view(m: MeasurementRow) -> MeasurementView {
-    MeasurementView {
-        date: m.date,
-        value: m.value,
-        note: m.note,
-        recorded_by: m.recorded_by,
-        recorded_at: Timestamp(m.recorded_at),
-        current: m.superseded_at.is_none(),
-        superseded_at: m.superseded_at.map(Timestamp),
-        superseded_by: m.superseded_by,
-    }
-}
 
 /// A target's measurements in date order; `history=true` adds corrected and removed values.
 #[utoipa::path(
     operation_id = "goals_list_measurements",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id"), MeasurementQuery),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The target's id"), MeasurementQuery),
     responses((status = 200, description = "Measurements (ETag)", body = Vec<MeasurementView>)),
     security((), ("bearer" = []))
 )]
@@ -54,7 +41,10 @@ pub async fn list(
             )?;
             let rows =
                 repo::measurement_history(conn, id, q.history.unwrap_or(false), q.from, q.to)?;
-            Ok(rows.into_iter().map(view).collect::<Vec<_>>())
+            Ok(rows
+                .into_iter()
+                .map(MeasurementView::from_row)
+                .collect::<Vec<_>>())
         })
         .await?;
     json_with_etag(&req, &items)
@@ -66,7 +56,7 @@ pub async fn list(
     operation_id = "goals_put_measurement",
     tag = "goals",
     params(
-        ("municipality" = String, Path, description = "The municipality's slug"),
+        MunicipalityPath,
         ("id" = i64, Path, description = "The target's id"),
         ("date" = NaiveDate, Path, description = "The date the value is for (YYYY-MM-DD)"),
     ),
@@ -85,12 +75,11 @@ pub async fn put(
     body: JsonBody<MeasurementInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
-    let (created, row) = Scoped::new(who, slug, NAME, perm::WRITE)
+    let (created, view) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
             ops::put_measurement(conn, scope, id, date, &body)
         })
         .await?;
-    let view = view(row);
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
@@ -103,7 +92,7 @@ pub async fn put(
     operation_id = "goals_delete_measurement",
     tag = "goals",
     params(
-        ("municipality" = String, Path, description = "The municipality's slug"),
+        MunicipalityPath,
         ("id" = i64, Path, description = "The target's id"),
         ("date" = NaiveDate, Path, description = "The date (YYYY-MM-DD)"),
     ),

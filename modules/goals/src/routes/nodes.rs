@@ -5,16 +5,17 @@ use retning_kernel::auth::Authenticated;
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db};
 
+use retning_kernel::pagination::MunicipalityPath;
+
 use crate::dto::*;
-use crate::views::{self, Lookup};
-use crate::{ops, repo};
+use crate::ops;
 use crate::{perm, NAME};
 
 /// Add a node to a strategy's tree (editors).
 #[utoipa::path(
     operation_id = "goals_create_node",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The strategy's id")),
     request_body = NewNode,
     responses((status = 201, description = "Created", body = NodeView)),
     security(("bearer" = []))
@@ -29,13 +30,8 @@ pub async fn create(
     let (slug, strategy_id) = path.into_inner();
     let (view, slug) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
-            let row = ops::create_node(conn, scope, strategy_id, &body)?;
-            let lookup = Lookup::load(conn, &[scope.id()])?;
-            let themes = repo::node_themes_of(conn, &[row.id])?;
-            Ok((
-                views::node_view(&row, &lookup, themes.get(&row.id)),
-                scope.slug().to_owned(),
-            ))
+            let view = ops::create_node(conn, scope, strategy_id, &body)?;
+            Ok((view, scope.slug().to_owned()))
         })
         .await?;
     Ok(created(
@@ -48,7 +44,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "goals_update_node",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The node's id")),
     request_body = NodePatch,
     responses((status = 200, description = "Updated", body = NodeView)),
     security(("bearer" = []))
@@ -63,10 +59,7 @@ pub async fn update(
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, p| {
-            let row = ops::update_node(conn, scope, id, &p)?;
-            let lookup = Lookup::load(conn, &[scope.id()])?;
-            let themes = repo::node_themes_of(conn, &[id])?;
-            Ok(views::node_view(&row, &lookup, themes.get(&id)))
+            ops::update_node(conn, scope, id, &p)
         })
         .await?;
     Ok(web::Json(view))
@@ -76,7 +69,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "goals_delete_node",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The node's id")),
     responses((status = 204, description = "Removed"), (status = 409, description = "The node has children or targets", body = retning_kernel::Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]

@@ -4,13 +4,13 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::pagination::{Page, PageParams};
+use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal};
 
 use crate::dto::*;
 use crate::ops::{self, sees_internal};
-use crate::repo::{self, StrategyFilter, StrategySort};
+use crate::repo::{self, StrategyListing};
 use crate::views::{self, as_of};
 use crate::{perm, NAME};
 
@@ -18,7 +18,7 @@ use crate::{perm, NAME};
 #[utoipa::path(
     operation_id = "goals_list_strategies",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), StrategyQuery),
+    params(MunicipalityPath, ListParams<StrategySort>, StrategyFilter),
     responses((status = 200, description = "Strategies (ETag; 304 on If-None-Match)", body = Page<StrategyView>)),
     security((), ("bearer" = []))
 )]
@@ -28,30 +28,13 @@ pub async fn list(
     db: web::Data<Db>,
     who: Principal,
     slug: web::Path<String>,
-    q: Query<StrategyQuery>,
+    q: ListQuery<StrategyFilter, StrategySort>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    };
-    let (limit, offset) = (page.limit()?, page.offset()?);
-    let sort = StrategySort::parse(q.sort.as_deref())?;
-    let status = match q.status.as_deref() {
-        None | Some("active") => Some("active".to_owned()),
-        Some("archived") => Some("archived".to_owned()),
-        Some("all") => None,
-        Some(_) => {
-            return Err(ApiError::field(
-                "status",
-                "invalid",
-                "must be active, archived or all",
-            ))
-        }
-    };
+    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+    let status = ops::strategy_status_filter(q.filter.status.as_deref())?;
     let page = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            let theme_id = match &q.theme {
+            let theme_id = match &q.filter.theme {
                 Some(t) => Some(
                     repo::theme_by_slug(conn, t)?
                         .ok_or_else(|| ApiError::field("theme", "unknown_theme", "is not a theme"))?
@@ -59,20 +42,20 @@ pub async fn list(
                 ),
                 None => None,
             };
-            let filter = StrategyFilter {
+            let listing = StrategyListing {
                 include_internal: sees_internal(&scope.who, &scope.municipality),
                 status,
-                visibility: q.visibility.map(|v| v.as_str().to_owned()),
+                visibility: q.filter.visibility,
                 theme_id,
-                sort,
+                sort: q.sort,
             };
-            let (rows, total) = repo::list_strategies(conn, scope.id(), &filter, offset, limit)?;
+            let (rows, total) = repo::list_strategies(conn, scope.id(), &listing, offset, limit)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut follow_ups = repo::follow_ups(conn, &ids)?;
             let page = Page::from_offset(rows, offset, limit, Some(total));
             Ok(page.map(|r| {
                 let f = follow_ups.remove(&r.id).unwrap_or_default();
-                views::strategy_view(r, scope.slug(), f)
+                StrategyView::from_row(r, scope.slug(), f)
             }))
         })
         .await?;
@@ -83,7 +66,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "goals_create_strategy",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     request_body = NewStrategy,
     responses((status = 201, description = "Created", body = StrategyView)),
     security(("bearer" = []))
@@ -97,14 +80,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let (view, slug) = Scoped::new(who, slug.into_inner(), NAME, perm::WRITE)
         .write_body(&db, body, |conn, scope, body| {
-            let row = ops::create_strategy(conn, scope, &body)?;
-            let f = repo::follow_ups(conn, &[row.id])?
-                .remove(&row.id)
-                .unwrap_or_default();
-            Ok((
-                views::strategy_view(row, scope.slug(), f),
-                scope.slug().to_owned(),
-            ))
+            let view = ops::create_strategy(conn, scope, &body)?;
+            Ok((view, scope.slug().to_owned()))
         })
         .await?;
     Ok(created(
@@ -117,7 +94,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "goals_get_strategy",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The strategy's id")),
     responses((status = 200, description = "The strategy (ETag)", body = StrategyView)),
     security((), ("bearer" = []))
 )]
@@ -137,10 +114,7 @@ pub async fn get(
                 id,
                 sees_internal(&scope.who, &scope.municipality),
             )?;
-            let f = repo::follow_ups(conn, &[row.id])?
-                .remove(&row.id)
-                .unwrap_or_default();
-            Ok(views::strategy_view(row, scope.slug(), f))
+            views::strategy_view(conn, row, scope.slug())
         })
         .await?;
     json_with_etag(&req, &view)
@@ -150,7 +124,7 @@ pub async fn get(
 #[utoipa::path(
     operation_id = "goals_update_strategy",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The strategy's id")),
     request_body = StrategyPatch,
     responses((status = 200, description = "Updated", body = StrategyView)),
     security(("bearer" = []))
@@ -165,11 +139,7 @@ pub async fn update(
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, p| {
-            let row = ops::update_strategy(conn, scope, id, &p)?;
-            let f = repo::follow_ups(conn, &[id])?
-                .remove(&id)
-                .unwrap_or_default();
-            Ok(views::strategy_view(row, scope.slug(), f))
+            ops::update_strategy(conn, scope, id, &p)
         })
         .await?;
     Ok(web::Json(view))
@@ -180,7 +150,7 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "goals_archive_strategy",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The strategy's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The strategy's id")),
     responses((status = 200, description = "Archived", body = StrategyView)),
     security(("bearer" = []))
 )]
@@ -193,11 +163,7 @@ pub async fn archive(
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
         .write(&db, move |conn, scope| {
-            let row = ops::archive_strategy(conn, scope, id)?;
-            let f = repo::follow_ups(conn, &[id])?
-                .remove(&id)
-                .unwrap_or_default();
-            Ok(views::strategy_view(row, scope.slug(), f))
+            ops::archive_strategy(conn, scope, id)
         })
         .await?;
     Ok(web::Json(view))
@@ -209,7 +175,7 @@ pub async fn archive(
     operation_id = "goals_get_strategy_tree",
     tag = "goals",
     params(
-        ("municipality" = String, Path, description = "The municipality's slug"),
+        MunicipalityPath,
         ("id" = i64, Path, description = "The strategy's id"),
         AsOfQuery,
     ),

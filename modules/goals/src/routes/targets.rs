@@ -5,7 +5,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, with_etag, Query};
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::pagination::{Page, PageParams};
+use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Unsorted};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal};
 
@@ -18,7 +18,7 @@ use crate::{perm, NAME};
 #[utoipa::path(
     operation_id = "goals_create_target",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The node's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The node's id")),
     request_body = NewTarget,
     responses((status = 201, description = "Created", body = TargetView)),
     security(("bearer" = []))
@@ -34,14 +34,8 @@ pub async fn create(
     let (slug, node_id) = path.into_inner();
     let (view, slug) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
-            let row = ops::create_target(conn, scope, &indicators, node_id, &body)?;
-            let lookup = Lookup::load(conn, &[scope.id()])?;
-            let view =
-                views::target_views(conn, &lookup, &indicators, &[row], views::today())?.pop();
-            Ok((
-                view.ok_or_else(|| ApiError::internal("target view missing"))?,
-                scope.slug().to_owned(),
-            ))
+            let view = ops::create_target(conn, scope, &indicators, node_id, &body)?;
+            Ok((view, scope.slug().to_owned()))
         })
         .await?;
     Ok(created(
@@ -55,7 +49,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "goals_list_targets",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), TargetQuery),
+    params(MunicipalityPath, ListParams<Unsorted>, TargetFilter),
     responses((status = 200, description = "Targets (ETag)", body = Page<TargetView>)),
     security((), ("bearer" = []))
 )]
@@ -66,21 +60,17 @@ pub async fn list(
     indicators: web::Data<IndicatorRegistry>,
     who: Principal,
     slug: web::Path<String>,
-    q: Query<TargetQuery>,
+    q: ListQuery<TargetFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    };
-    let (limit, offset) = (page.limit()?, page.offset()?);
+    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+    let filter = q.filter;
     let window = (
         usize::try_from(offset).unwrap_or(0),
         usize::try_from(limit + 1).unwrap_or(0),
     );
     let (rows, total) = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            ops::select_targets(conn, &indicators, scope, &q, Some(window))
+            ops::select_targets(conn, &indicators, scope, &filter, Some(window))
         })
         .await?;
     json_with_etag(
@@ -94,7 +84,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "goals_export_targets_csv",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), TargetCsvQuery),
+    params(MunicipalityPath, TargetFilter),
     responses((status = 200, description = "CSV, one row per target", content_type = "text/csv", body = String)),
     security((), ("bearer" = []))
 )]
@@ -105,7 +95,7 @@ pub async fn csv(
     indicators: web::Data<IndicatorRegistry>,
     who: Principal,
     slug: web::Path<String>,
-    q: Query<TargetQuery>,
+    q: Query<TargetFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let (all, _) = Scoped::public(who, slug.into_inner(), NAME)
@@ -125,18 +115,13 @@ pub async fn csv(
             t.title.clone(),
             t.indicator.clone(),
             t.unit.as_str().to_owned(),
-            direction_str(t.direction).to_owned(),
+            t.direction.as_str().to_owned(),
             num(t.baseline_value),
             date(t.baseline_date),
             num(t.target_value),
             date(t.deadline),
-            frequency_str(t.frequency).to_owned(),
-            if t.source == Source::Computed {
-                "computed"
-            } else {
-                "manual"
-            }
-            .to_owned(),
+            t.frequency.as_str().to_owned(),
+            t.source.as_str().to_owned(),
             date(t.latest.as_ref().map(|l| l.date)),
             num(t.latest.as_ref().map(|l| l.value)),
             num(t.progress),
@@ -184,7 +169,7 @@ fn csv_field(value: &str) -> String {
 #[utoipa::path(
     operation_id = "goals_get_target",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id"), AsOfQuery),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The target's id"), AsOfQuery),
     responses((status = 200, description = "The target (ETag)", body = TargetView)),
     security((), ("bearer" = []))
 )]
@@ -208,9 +193,7 @@ pub async fn get(
                 sees_internal(&scope.who, &scope.municipality),
             )?;
             let lookup = Lookup::load(conn, &[scope.id()])?;
-            views::target_views(conn, &lookup, &indicators, &[t], as_of)?
-                .pop()
-                .ok_or_else(|| ApiError::not_found("target"))
+            views::target_view(conn, &lookup, &indicators, t, as_of)
         })
         .await?;
     json_with_etag(&req, &view)
@@ -220,7 +203,7 @@ pub async fn get(
 #[utoipa::path(
     operation_id = "goals_update_target",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug"), ("id" = i64, Path, description = "The target's id")),
+    params(MunicipalityPath, ("id" = i64, Path, description = "The target's id")),
     request_body = TargetPatch,
     responses((status = 200, description = "Updated", body = TargetView)),
     security(("bearer" = []))
@@ -236,10 +219,7 @@ pub async fn update(
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, p| {
-            let (row, lookup) = ops::update_target(conn, scope, &indicators, id, &p)?;
-            views::target_views(conn, &lookup, &indicators, &[row], views::today())?
-                .pop()
-                .ok_or_else(|| ApiError::internal("target view missing"))
+            ops::update_target(conn, scope, &indicators, id, &p)
         })
         .await?;
     Ok(web::Json(view))

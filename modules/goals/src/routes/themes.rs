@@ -7,31 +7,18 @@ use retning_kernel::indicators::{IndicatorInfo, IndicatorRegistry};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db};
 
+use retning_kernel::pagination::MunicipalityPath;
+
 use crate::dto::*;
-use crate::model::{ThemeRow, UnitRow};
 use crate::{ops, repo, views};
 use crate::{perm, NAME};
-
-fn theme_views(rows: Vec<ThemeRow>) -> Vec<ThemeView> {
-    let slugs: std::collections::HashMap<i64, String> =
-        rows.iter().map(|r| (r.id, r.slug.clone())).collect();
-    rows.into_iter()
-        .map(|r| ThemeView {
-            parent: r.parent_id.and_then(|p| slugs.get(&p).cloned()),
-            slug: r.slug,
-            name: r.name,
-            description: r.description,
-            kind: r.kind,
-        })
-        .collect()
-}
 
 /// The shared themes: KL's three pejlemærker and the finer themes under them.
 #[utoipa::path(operation_id = "goals_list_themes", tag = "goals", responses((status = 200, description = "Themes (ETag)", body = Vec<ThemeView>)), security(()))]
 #[get("/themes")]
 pub async fn list(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let rows = db.run(|conn| Ok(repo::list_themes(conn)?)).await?;
-    json_with_etag(&req, &theme_views(rows))
+    json_with_etag(&req, &views::theme_views(rows))
 }
 
 /// Add a theme (platform operator).
@@ -45,10 +32,7 @@ pub async fn create(
     let body = body.decode_for(&who, &perm::THEME_MANAGE)?;
     ops::validate_new_theme(&body)?;
     let view = db
-        .write(move |conn| {
-            let row = ops::create_theme(conn, &who, &body)?;
-            views::theme_view(conn, row)
-        })
+        .write(move |conn| ops::create_theme(conn, &who, &body))
         .await?;
     Ok(created(format!("/api/v1/themes/{}", view.slug), &view))
 }
@@ -73,10 +57,7 @@ pub async fn update(
     ops::validate_theme_patch(&p)?;
     let slug = slug.into_inner();
     let view = db
-        .write(move |conn| {
-            let row = ops::update_theme(conn, &who, &slug, &p)?;
-            views::theme_view(conn, row)
-        })
+        .write(move |conn| ops::update_theme(conn, &who, &slug, &p))
         .await?;
     Ok(web::Json(view))
 }
@@ -91,25 +72,11 @@ pub async fn indicators(
     json_with_etag(&req, &registry.list())
 }
 
-fn unit_views(rows: Vec<UnitRow>) -> Vec<UnitView> {
-    let keys: std::collections::HashMap<i64, String> =
-        rows.iter().map(|r| (r.id, r.key.clone())).collect();
-    rows.into_iter()
-        .map(|r| UnitView {
-            id: r.id,
-            parent: r.parent_id.and_then(|p| keys.get(&p).cloned()),
-            key: r.key,
-            name: r.name,
-            kind: r.kind,
-        })
-        .collect()
-}
-
 /// The municipality's organisational units (public: they are named in the strategies).
 #[utoipa::path(
     operation_id = "goals_list_units",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     responses((status = 200, description = "Units (ETag)", body = Vec<UnitView>)),
     security(())
 )]
@@ -122,14 +89,14 @@ pub async fn list_units(
     let rows = Scoped::anyone(slug.into_inner(), NAME)
         .read(&db, |conn, scope| Ok(repo::list_units(conn, scope.id())?))
         .await?;
-    json_with_etag(&req, &unit_views(rows))
+    json_with_etag(&req, &views::unit_views(rows))
 }
 
 /// Add a unit (editors).
 #[utoipa::path(
     operation_id = "goals_create_unit",
     tag = "goals",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     request_body = NewUnit,
     responses((status = 201, description = "Created", body = UnitView)),
     security(("bearer" = []))
@@ -143,14 +110,7 @@ pub async fn create_unit(
 ) -> Result<HttpResponse, ApiError> {
     let view = Scoped::new(who, slug.into_inner(), NAME, perm::WRITE)
         .write_body(&db, body, |conn, scope, body| {
-            let row = ops::create_unit(conn, scope, &body)?;
-            Ok(UnitView {
-                id: row.id,
-                key: row.key,
-                name: row.name,
-                kind: row.kind,
-                parent: body.parent,
-            })
+            ops::create_unit(conn, scope, &body)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
