@@ -17,6 +17,7 @@ both_backends!(
     every_operation_answers_every_caller_as_classified,
     the_matrix_catches_a_leak,
     writes_are_authorized_before_their_body_is_judged,
+    reads_are_authorized_before_their_query_is_judged,
 );
 
 /// What an operation is meant to allow, relative to the municipality its path addresses.
@@ -265,6 +266,9 @@ struct Operation {
     method: Method,
     path: String,
     anonymous: bool,
+    /// A query parameter that takes a number, a date or one of listed words, if the operation
+    /// has one: a value of another shape is refused by the decoder.
+    typed_query: Option<String>,
 }
 
 fn operations() -> Vec<Operation> {
@@ -286,11 +290,25 @@ fn operations() -> Vec<Operation> {
                 s.iter()
                     .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
             });
+            let typed_query = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .find(|p| {
+                    let s = &p["schema"];
+                    matches!(s["type"].as_str(), Some("integer" | "number"))
+                        || s["format"] == "date"
+                        || s["enum"].is_array()
+                })
+                .and_then(|p| p["name"].as_str())
+                .map(str::to_owned);
             out.push(Operation {
                 id: op["operationId"].as_str().unwrap_or_default().to_owned(),
                 method,
                 path: path.clone(),
                 anonymous,
+                typed_query,
             });
         }
     }
@@ -1099,6 +1117,70 @@ async fn writes_are_authorized_before_their_body_is_judged(app: TestApp) {
         app.backend()
     );
     assert!(calls > 300, "{calls}");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The same promise for query strings: a caller who may not read an operation learns nothing
+/// from its query parameters (401 / 403 / 404 as classified, never a 422 naming a parameter);
+/// allowed callers are told which parameter is wrong (the control).
+async fn reads_are_authorized_before_their_query_is_judged(app: TestApp) {
+    let classes: BTreeMap<&str, (Access, Owner)> = CLASSIFICATION
+        .iter()
+        .map(|(id, a, o)| (*id, (*a, *o)))
+        .collect();
+    let mut world = World::build(&app).await;
+    let (mut failures, mut calls, mut operations_tried) = (Vec::new(), 0, 0);
+    for op in operations() {
+        let (Some(&(access, owner)), Some(name)) = (classes.get(op.id.as_str()), &op.typed_query)
+        else {
+            continue;
+        };
+        if op.method != Method::GET {
+            continue;
+        }
+        operations_tried += 1;
+        let (params, query, _) = world.prepare(&app, &op.id, owner).await;
+        // The operation's own query (a required theme, a year), with `name` made wrong.
+        let mut pairs: Vec<String> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && p.split('=').next() != Some(name.as_str()))
+            .map(str::to_owned)
+            .collect();
+        pairs.push(format!("{name}=not-a-valid-value"));
+        let path = format!("{}?{}", fill(&op.path, &params), pairs.join("&"));
+        for actor in ACTORS {
+            let token = world.callers[&(owner.slug(), actor)].clone();
+            let resp = call(&app, &op, &path, token.as_deref(), Body::None).await;
+            calls += 1;
+            let ok = match expected(access, op.anonymous, actor) {
+                Expect::Deny(status) => resp.status == status,
+                // An expired token on a public read may be refused (401) or served.
+                Expect::AllowOr401 if resp.status == 401 => true,
+                Expect::Allow | Expect::AllowOr401 => {
+                    resp.status == 422 && resp.text().contains(&format!("query.{name}"))
+                }
+            };
+            if !ok {
+                failures.push(format!(
+                    "GET {path} as {actor:?} ({access:?}): {} {}",
+                    resp.status,
+                    resp.text()
+                ));
+            }
+        }
+    }
+    println!(
+        "authorization before query validation: {operations_tried} operations, {calls} calls, {} mismatches ({:?})",
+        failures.len(),
+        app.backend()
+    );
+    assert!(operations_tried >= 15, "{operations_tried}");
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

@@ -24,15 +24,15 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<NoFilter>,
 ) -> Result<web::Json<Page<ApiKeyView>>, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::KEY_MANAGE)
+    let page = Scoped::new(who, slug.into_inner(), super::NAME, perm::KEY_MANAGE)
         .read(&db, move |conn, scope| {
-            Ok(repo::keys_page(conn, scope.id(), limit, offset)?)
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+            let (rows, total) = repo::keys_page(conn, scope.id(), limit, offset)?;
+            Ok(Page::from_offset(rows, offset, limit, Some(total)))
         })
         .await?;
-    Ok(web::Json(
-        Page::from_offset(rows, offset, limit, Some(total)).map(ApiKeyView::from_row),
-    ))
+    Ok(web::Json(page.map(ApiKeyView::from_row)))
 }
 
 /// Create an API key. The key is in this response only.

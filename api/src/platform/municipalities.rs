@@ -28,6 +28,7 @@ pub async fn list(
     db: web::Data<Db>,
     q: ListQuery<NoFilter>,
 ) -> Result<web::Json<Page<MunicipalityView>>, ApiError> {
+    let q = q.public()?;
     let (limit, offset) = (q.page.limit()?, q.page.offset()?);
     let (rows, total) = db
         .run(move |conn| Ok(repo::municipalities_page(conn, limit, offset)?))
@@ -237,17 +238,21 @@ pub async fn audit_log(
     slug: web::Path<String>,
     q: ListQuery<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
-    let (limit, before) = (q.page.limit()?, q.page.before_id()?);
-    let q = q.filter;
-    let filter = AuditFilter {
-        object_type: q.object_type,
-        object_id: q.object_id,
-        actor_name: q.actor,
-        action: q.action,
-    };
-    let mut rows = Scoped::new(who, slug.into_inner(), super::NAME, perm::AUDIT_READ)
+    let (mut rows, limit) = Scoped::new(who, slug.into_inner(), super::NAME, perm::AUDIT_READ)
         .read(&db, move |conn, scope| {
-            Ok(audit::list(conn, scope.id(), &filter, before, limit + 1)?)
+            let q = q.open(scope)?;
+            let (limit, before) = (q.page.limit()?, q.page.before_id()?);
+            let q = q.filter;
+            let filter = AuditFilter {
+                object_type: q.object_type,
+                object_id: q.object_id,
+                actor_name: q.actor,
+                action: q.action,
+            };
+            Ok((
+                audit::list(conn, scope.id(), &filter, before, limit + 1)?,
+                limit,
+            ))
         })
         .await?;
     let more = rows.len() as i64 > limit;

@@ -24,15 +24,15 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<NoFilter>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    let (rows, total) = Scoped::new(who, slug.into_inner(), super::NAME, perm::USER_MANAGE)
+    let page = Scoped::new(who, slug.into_inner(), super::NAME, perm::USER_MANAGE)
         .read(&db, move |conn, scope| {
-            Ok(repo::users_page(conn, scope.id(), limit, offset)?)
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+            let (rows, total) = repo::users_page(conn, scope.id(), limit, offset)?;
+            Ok(Page::from_offset(rows, offset, limit, Some(total)))
         })
         .await?;
-    Ok(web::Json(
-        Page::from_offset(rows, offset, limit, Some(total)).map(UserView::from_row),
-    ))
+    Ok(web::Json(page.map(UserView::from_row)))
 }
 
 /// Add a user to the municipality (admins). The operator may only create a municipality's first

@@ -427,6 +427,12 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// The parameter a query gives twice, when it is one of ours (a declared field's name).
+fn duplicate_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("duplicate field `")?;
+    Some(rest.split('`').next()?.to_owned()).filter(|k| is_plain_key(k))
+}
+
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     Some(rest.split('`').next()?.to_owned())
@@ -446,16 +452,32 @@ impl FromRequest for LimitedBody {
     }
 }
 
-/// Query parameters, with errors that name the parameter (`query.limit`).
+/// Query parameters, with errors that name the parameter (`query.limit`). Decoded by the
+/// extractor but handed over only to a caller who may make the call: [`Query::open`] takes the
+/// [`crate::scope::Scope`] that [`crate::scope::Scoped`] gives once the municipality and the
+/// permission are settled, so an outsider with a wrong parameter gets the same 404 as with a
+/// right one. [`Query::public`] is for operations anyone may call that address no municipality.
 #[derive(Debug)]
-pub struct Query<T>(pub T);
+pub struct Query<T>(Result<T, ApiError>);
+
+impl<T> Query<T> {
+    /// The parameters, for a caller the scope admitted.
+    pub fn open(self, _admitted: &crate::scope::Scope) -> Result<T, ApiError> {
+        self.0
+    }
+
+    /// The parameters of an operation anyone may call that addresses no municipality.
+    pub fn public(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(decode_query(req.query_string()).map(Query))
+        std::future::ready(Ok(Query(decode_query(req.query_string()))))
     }
 }
 
@@ -469,13 +491,13 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         } else {
             path
         };
-        let field = match missing_field(&raw) {
-            Some(f) => f,
-            None if path != "." => path,
+        let field = match missing_field(&raw).or_else(|| duplicate_field(&raw)) {
+            Some(f) => format!("query.{f}"),
+            None if path != "." => format!("query.{path}"),
             None => "query".to_owned(),
         };
         let (code, message) = safe_message(&raw);
-        ApiError::field(format!("query.{field}"), code, message)
+        ApiError::field(field, code, message)
     })
 }
 
@@ -579,5 +601,15 @@ mod tests {
             Some("query.theme")
         );
         assert!(decode_query::<Q>("theme=x").is_ok());
+        let e = decode_query::<Q>("theme=x&theme=y").err();
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("query.theme")
+        );
+        let e = decode_query::<Q>("").err();
+        assert_eq!(
+            e.as_ref().map(|e| e.errors()[0].field.as_str()),
+            Some("query.theme")
+        );
     }
 }

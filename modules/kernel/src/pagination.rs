@@ -220,17 +220,40 @@ impl Order for Unsorted {
 
 /// The query of a list: the shared `limit`, `cursor` and `sort` (keys `K`), and the list's own
 /// filters `F` (decoded from the other parameters, so `F` may deny unknown fields). Document it
-/// with `params(ListParams<K>, F)`.
+/// with `params(ListParams<K>, F)`. Like [`crate::http::Query`], it is decoded by the extractor
+/// and handed over by [`ListQuery::open`] only to a caller the scope admitted.
 #[derive(Debug)]
-pub struct ListQuery<F, K: Order = Unsorted> {
+pub struct ListQuery<F, K: Order = Unsorted>(Result<List<F, K>, ApiError>);
+
+/// A list query as the handler uses it.
+#[derive(Debug)]
+pub struct List<F, K: Order = Unsorted> {
     pub page: PageParams,
     /// The caller's order, or the list's default.
     pub sort: K::Sort,
     pub filter: F,
 }
 
+impl<F, K: Order> ListQuery<F, K> {
+    /// The query, for a caller the scope admitted.
+    pub fn open(self, _admitted: &crate::scope::Scope) -> Result<List<F, K>, ApiError> {
+        self.0
+    }
+
+    /// The query of a list anyone may read that belongs to no municipality.
+    pub fn public(self) -> Result<List<F, K>, ApiError> {
+        self.0
+    }
+}
+
 impl<F: DeserializeOwned, K: Order> ListQuery<F, K> {
-    pub fn decode(query: &str) -> Result<Self, ApiError> {
+    pub fn decode(query: &str) -> Self {
+        ListQuery(List::decode(query))
+    }
+}
+
+impl<F: DeserializeOwned, K: Order> List<F, K> {
+    fn decode(query: &str) -> Result<Self, ApiError> {
         let sortable = !K::words().is_empty();
         let mut shared = form_urlencoded::Serializer::new(String::new());
         let mut own = form_urlencoded::Serializer::new(String::new());
@@ -246,7 +269,7 @@ impl<F: DeserializeOwned, K: Order> ListQuery<F, K> {
         page.limit()?;
         let sort = K::choose(shared.sort.as_deref())?;
         let filter: F = decode_query(&own.finish())?;
-        Ok(ListQuery { page, sort, filter })
+        Ok(List { page, sort, filter })
     }
 }
 
@@ -266,7 +289,7 @@ impl<F: DeserializeOwned, K: Order> FromRequest for ListQuery<F, K> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Self::decode(req.query_string()))
+        std::future::ready(Ok(Self::decode(req.query_string())))
     }
 }
 
@@ -381,7 +404,8 @@ mod tests {
 
     #[test]
     fn a_list_query_splits_the_shared_parameters_from_the_filters() {
-        let q = ListQuery::<SampleFilter, SampleSort>::decode("theme=x&limit=5&sort=-deadline");
+        let q = ListQuery::<SampleFilter, SampleSort>::decode("theme=x&limit=5&sort=-deadline")
+            .public();
         let q = q.ok();
         assert_eq!(q.as_ref().map(|q| q.page.limit), Some(Some(5)));
         assert_eq!(
@@ -392,7 +416,9 @@ mod tests {
             })
         );
         assert_eq!(q.and_then(|q| q.filter.theme), Some("x".to_owned()));
-        let d = ListQuery::<SampleFilter, SampleSort>::decode("").ok();
+        let d = ListQuery::<SampleFilter, SampleSort>::decode("")
+            .public()
+            .ok();
         assert_eq!(
             d.map(|q| q.sort),
             Some(Sort {
@@ -411,13 +437,19 @@ mod tests {
             ("theme=x&colour=red", ("query.colour", "unknown_field")),
         ];
         for (query, expected) in cases {
-            let e = ListQuery::<SampleFilter, SampleSort>::decode(query).err();
+            let e = ListQuery::<SampleFilter, SampleSort>::decode(query)
+                .public()
+                .err();
             assert_eq!(e.as_ref().map(field), Some(expected), "{query}");
         }
         // A fixed-order list leaves `sort` to its filters, which may refuse it.
-        let e = ListQuery::<SampleFilter>::decode("sort=title").err();
+        let e = ListQuery::<SampleFilter>::decode("sort=title")
+            .public()
+            .err();
         assert_eq!(e.as_ref().map(field), Some(("query.sort", "unknown_field")));
-        assert!(ListQuery::<NoFilter>::decode("limit=3&anything=1").is_ok());
+        assert!(ListQuery::<NoFilter>::decode("limit=3&anything=1")
+            .public()
+            .is_ok());
     }
 
     #[test]
