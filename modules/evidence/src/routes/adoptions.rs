@@ -40,6 +40,7 @@ pub async fn of_programme(
     id: web::Path<i64>,
     q: ListQuery<ProgrammeAdoptionFilter>,
 ) -> Result<HttpResponse, ApiError> {
+    let q = q.public()?;
     let (limit, offset) = (q.page.limit()?, q.page.offset()?);
     let id = id.into_inner();
     let filter = AdoptionSelection {
@@ -79,18 +80,19 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<AdoptionFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    let (rows, total) = Scoped::anyone(slug.into_inner(), NAME)
+    let page = Scoped::anyone(slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
             let filter = AdoptionSelection {
                 municipality_id: Some(scope.id()),
                 programme_id: q.filter.programme_id,
                 status: q.filter.status,
             };
-            Ok(repo::list_adoptions(conn, &filter, offset, limit)?)
+            let (rows, total) = repo::list_adoptions(conn, &filter, offset, limit)?;
+            Ok(Page::from_offset(rows, offset, limit, Some(total)).map(AdoptionView::from_row))
         })
         .await?;
-    let page = Page::from_offset(rows, offset, limit, Some(total)).map(AdoptionView::from_row);
     json_with_etag(&req, &page)
 }
 
@@ -156,9 +158,9 @@ pub async fn csv(
     slug: web::Path<String>,
     q: Query<AdoptionFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.0;
     let rows = Scoped::anyone(slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
             let filter = AdoptionSelection {
                 municipality_id: Some(scope.id()),
                 programme_id: q.programme_id,

@@ -36,25 +36,20 @@ pub async fn list(
     path: web::Path<(String, i64)>,
     q: ListQuery<FiguresFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    ops::check_figures_filter(&q.filter)?;
     let (slug, id) = path.into_inner();
-    let (rows, total) = Scoped::public(who, slug, NAME)
+    let page = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
             ops::require_figures_read(conn, &scope.who, &scope.municipality, id)?;
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+            ops::check_figures_filter(&q.filter)?;
             repo::find_adoption(conn, scope.id(), id)?
                 .ok_or_else(|| ApiError::not_found("adoption"))?;
-            Ok(repo::list_figures(
-                conn,
-                scope.id(),
-                id,
-                q.filter.year,
-                offset,
-                limit,
-            )?)
+            let (rows, total) =
+                repo::list_figures(conn, scope.id(), id, q.filter.year, offset, limit)?;
+            Ok(Page::from_offset(rows, offset, limit, Some(total)).map(FiguresView::from_row))
         })
         .await?;
-    let page = Page::from_offset(rows, offset, limit, Some(total)).map(FiguresView::from_row);
     json_with_etag(&req, &page)
 }
 

@@ -34,9 +34,10 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<PartnershipFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
     let page = Scoped::new(who, slug.into_inner(), NAME, perm::PARTNERSHIP_READ)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
             let (rows, total) = repo::list_partnerships(
                 conn,
                 scope.id(),

@@ -27,6 +27,7 @@ pub async fn list(
     db: web::Data<Db>,
     q: ListQuery<ProgrammeFilter, ProgrammeSort>,
 ) -> Result<HttpResponse, ApiError> {
+    let q = q.public()?;
     let (limit, offset) = (q.page.limit()?, q.page.offset()?);
     ops::check_programme_filter(&q.filter)?;
     let (rows, total) = db

@@ -36,12 +36,13 @@ pub async fn list(
     path: web::Path<(String, i64)>,
     q: ListQuery<ReferralFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    ops::check_referral_filter(&q.filter)?;
     let (slug, id) = path.into_inner();
     let page =
         Scoped::new(who, slug, NAME, perm::PARTNERSHIP_READ)
             .read(&db, move |conn, scope| {
+                let q = q.open(scope)?;
+                let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+                ops::check_referral_filter(&q.filter)?;
                 let (p, only) = ops::readable(conn, &scope.municipality, id)?;
                 let partner = ops::referral_partner(conn, only, q.filter.partner.as_deref())?;
                 let (rows, total) = repo::list_referrals(

@@ -25,7 +25,7 @@ pub async fn compare(
     who: Principal,
     q: Query<CompareQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.0;
+    let q = q.public()?;
     let as_of = as_of(q.as_of);
     let result = db
         .run(move |conn| {
@@ -58,7 +58,7 @@ pub async fn overview(
     who: Principal,
     q: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let as_of = as_of(q.0.as_of);
+    let as_of = as_of(q.public()?.as_of);
     let result = db
         .run(move |conn| views::overview(conn, &who, &indicators, as_of))
         .await?;

@@ -30,9 +30,9 @@ pub async fn list(
     q: Query<MeasurementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let q = q.0;
     let items = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
             ops::visible_target(
                 conn,
                 scope.id(),

@@ -30,10 +30,11 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<StrategyFilter, StrategySort>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    let status = ops::strategy_status_filter(q.filter.status.as_deref())?;
     let page = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+            let status = ops::strategy_status_filter(q.filter.status.as_deref())?;
             let theme_id = match &q.filter.theme {
                 Some(t) => Some(
                     repo::theme_by_slug(conn, t)?
@@ -192,9 +193,9 @@ pub async fn tree(
     q: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let as_of = as_of(q.0.as_of);
     let tree = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
+            let as_of = as_of(q.open(scope)?.as_of);
             views::strategy_tree(
                 conn,
                 &scope.municipality,

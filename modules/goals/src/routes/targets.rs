@@ -62,21 +62,20 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<TargetFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = (q.page.limit()?, q.page.offset()?);
-    let filter = q.filter;
-    let window = (
-        usize::try_from(offset).unwrap_or(0),
-        usize::try_from(limit + 1).unwrap_or(0),
-    );
-    let (rows, total) = Scoped::public(who, slug.into_inner(), NAME)
+    let page = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            ops::select_targets(conn, &indicators, scope, &filter, Some(window))
+            let q = q.open(scope)?;
+            let (limit, offset) = (q.page.limit()?, q.page.offset()?);
+            let window = (
+                usize::try_from(offset).unwrap_or(0),
+                usize::try_from(limit + 1).unwrap_or(0),
+            );
+            let (rows, total) =
+                ops::select_targets(conn, &indicators, scope, &q.filter, Some(window))?;
+            Ok(Page::from_offset(rows, offset, limit, Some(total as i64)))
         })
         .await?;
-    json_with_etag(
-        &req,
-        &Page::from_offset(rows, offset, limit, Some(total as i64)),
-    )
+    json_with_etag(&req, &page)
 }
 
 /// The same targets as CSV (UTF-8 with a byte-order mark and a header row, so a spreadsheet
@@ -97,10 +96,9 @@ pub async fn csv(
     slug: web::Path<String>,
     q: Query<TargetFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.0;
     let (all, _) = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            ops::select_targets(conn, &indicators, scope, &q, None)
+            ops::select_targets(conn, &indicators, scope, &q.open(scope)?, None)
         })
         .await?;
     let mut out = String::from("\u{feff}");
@@ -183,9 +181,9 @@ pub async fn get(
     q: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let as_of = as_of(q.0.as_of);
     let view = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
+            let as_of = as_of(q.open(scope)?.as_of);
             let (t, _) = ops::visible_target(
                 conn,
                 scope.id(),

@@ -31,6 +31,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let page = Scoped::new(who, slug.into_inner(), NAME, perm::READ)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
             let (limit, offset) = (q.page.limit()?, q.page.offset()?);
             let criteria = ops::measure_criteria(conn, scope.id(), q.filter)?;
             let (rows, total) =

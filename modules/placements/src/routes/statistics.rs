@@ -31,10 +31,11 @@ pub async fn statistics(
     db: web::Data<Db>,
     who: Principal,
     slug: web::Path<String>,
-    Query(q): Query<StatisticsQuery>,
+    q: Query<StatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let view = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
             let m = &scope.municipality;
             let audience = audience(&scope.who, m);
             let period = stats::period(&q, audience)?;
@@ -60,10 +61,11 @@ pub async fn monthly(
     db: web::Data<Db>,
     who: Principal,
     slug: web::Path<String>,
-    Query(q): Query<MonthlyQuery>,
+    q: Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let view = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
+            let q = q.open(scope)?;
             let m = &scope.municipality;
             stats::monthly(conn, &m.slug, m.id, &q, audience(&scope.who, m))
         })
