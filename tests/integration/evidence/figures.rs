@@ -1,0 +1,147 @@
+//! Yearly figures of an adoption.
+
+use super::adopt;
+use retning_kernel::auth::Role;
+use retning_tests::{both_backends, TestApp};
+use retning_tests::{items, strs};
+use serde_json::json;
+
+both_backends!(figures_are_idempotent_and_private,);
+
+async fn figures_are_idempotent_and_private(app: TestApp) {
+    let adoption = adopt(&app, "randers", "pmto", Some(20)).await;
+    let base = format!("/api/v1/municipalities/randers/adoptions/{adoption}/figures");
+    let editor = app.token("randers", Role::Editor);
+    let figures = json!({"started": 5, "completed": 2, "dropped_out": 1});
+    let r = app
+        .put(&format!("{base}/2025-h1"))
+        .bearer(&editor)
+        .json(&figures)
+        .send()
+        .await;
+    let created = r.ok(201);
+    assert_eq!(created["period"], "2025-H1");
+    assert_eq!(created["period_start"], "2025-01-01");
+    assert_eq!(created["period_end"], "2025-06-30");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("{base}/2025-H1").as_str())
+    );
+    // The same PUT again: 200, nothing new recorded.
+    app.put(&format!("{base}/2025-H1"))
+        .bearer(&editor)
+        .json(&figures)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(app.audit_count("create", "evidence_figures"), 1);
+    assert_eq!(app.audit_count("update", "evidence_figures"), 0);
+    let changed = json!({"started": 6, "completed": 2, "dropped_out": 1});
+    let replaced = app
+        .put(&format!("{base}/2025-H1"))
+        .bearer(&editor)
+        .json(&changed)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(replaced["started"], 6);
+    assert_eq!(app.audit_count("update", "evidence_figures"), 1);
+    app.put(&format!("{base}/2025-Q3"))
+        .bearer(&editor)
+        .json(&figures)
+        .send()
+        .await
+        .ok(201);
+    // Overlapping periods would count twice.
+    app.put(&format!("{base}/2025"))
+        .bearer(&editor)
+        .json(&figures)
+        .send()
+        .await
+        .field_error(422, "evidence.figures.period_overlaps", "path.period");
+    app.put(&format!("{base}/2025-Q2"))
+        .bearer(&editor)
+        .json(&figures)
+        .send()
+        .await
+        .field_error(422, "evidence.figures.period_overlaps", "path.period");
+    for bad in ["2025-H3", "25", "2025-05", "juni"] {
+        app.put(&format!("{base}/{bad}"))
+            .bearer(&editor)
+            .json(&figures)
+            .send()
+            .await
+            .field_error(422, "validation.failed", "path.period");
+    }
+    app.put(&format!("{base}/2026"))
+        .bearer(&editor)
+        .json(&json!({"started": -1, "completed": 0, "dropped_out": 0}))
+        .send()
+        .await
+        .field_error(422, "validation.failed", "started");
+    app.put(&format!("{base}/2026"))
+        .bearer(&editor)
+        .json(&json!({"started": 1, "completed": 0}))
+        .send()
+        .await
+        .field_error(422, "validation.failed", "dropped_out");
+    let viewer = app.token("randers", Role::Viewer);
+    app.put(&format!("{base}/2026"))
+        .bearer(&viewer)
+        .json(&figures)
+        .send()
+        .await
+        .problem(403, "auth.forbidden");
+
+    // Read: the municipality's members; nobody else (no partnership here).
+    let list = app
+        .get(&format!("{base}?year=2025"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(list["total"], 2);
+    assert_eq!(strs(&items(&list), "period"), vec!["2025-H1", "2025-Q3"]);
+    app.get(&base).send().await.problem(401, "auth.required");
+    let other = app.token("vejle", Role::Admin);
+    app.get(&base)
+        .bearer(&other)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let op = app.operator_token();
+    app.get(&base)
+        .bearer(&op)
+        .send()
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("{base}/2025-H1"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .ok(200);
+    app.get(&format!("{base}/2024"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("{base}?year=20"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .field_error(422, "validation.failed", "query.year");
+
+    // Delete one period.
+    app.delete(&format!("{base}/2025-Q3"))
+        .bearer(&editor)
+        .send()
+        .await
+        .ok(204);
+    app.delete(&format!("{base}/2025-Q3"))
+        .bearer(&editor)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let list = app.get(&base).bearer(&viewer).send().await.ok(200);
+    assert_eq!(list["total"], 1);
+}
