@@ -480,6 +480,7 @@ impl Req<'_> {
 }
 
 /// Someone calling the API: a bearer token or none, and a name that failures show.
+#[derive(Clone)]
 pub struct Caller<'a> {
     app: &'a TestApp,
     name: String,

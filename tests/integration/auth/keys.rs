@@ -7,10 +7,9 @@ use serde_json::json;
 both_backends!(api_key_lifecycle,);
 
 async fn api_key_lifecycle(app: TestApp) {
-    let admin = app.token("vejle", Role::Admin);
-    let created = app
+    let admin = app.member("vejle", Role::Admin);
+    let created = admin
         .post("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&admin)
         .json(&json!({"name": "Dashboard"}))
         .send()
         .await;
@@ -24,9 +23,8 @@ async fn api_key_lifecycle(app: TestApp) {
     assert!(key.starts_with(body["prefix"].as_str().unwrap_or("-")));
 
     // Listed without the secret; stored only as a hash.
-    let list = app
+    let list = admin
         .get("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&admin)
         .send()
         .await
         .ok(200);
@@ -69,8 +67,8 @@ async fn api_key_lifecycle(app: TestApp) {
 
     // Revoked: refused at once; revoking again is harmless; another municipality's key id is 404.
     let id = body["id"].as_i64().unwrap_or_default();
-    app.delete(&format!("/api/v1/municipalities/vejle/api-keys/{id}"))
-        .bearer(&admin)
+    admin
+        .delete(&format!("/api/v1/municipalities/vejle/api-keys/{id}"))
         .send()
         .await
         .ok(204);
@@ -79,20 +77,19 @@ async fn api_key_lifecycle(app: TestApp) {
         .send()
         .await
         .problem(401, "auth.invalid_api_key");
-    app.delete(&format!("/api/v1/municipalities/vejle/api-keys/{id}"))
-        .bearer(&admin)
+    admin
+        .delete(&format!("/api/v1/municipalities/vejle/api-keys/{id}"))
         .send()
         .await
         .ok(204);
-    let randers_admin = app.token("randers", Role::Admin);
-    app.delete(&format!("/api/v1/municipalities/randers/api-keys/{id}"))
-        .bearer(&randers_admin)
+    let randers_admin = app.member("randers", Role::Admin);
+    randers_admin
+        .delete(&format!("/api/v1/municipalities/randers/api-keys/{id}"))
         .send()
         .await
         .problem(404, "not_found");
-    let listed = app
+    let listed = admin
         .get("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&admin)
         .send()
         .await
         .ok(200);
@@ -100,8 +97,8 @@ async fn api_key_lifecycle(app: TestApp) {
     assert_eq!(app.audit_count("revoke", "api_key"), 1);
 
     // Scope validation and an unknown key.
-    app.post("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&admin)
+    admin
+        .post("/api/v1/municipalities/vejle/api-keys")
         .json(&json!({"name": "x", "scope": "admin"}))
         .send()
         .await
@@ -112,9 +109,9 @@ async fn api_key_lifecycle(app: TestApp) {
         .await
         .problem(401, "auth.invalid_api_key");
     // Editors do not manage keys.
-    let editor = app.token("vejle", Role::Editor);
-    app.post("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&editor)
+    let editor = app.member("vejle", Role::Editor);
+    editor
+        .post("/api/v1/municipalities/vejle/api-keys")
         .json(&json!({"name": "x"}))
         .send()
         .await

@@ -113,7 +113,7 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
 }
 
 async fn disabled_user_cannot_log_in(app: TestApp) {
-    let admin = app.token("vejle", Role::Admin);
+    let admin = app.member("vejle", Role::Admin);
     let id = app.create_user(Some("vejle"), "leaving.person", Role::Editor);
     let login = json!({"username": "leaving.person", "password": PASSWORD});
     app.post("/api/v1/auth/login")
@@ -121,9 +121,8 @@ async fn disabled_user_cannot_log_in(app: TestApp) {
         .send()
         .await
         .ok(200);
-    let updated = app
+    let updated = admin
         .patch(&format!("/api/v1/municipalities/vejle/users/{id}"))
-        .bearer(&admin)
         .json(&json!({"disabled": true}))
         .send()
         .await
@@ -135,9 +134,8 @@ async fn disabled_user_cannot_log_in(app: TestApp) {
         .await
         .problem(401, "auth.invalid_credentials");
     // The change was audited with who did it.
-    let audit = app
+    let audit = admin
         .get("/api/v1/municipalities/vejle/audit?object_type=user")
-        .bearer(&admin)
         .send()
         .await
         .ok(200);
@@ -156,8 +154,8 @@ async fn disabled_user_cannot_log_in(app: TestApp) {
     assert_eq!(entry["details"]["disabled"], true);
     // Password change lets a re-enabled user in with the new password only.
     let changed = json!({"disabled": false, "password": "a brand new password"});
-    app.patch(&format!("/api/v1/municipalities/vejle/users/{id}"))
-        .bearer(&admin)
+    admin
+        .patch(&format!("/api/v1/municipalities/vejle/users/{id}"))
         .json(&changed)
         .send()
         .await

@@ -13,15 +13,15 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
     let new_user =
         json!({"username": "new.person", "password": "a long enough password", "role": "viewer"});
     for role in [Role::Viewer, Role::Editor] {
-        let token = app.token("vejle", role);
-        app.post("/api/v1/municipalities/vejle/users")
-            .bearer(&token)
+        let token = app.member("vejle", role);
+        token
+            .post("/api/v1/municipalities/vejle/users")
             .json(&new_user)
             .send()
             .await
             .problem(403, "auth.forbidden");
-        app.get("/api/v1/municipalities/vejle/audit")
-            .bearer(&token)
+        token
+            .get("/api/v1/municipalities/vejle/audit")
             .send()
             .await
             .problem(403, "auth.forbidden");
@@ -31,10 +31,9 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
         .send()
         .await
         .problem(401, "auth.required");
-    let admin = app.token("vejle", Role::Admin);
-    let created = app
+    let admin = app.member("vejle", Role::Admin);
+    let created = admin
         .post("/api/v1/municipalities/vejle/users")
-        .bearer(&admin)
         .json(&new_user)
         .send()
         .await;
@@ -48,16 +47,15 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
         (Some("new.person"), Some("viewer"), Some(false))
     );
     assert!(user.get("password_hash").is_none() && !created.text().contains("argon2"));
-    app.post("/api/v1/municipalities/vejle/users")
-        .bearer(&admin)
+    admin
+        .post("/api/v1/municipalities/vejle/users")
         .json(&new_user)
         .send()
         .await
         .field_error(422, "platform.user.username_taken", "username");
     let weak = json!({"username": "weak.one", "password": "short", "role": "operator"});
-    let body = app
+    let body = admin
         .post("/api/v1/municipalities/vejle/users")
-        .bearer(&admin)
         .json(&weak)
         .send()
         .await
@@ -71,34 +69,27 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
 
     // Only the operator manages municipalities.
     let faroe = json!({"slug": "test-by", "code": "999", "name": "Testby Kommune", "region": "Region Test"});
-    app.post("/api/v1/municipalities")
-        .bearer(&admin)
+    admin
+        .post("/api/v1/municipalities")
         .json(&faroe)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let op = app.operator_token();
-    let created = app
-        .post("/api/v1/municipalities")
-        .bearer(&op)
-        .json(&faroe)
-        .send()
-        .await;
+    let op = app.operator();
+    let created = op.post("/api/v1/municipalities").json(&faroe).send().await;
     created.ok(201);
     assert_eq!(
         created.header("location"),
         Some("/api/v1/municipalities/test-by")
     );
-    app.post("/api/v1/municipalities")
-        .bearer(&op)
+    op.post("/api/v1/municipalities")
         .json(&faroe)
         .send()
         .await
         .problem(409, "municipality.exists");
     let bad = json!({"slug": "Bad Slug", "code": "12", "name": " ", "region": "x"});
-    let body = app
+    let body = op
         .post("/api/v1/municipalities")
-        .bearer(&op)
         .json(&bad)
         .send()
         .await
@@ -108,9 +99,8 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
         .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(fields, vec!["slug", "code", "name"]);
-    let patched = app
+    let patched = op
         .patch("/api/v1/municipalities/test-by")
-        .bearer(&op)
         .json(&json!({"name": "Nyby Kommune"}))
         .send()
         .await
@@ -122,14 +112,12 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
     // The operator may create a municipality's first admin, but reads nothing private of it.
     let first =
         json!({"username": "first.admin", "password": "a long enough password", "role": "admin"});
-    app.post("/api/v1/municipalities/test-by/users")
-        .bearer(&op)
+    op.post("/api/v1/municipalities/test-by/users")
         .json(&first)
         .send()
         .await
         .ok(201);
-    app.get("/api/v1/municipalities/test-by/audit")
-        .bearer(&op)
+    op.get("/api/v1/municipalities/test-by/audit")
         .send()
         .await
         .problem(404, "not_found");
@@ -138,34 +126,32 @@ async fn roles_decide_what_may_be_done(app: TestApp) {
 }
 
 async fn other_municipality_is_not_found(app: TestApp) {
-    let vejle_admin = app.token("vejle", Role::Admin);
-    let randers_admin = app.token("randers", Role::Admin);
-    let user = app.post("/api/v1/municipalities/vejle/users").bearer(&vejle_admin)
+    let vejle_admin = app.member("vejle", Role::Admin);
+    let randers_admin = app.member("randers", Role::Admin);
+    let user = vejle_admin.post("/api/v1/municipalities/vejle/users")
         .json(&json!({"username": "vejle.person", "password": "a long enough password", "role": "viewer"})).send().await.ok(201);
     let id = user["id"].as_i64().unwrap_or_default();
     let patch = json!({"role": "admin"});
     // Addressed through Vejle: Randers' admin sees nothing there.
-    app.get("/api/v1/municipalities/vejle/users")
-        .bearer(&randers_admin)
+    randers_admin
+        .get("/api/v1/municipalities/vejle/users")
         .send()
         .await
         .problem(404, "not_found");
-    app.patch(&format!("/api/v1/municipalities/vejle/users/{id}"))
-        .bearer(&randers_admin)
+    randers_admin
+        .patch(&format!("/api/v1/municipalities/vejle/users/{id}"))
         .json(&patch)
         .send()
         .await
         .problem(404, "not_found");
     // Addressed through Randers: Vejle's user id does not exist there, exactly like a missing id.
-    let foreign = app
+    let foreign = randers_admin
         .patch(&format!("/api/v1/municipalities/randers/users/{id}"))
-        .bearer(&randers_admin)
         .json(&patch)
         .send()
         .await;
-    let missing = app
+    let missing = randers_admin
         .patch("/api/v1/municipalities/randers/users/999999")
-        .bearer(&randers_admin)
         .json(&patch)
         .send()
         .await;
@@ -178,9 +164,8 @@ async fn other_municipality_is_not_found(app: TestApp) {
         (b["detail"].clone(), b["errors"].clone())
     );
     // Nothing changed.
-    let list = app
+    let list = vejle_admin
         .get("/api/v1/municipalities/vejle/users")
-        .bearer(&vejle_admin)
         .send()
         .await
         .ok(200);

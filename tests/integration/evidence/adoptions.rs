@@ -49,10 +49,9 @@ async fn seeded_adoptions_and_partnership(app: TestApp) {
         .is_some_and(|n| n.contains("Pladsholder")));
 
     // Vordingborg's partnership: the four neighbours invited, nothing agreed.
-    let viewer = app.token("vordingborg", Role::Viewer);
-    let list = app
+    let viewer = app.member("vordingborg", Role::Viewer);
+    let list = viewer
         .get("/api/v1/municipalities/vordingborg/partnerships")
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -83,10 +82,9 @@ async fn seeded_adoptions_and_partnership(app: TestApp) {
             .to_vec()
     );
     // Lolland sees its own invitation only.
-    let lolland = app.token("lolland", Role::Viewer);
-    let theirs = app
+    let lolland = app.member("lolland", Role::Viewer);
+    let theirs = lolland
         .get("/api/v1/municipalities/lolland/partnerships?role=partner")
-        .bearer(&lolland)
         .send()
         .await
         .ok(200);
@@ -117,29 +115,28 @@ async fn adoptions_crud_by_role(app: TestApp) {
         .send()
         .await
         .problem(401, "auth.required");
-    let viewer = app.token("vejle", Role::Viewer);
-    app.post(path)
-        .bearer(&viewer)
+    let viewer = app.member("vejle", Role::Viewer);
+    viewer
+        .post(path)
         .json(&body)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let outsider = app.token("randers", Role::Editor);
-    app.post(path)
-        .bearer(&outsider)
+    let outsider = app.member("randers", Role::Editor);
+    outsider
+        .post(path)
         .json(&body)
         .send()
         .await
         .problem(404, "not_found");
-    let op = app.operator_token();
-    app.post(path)
-        .bearer(&op)
+    let op = app.operator();
+    op.post(path)
         .json(&body)
         .send()
         .await
         .problem(404, "not_found");
-    let editor = app.token("vejle", Role::Editor);
-    let r = app.post(path).bearer(&editor).json(&body).send().await;
+    let editor = app.member("vejle", Role::Editor);
+    let r = editor.post(path).json(&body).send().await;
     let created = r.ok(201);
     let id = created["id"].as_i64().unwrap_or_default();
     assert_eq!(r.header("location"), Some(format!("{path}/{id}").as_str()));
@@ -147,15 +144,15 @@ async fn adoptions_crud_by_role(app: TestApp) {
     assert_eq!(created["municipality"]["slug"], "vejle");
     assert_eq!(created["capacity_unit"], "families");
     assert_eq!(created["started_on"], "2025-08-01");
-    app.post(path)
-        .bearer(&editor)
+    editor
+        .post(path)
         .json(&body)
         .send()
         .await
         .problem(409, "evidence.adoption.exists");
 
     // Validation names the field.
-    let bad = |b: Value| app.post(path).bearer(&editor).json(&b).send();
+    let bad = |b: Value| editor.post(path).json(&b).send();
     let mst = programme_id(&app, "mst").await;
     bad(json!({"programme_id": mst, "status": "active", "yearly_capacity": 5}))
         .await
@@ -192,21 +189,20 @@ async fn adoptions_crud_by_role(app: TestApp) {
 
     // Update: editors; absent unchanged, null clears.
     let patch = json!({"status": "active", "certified_practitioners": null, "yearly_capacity": 15});
-    app.patch(&format!("{path}/{id}"))
-        .bearer(&viewer)
+    viewer
+        .patch(&format!("{path}/{id}"))
         .json(&patch)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.patch(&format!("{path}/{id}"))
-        .bearer(&outsider)
+    outsider
+        .patch(&format!("{path}/{id}"))
         .json(&patch)
         .send()
         .await
         .problem(404, "not_found");
-    let updated = app
+    let updated = editor
         .patch(&format!("{path}/{id}"))
-        .bearer(&editor)
         .json(&patch)
         .send()
         .await
@@ -215,28 +211,27 @@ async fn adoptions_crud_by_role(app: TestApp) {
     assert!(updated["certified_practitioners"].is_null());
     assert_eq!(updated["yearly_capacity"], 15);
     assert_eq!(updated["operating_unit"], "Børne- og Familiecentret");
-    app.patch(&format!("{path}/{id}"))
-        .bearer(&editor)
+    editor
+        .patch(&format!("{path}/{id}"))
         .json(&json!({"capacity_unit": null}))
         .send()
         .await
         .field_error(422, "validation.failed", "capacity_unit");
-    app.patch(&format!("{path}/{id}"))
-        .bearer(&editor)
+    editor
+        .patch(&format!("{path}/{id}"))
         .json(&json!({"programme_id": mst}))
         .send()
         .await
         .problem(422, "validation.failed");
 
     // A write API key writes; a read key does not.
-    let admin = app.token("vejle", Role::Admin);
+    let admin = app.member("vejle", Role::Admin);
     let key = |scope: &str| {
         let admin = admin.clone();
         let scope = scope.to_owned();
-        let app = &app;
         async move {
-            app.post("/api/v1/municipalities/vejle/api-keys")
-                .bearer(&admin)
+            admin
+                .post("/api/v1/municipalities/vejle/api-keys")
                 .json(&json!({"name": format!("{scope} key"), "scope": scope}))
                 .send()
                 .await
@@ -266,13 +261,13 @@ async fn adoptions_crud_by_role(app: TestApp) {
 
     // Delete: editors; the adoption is gone afterwards.
     let pmto_id = by_key["id"].as_i64().unwrap_or_default();
-    app.delete(&format!("{path}/{pmto_id}"))
-        .bearer(&viewer)
+    viewer
+        .delete(&format!("{path}/{pmto_id}"))
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.delete(&format!("{path}/{pmto_id}"))
-        .bearer(&editor)
+    editor
+        .delete(&format!("{path}/{pmto_id}"))
         .send()
         .await
         .ok(204);
@@ -280,8 +275,8 @@ async fn adoptions_crud_by_role(app: TestApp) {
         .send()
         .await
         .problem(404, "not_found");
-    app.delete(&format!("{path}/{pmto_id}"))
-        .bearer(&editor)
+    editor
+        .delete(&format!("{path}/{pmto_id}"))
         .send()
         .await
         .problem(404, "not_found");
@@ -289,9 +284,8 @@ async fn adoptions_crud_by_role(app: TestApp) {
     assert_eq!(app.audit_count("create", "evidence_adoption"), 2);
     assert_eq!(app.audit_count("update", "evidence_adoption"), 1);
     assert_eq!(app.audit_count("delete", "evidence_adoption"), 1);
-    let audit = app
+    let audit = admin
         .get("/api/v1/municipalities/vejle/audit?object_type=evidence_adoption&action=update")
-        .bearer(&admin)
         .send()
         .await
         .ok(200);
@@ -350,9 +344,8 @@ async fn adoptions_csv(app: TestApp) {
 }
 
 async fn switched_off_module_hides_adoptions(app: TestApp) {
-    let op = app.operator_token();
-    app.put("/api/v1/municipalities/randers/modules/evidence")
-        .bearer(&op)
+    let op = app.operator();
+    op.put("/api/v1/municipalities/randers/modules/evidence")
         .json(&json!({"enabled": false}))
         .send()
         .await
@@ -374,10 +367,9 @@ async fn switched_off_module_hides_adoptions(app: TestApp) {
     assert_eq!(municipality_slugs(&who), vec!["vordingborg"]);
     assert_eq!(who["total"], 1);
     // It cannot be invited either.
-    let editor = app.token("vordingborg", Role::Editor);
+    let editor = app.member("vordingborg", Role::Editor);
     let adoption = adopt(&app, "vordingborg", "fft", Some(4)).await;
-    app.post("/api/v1/municipalities/vordingborg/partnerships")
-        .bearer(&editor)
+    editor.post("/api/v1/municipalities/vordingborg/partnerships")
         .json(&json!({"adoption_id": adoption, "partners": [{"municipality": "randers", "yearly_share": 1}]}))
         .send()
         .await

@@ -11,11 +11,10 @@ both_backends!(figures_are_idempotent_and_private,);
 async fn figures_are_idempotent_and_private(app: TestApp) {
     let adoption = adopt(&app, "randers", "pmto", Some(20)).await;
     let base = format!("/api/v1/municipalities/randers/adoptions/{adoption}/figures");
-    let editor = app.token("randers", Role::Editor);
+    let editor = app.member("randers", Role::Editor);
     let figures = json!({"started": 5, "completed": 2, "dropped_out": 1});
-    let r = app
+    let r = editor
         .put(&format!("{base}/2025-h1"))
-        .bearer(&editor)
         .json(&figures)
         .send()
         .await;
@@ -28,8 +27,8 @@ async fn figures_are_idempotent_and_private(app: TestApp) {
         Some(format!("{base}/2025-H1").as_str())
     );
     // The same PUT again: 200, nothing new recorded.
-    app.put(&format!("{base}/2025-H1"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2025-H1"))
         .json(&figures)
         .send()
         .await
@@ -37,111 +36,97 @@ async fn figures_are_idempotent_and_private(app: TestApp) {
     assert_eq!(app.audit_count("create", "evidence_figures"), 1);
     assert_eq!(app.audit_count("update", "evidence_figures"), 0);
     let changed = json!({"started": 6, "completed": 2, "dropped_out": 1});
-    let replaced = app
+    let replaced = editor
         .put(&format!("{base}/2025-H1"))
-        .bearer(&editor)
         .json(&changed)
         .send()
         .await
         .ok(200);
     assert_eq!(replaced["started"], 6);
     assert_eq!(app.audit_count("update", "evidence_figures"), 1);
-    app.put(&format!("{base}/2025-Q3"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2025-Q3"))
         .json(&figures)
         .send()
         .await
         .ok(201);
     // Overlapping periods would count twice.
-    app.put(&format!("{base}/2025"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2025"))
         .json(&figures)
         .send()
         .await
         .field_error(422, "evidence.figures.period_overlaps", "path.period");
-    app.put(&format!("{base}/2025-Q2"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2025-Q2"))
         .json(&figures)
         .send()
         .await
         .field_error(422, "evidence.figures.period_overlaps", "path.period");
     for bad in ["2025-H3", "25", "2025-05", "juni"] {
-        app.put(&format!("{base}/{bad}"))
-            .bearer(&editor)
+        editor
+            .put(&format!("{base}/{bad}"))
             .json(&figures)
             .send()
             .await
             .field_error(422, "validation.failed", "path.period");
     }
-    app.put(&format!("{base}/2026"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2026"))
         .json(&json!({"started": -1, "completed": 0, "dropped_out": 0}))
         .send()
         .await
         .field_error(422, "validation.failed", "started");
-    app.put(&format!("{base}/2026"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{base}/2026"))
         .json(&json!({"started": 1, "completed": 0}))
         .send()
         .await
         .field_error(422, "validation.failed", "dropped_out");
-    let viewer = app.token("randers", Role::Viewer);
-    app.put(&format!("{base}/2026"))
-        .bearer(&viewer)
+    let viewer = app.member("randers", Role::Viewer);
+    viewer
+        .put(&format!("{base}/2026"))
         .json(&figures)
         .send()
         .await
         .problem(403, "auth.forbidden");
 
     // Read: the municipality's members; nobody else (no partnership here).
-    let list = app
+    let list = viewer
         .get(&format!("{base}?year=2025"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(list["total"], 2);
     assert_eq!(strs(&items(&list), "period"), vec!["2025-H1", "2025-Q3"]);
     app.get(&base).send().await.problem(401, "auth.required");
-    let other = app.token("vejle", Role::Admin);
-    app.get(&base)
-        .bearer(&other)
+    let other = app.member("vejle", Role::Admin);
+    other.get(&base).send().await.problem(404, "not_found");
+    let op = app.operator();
+    op.get(&base).send().await.problem(404, "not_found");
+    viewer.get(&format!("{base}/2025-H1")).send().await.ok(200);
+    viewer
+        .get(&format!("{base}/2024"))
         .send()
         .await
         .problem(404, "not_found");
-    let op = app.operator_token();
-    app.get(&base)
-        .bearer(&op)
-        .send()
-        .await
-        .problem(404, "not_found");
-    app.get(&format!("{base}/2025-H1"))
-        .bearer(&viewer)
-        .send()
-        .await
-        .ok(200);
-    app.get(&format!("{base}/2024"))
-        .bearer(&viewer)
-        .send()
-        .await
-        .problem(404, "not_found");
-    app.get(&format!("{base}?year=20"))
-        .bearer(&viewer)
+    viewer
+        .get(&format!("{base}?year=20"))
         .send()
         .await
         .field_error(422, "validation.failed", "query.year");
 
     // Delete one period.
-    app.delete(&format!("{base}/2025-Q3"))
-        .bearer(&editor)
+    editor
+        .delete(&format!("{base}/2025-Q3"))
         .send()
         .await
         .ok(204);
-    app.delete(&format!("{base}/2025-Q3"))
-        .bearer(&editor)
+    editor
+        .delete(&format!("{base}/2025-Q3"))
         .send()
         .await
         .problem(404, "not_found");
-    let list = app.get(&base).bearer(&viewer).send().await.ok(200);
+    let list = viewer.get(&base).send().await.ok(200);
     assert_eq!(list["total"], 1);
 }

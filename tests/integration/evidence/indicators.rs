@@ -52,16 +52,16 @@ async fn computed_indicators(app: TestApp) {
         ),
         None
     );
-    let editor = app.token("vordingborg", Role::Editor);
+    let editor = app.member("vordingborg", Role::Editor);
     for (period, started) in [("2025-H1", 3), ("2025-H2", 4), ("2024-H2", 9)] {
-        app.put(&format!(
-            "/api/v1/municipalities/vordingborg/adoptions/{adoption}/figures/{period}"
-        ))
-        .bearer(&editor)
-        .json(&json!({"started": started, "completed": 0, "dropped_out": 0}))
-        .send()
-        .await
-        .ok(201);
+        editor
+            .put(&format!(
+                "/api/v1/municipalities/vordingborg/adoptions/{adoption}/figures/{period}"
+            ))
+            .json(&json!({"started": started, "completed": 0, "dropped_out": 0}))
+            .send()
+            .await
+            .ok(201);
     }
     // 3 + 4 started in 2025 against a capacity of 10; a mid-year day takes the twelve months before it.
     assert_eq!(
@@ -111,11 +111,11 @@ async fn computed_indicators(app: TestApp) {
         ),
         Some(0.0)
     );
-    let lolland = app.token("lolland", Role::Editor);
-    refer(&app, &lolland, "lolland", id, "2025-Q1", 2)
+    let lolland = app.member("lolland", Role::Editor);
+    refer(&app, lolland.token(), "lolland", id, "2025-Q1", 2)
         .await
         .ok(201);
-    refer(&app, &lolland, "lolland", id, "2025-Q3", 1)
+    refer(&app, lolland.token(), "lolland", id, "2025-Q3", 1)
         .await
         .ok(201);
     assert_eq!(

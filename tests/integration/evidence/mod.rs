@@ -29,11 +29,10 @@ pub(super) async fn adopt(
     short_name: &str,
     capacity: Option<i32>,
 ) -> i64 {
-    let editor = app.token(municipality, Role::Editor);
+    let editor = app.member(municipality, Role::Editor);
     let programme = programme_id(app, short_name).await;
-    let body = app
+    let body = editor
         .post(&format!("/api/v1/municipalities/{municipality}/adoptions"))
-        .bearer(&editor)
         .json(&json!({
             "programme_id": programme,
             "status": "active",
@@ -54,10 +53,9 @@ pub(super) async fn tfco_partnership(
     allow_over_share: bool,
 ) -> (i64, i64) {
     let adoption = adopt(app, "vordingborg", "tfco-a", Some(10)).await;
-    let editor = app.token("vordingborg", Role::Editor);
-    let body = app
+    let editor = app.member("vordingborg", Role::Editor);
+    let body = editor
         .post("/api/v1/municipalities/vordingborg/partnerships")
-        .bearer(&editor)
         .json(&json!({
             "adoption_id": adoption,
             "period_start": "2025-01-01",
@@ -72,14 +70,14 @@ pub(super) async fn tfco_partnership(
 }
 
 pub(super) async fn accept(app: &TestApp, partner: &str, partnership: i64) -> Value {
-    let admin = app.token(partner, Role::Admin);
-    app.post(&format!(
-        "/api/v1/municipalities/{partner}/partnership-invitations/{partnership}/accept"
-    ))
-    .bearer(&admin)
-    .send()
-    .await
-    .ok(200)
+    let admin = app.member(partner, Role::Admin);
+    admin
+        .post(&format!(
+            "/api/v1/municipalities/{partner}/partnership-invitations/{partnership}/accept"
+        ))
+        .send()
+        .await
+        .ok(200)
 }
 
 pub(super) async fn refer(

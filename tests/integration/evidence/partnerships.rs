@@ -23,31 +23,31 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
     )
     .await;
     let figures_path = format!("/api/v1/municipalities/vordingborg/adoptions/{adoption}/figures");
-    let host_editor = app.token("vordingborg", Role::Editor);
-    app.put(&format!("{figures_path}/2025-Q1"))
-        .bearer(&host_editor)
+    let host_editor = app.member("vordingborg", Role::Editor);
+    host_editor
+        .put(&format!("{figures_path}/2025-Q1"))
         .json(&json!({"started": 2, "completed": 0, "dropped_out": 0}))
         .send()
         .await
         .ok(201);
 
     // Answers: the partner's admins only.
-    let lolland_editor = app.token("lolland", Role::Editor);
-    app.post(&format!(
-        "/api/v1/municipalities/lolland/partnership-invitations/{id}/accept"
-    ))
-    .bearer(&lolland_editor)
-    .send()
-    .await
-    .problem(403, "auth.forbidden");
-    let host_admin = app.token("vordingborg", Role::Admin);
-    app.post(&format!(
-        "/api/v1/municipalities/vordingborg/partnership-invitations/{id}/accept"
-    ))
-    .bearer(&host_admin)
-    .send()
-    .await
-    .problem(404, "not_found");
+    let lolland_editor = app.member("lolland", Role::Editor);
+    lolland_editor
+        .post(&format!(
+            "/api/v1/municipalities/lolland/partnership-invitations/{id}/accept"
+        ))
+        .send()
+        .await
+        .problem(403, "auth.forbidden");
+    let host_admin = app.member("vordingborg", Role::Admin);
+    host_admin
+        .post(&format!(
+            "/api/v1/municipalities/vordingborg/partnership-invitations/{id}/accept"
+        ))
+        .send()
+        .await
+        .problem(404, "not_found");
     let accepted = accept(&app, "lolland", id).await;
     assert_eq!(accepted["role"], "partner");
     // Accepting again changes nothing.
@@ -57,36 +57,35 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
         2,
         "one row for each party"
     );
-    let guldborgsund_admin = app.token("guldborgsund", Role::Admin);
-    let declined = app
+    let guldborgsund_admin = app.member("guldborgsund", Role::Admin);
+    let declined = guldborgsund_admin
         .post(&format!(
             "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/decline"
         ))
-        .bearer(&guldborgsund_admin)
         .send()
         .await
         .ok(200);
     assert_eq!(declined["partners"][0]["status"], "declined");
-    app.post(&format!(
-        "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/accept"
-    ))
-    .bearer(&guldborgsund_admin)
-    .send()
-    .await
-    .problem(409, "evidence.invitation.already_answered");
-    let lolland_admin = app.token("lolland", Role::Admin);
-    app.post(&format!(
-        "/api/v1/municipalities/lolland/partnership-invitations/{id}/decline"
-    ))
-    .bearer(&lolland_admin)
-    .send()
-    .await
-    .problem(409, "evidence.invitation.already_answered");
+    guldborgsund_admin
+        .post(&format!(
+            "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/accept"
+        ))
+        .send()
+        .await
+        .problem(409, "evidence.invitation.already_answered");
+    let lolland_admin = app.member("lolland", Role::Admin);
+    lolland_admin
+        .post(&format!(
+            "/api/v1/municipalities/lolland/partnership-invitations/{id}/decline"
+        ))
+        .send()
+        .await
+        .problem(409, "evidence.invitation.already_answered");
     // The answer is in both parties' audit logs.
     for (m, admin) in [("lolland", &lolland_admin), ("vordingborg", &host_admin)] {
         let log = app
             .get(&format!("/api/v1/municipalities/{m}/audit?object_type=evidence_partnership_invitation&action=accept"))
-            .bearer(admin)
+            .bearer(admin.token())
             .send()
             .await
             .ok(200);
@@ -96,17 +95,12 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
     let path = |m: &str| format!("/api/v1/municipalities/{m}/partnerships/{id}");
 
     // Host: everything, use per partner.
-    let host_viewer = app.token("vordingborg", Role::Viewer);
+    let host_viewer = app.member("vordingborg", Role::Viewer);
     let lolland_token = refer_as("lolland");
     refer(&app, &lolland_token, "lolland", id, "2025-Q2", 1)
         .await
         .ok(201);
-    let host = app
-        .get(&path("vordingborg"))
-        .bearer(&host_viewer)
-        .send()
-        .await
-        .ok(200);
+    let host = host_viewer.get(&path("vordingborg")).send().await.ok(200);
     assert_eq!(host["role"], "host");
     let statuses: Vec<(&str, &str)> = host["partners"]
         .as_array()
@@ -136,65 +130,45 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
         host["partners"][0]["use"],
         json!([{"year": 2025, "share": 3, "referred": 1, "remaining": 2, "over_share": 0}])
     );
-    app.get(&figures_path)
-        .bearer(&host_viewer)
-        .send()
-        .await
-        .ok(200);
+    host_viewer.get(&figures_path).send().await.ok(200);
 
     // Accepted partner: every partner and share, its own use, the adoption's figures.
-    let lolland_viewer = app.token("lolland", Role::Viewer);
-    let partner = app
-        .get(&path("lolland"))
-        .bearer(&lolland_viewer)
-        .send()
-        .await
-        .ok(200);
+    let lolland_viewer = app.member("lolland", Role::Viewer);
+    let partner = lolland_viewer.get(&path("lolland")).send().await.ok(200);
     assert_eq!(partner["role"], "partner");
     assert_eq!(partner["partners"].as_array().map(Vec::len), Some(3));
     assert!(partner["partners"][0]["use"].is_array());
     assert!(
         partner["partners"][1].get("use").is_none() && partner["partners"][2].get("use").is_none()
     );
-    let figures = app
-        .get(&figures_path)
-        .bearer(&lolland_viewer)
-        .send()
-        .await
-        .ok(200);
+    let figures = lolland_viewer.get(&figures_path).send().await.ok(200);
     assert_eq!(figures["items"][0]["started"], 2);
-    let refs = app
+    let refs = lolland_viewer
         .get(&format!("{}/referrals", path("lolland")))
-        .bearer(&lolland_viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(refs["total"], 1);
     // Its token addresses its own municipality only.
-    app.get(&path("vordingborg"))
-        .bearer(&lolland_viewer)
+    lolland_viewer
+        .get(&path("vordingborg"))
         .send()
         .await
         .problem(404, "not_found");
 
     // Declined partner: its own invitation, nothing more.
-    let g_viewer = app.token("guldborgsund", Role::Viewer);
-    let g = app
-        .get(&path("guldborgsund"))
-        .bearer(&g_viewer)
-        .send()
-        .await
-        .ok(200);
+    let g_viewer = app.member("guldborgsund", Role::Viewer);
+    let g = g_viewer.get(&path("guldborgsund")).send().await.ok(200);
     assert_eq!(g["partners"].as_array().map(Vec::len), Some(1));
     assert_eq!(g["partners"][0]["status"], "declined");
     assert!(g["partners"][0].get("use").is_none());
-    app.get(&figures_path)
-        .bearer(&g_viewer)
+    g_viewer
+        .get(&figures_path)
         .send()
         .await
         .problem(404, "not_found");
-    app.get(&format!("{}/referrals", path("guldborgsund")))
-        .bearer(&g_viewer)
+    g_viewer
+        .get(&format!("{}/referrals", path("guldborgsund")))
         .send()
         .await
         .problem(404, "not_found");
@@ -210,39 +184,33 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
     .problem(409, "evidence.partnership.not_accepted");
 
     // Invited partner: its own invitation; no referrals before it accepts.
-    let f_viewer = app.token("faxe", Role::Viewer);
-    let f = app
-        .get(&path("faxe"))
-        .bearer(&f_viewer)
-        .send()
-        .await
-        .ok(200);
+    let f_viewer = app.member("faxe", Role::Viewer);
+    let f = f_viewer.get(&path("faxe")).send().await.ok(200);
     assert_eq!(f["partners"].as_array().map(Vec::len), Some(1));
     assert_eq!(f["partners"][0]["yearly_share"], 2);
     refer(&app, &refer_as("faxe"), "faxe", id, "2025-Q2", 1)
         .await
         .problem(409, "evidence.partnership.not_accepted");
-    app.get(&figures_path)
-        .bearer(&f_viewer)
+    f_viewer
+        .get(&figures_path)
         .send()
         .await
         .problem(404, "not_found");
 
     // An unrelated municipality: nothing at all.
-    let n_viewer = app.token("naestved", Role::Viewer);
-    app.get(&path("naestved"))
-        .bearer(&n_viewer)
+    let n_viewer = app.member("naestved", Role::Viewer);
+    n_viewer
+        .get(&path("naestved"))
         .send()
         .await
         .problem(404, "not_found");
-    app.get(&figures_path)
-        .bearer(&n_viewer)
+    n_viewer
+        .get(&figures_path)
         .send()
         .await
         .problem(404, "not_found");
-    let list = app
+    let list = n_viewer
         .get("/api/v1/municipalities/naestved/partnerships")
-        .bearer(&n_viewer)
         .send()
         .await
         .ok(200);
@@ -261,33 +229,28 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
         .problem(401, "auth.required");
 
     // The host invites the declined partner again: it is invited anew.
-    let again = app
+    let again = host_editor
         .patch(&path("vordingborg"))
-        .bearer(&host_editor)
         .json(&json!({"partners": [{"municipality": "guldborgsund", "yearly_share": 2}]}))
         .send()
         .await
         .ok(200);
     assert_eq!(again["partners"][1]["status"], "invited");
-    app.post(&format!(
-        "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/accept"
-    ))
-    .bearer(&guldborgsund_admin)
-    .send()
-    .await
-    .ok(200);
-    app.get(&figures_path)
-        .bearer(&g_viewer)
+    guldborgsund_admin
+        .post(&format!(
+            "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/accept"
+        ))
         .send()
         .await
         .ok(200);
+    g_viewer.get(&figures_path).send().await.ok(200);
 }
 
 async fn share_limits_on_create_and_update(app: TestApp) {
     let adoption = adopt(&app, "vordingborg", "mst-can", Some(6)).await;
-    let editor = app.token("vordingborg", Role::Editor);
+    let editor = app.member("vordingborg", Role::Editor);
     let path = "/api/v1/municipalities/vordingborg/partnerships";
-    let create = |body: Value| app.post(path).bearer(&editor).json(&body).send();
+    let create = |body: Value| editor.post(path).json(&body).send();
     let body = |partners: Value| json!({"adoption_id": adoption, "period_start": "2025-01-01", "period_end": "2025-12-31", "partners": partners});
     // The third share tips the sum over the adoption's capacity of 6.
     create(body(json!([
@@ -342,9 +305,9 @@ async fn share_limits_on_create_and_update(app: TestApp) {
         .await
         .ok(201);
     // Only editors of the host create.
-    let viewer = app.token("vordingborg", Role::Viewer);
-    app.post(path)
-        .bearer(&viewer)
+    let viewer = app.member("vordingborg", Role::Viewer);
+    viewer
+        .post(path)
         .json(&body(
             json!([{"municipality": "lolland", "yearly_share": 1}]),
         ))
@@ -374,12 +337,7 @@ async fn share_limits_on_create_and_update(app: TestApp) {
         .await
         .ok(201);
     // Update: a share raised beyond capacity is refused and names the entry.
-    let patch = |b: Value| {
-        app.patch(&format!("{path}/{id}"))
-            .bearer(&editor)
-            .json(&b)
-            .send()
-    };
+    let patch = |b: Value| editor.patch(&format!("{path}/{id}")).json(&b).send();
     patch(json!({"partners": [{"municipality": "guldborgsund", "yearly_share": 1}, {"municipality": "faxe", "yearly_share": 4}]}))
         .await
         .field_error(422, "evidence.shares_exceed_capacity", "partners[1].yearly_share");
@@ -405,27 +363,27 @@ async fn share_limits_on_create_and_update(app: TestApp) {
     assert_eq!(app.audit_count("update", "evidence_partnership"), 1);
     // The adoption's capacity cannot drop below what partners hold.
     let adoption_path = format!("/api/v1/municipalities/vordingborg/adoptions/{adoption}");
-    app.patch(&adoption_path)
-        .bearer(&editor)
+    editor
+        .patch(&adoption_path)
         .json(&json!({"yearly_capacity": 5}))
         .send()
         .await
         .field_error(422, "evidence.shares_exceed_capacity", "yearly_capacity");
-    app.patch(&adoption_path)
-        .bearer(&editor)
+    editor
+        .patch(&adoption_path)
         .json(&json!({"yearly_capacity": null, "capacity_unit": null}))
         .send()
         .await
         .field_error(422, "evidence.shares_exceed_capacity", "yearly_capacity");
-    app.patch(&adoption_path)
-        .bearer(&editor)
+    editor
+        .patch(&adoption_path)
         .json(&json!({"yearly_capacity": 8}))
         .send()
         .await
         .ok(200);
     // A shared adoption cannot be removed.
-    app.delete(&adoption_path)
-        .bearer(&editor)
+    editor
+        .delete(&adoption_path)
         .send()
         .await
         .problem(409, "evidence.adoption.shared");

@@ -150,21 +150,16 @@ async fn catalogue_permissions(app: TestApp) {
         .await
         .problem(401, "auth.required");
     for role in [Role::Viewer, Role::Editor, Role::Admin] {
-        let token = app.token("vejle", role);
-        app.post("/api/v1/programmes")
-            .bearer(&token)
+        let token = app.member("vejle", role);
+        token
+            .post("/api/v1/programmes")
             .json(&body)
             .send()
             .await
             .problem(403, "auth.forbidden");
     }
-    let op = app.operator_token();
-    let r = app
-        .post("/api/v1/programmes")
-        .bearer(&op)
-        .json(&body)
-        .send()
-        .await;
+    let op = app.operator();
+    let r = op.post("/api/v1/programmes").json(&body).send().await;
     let created = r.ok(201);
     let id = created["id"].as_i64().unwrap_or_default();
     assert_eq!(
@@ -180,16 +175,15 @@ async fn catalogue_permissions(app: TestApp) {
 
     // PATCH: absent unchanged, null clears, grades one by one.
     let patch = json!({"age_min": null, "knowledge_declaration": {"effect": "C", "method": null}});
-    let admin = app.token("vejle", Role::Admin);
-    app.patch(&format!("/api/v1/programmes/{id}"))
-        .bearer(&admin)
+    let admin = app.member("vejle", Role::Admin);
+    admin
+        .patch(&format!("/api/v1/programmes/{id}"))
         .json(&patch)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let updated = app
+    let updated = op
         .patch(&format!("/api/v1/programmes/{id}"))
-        .bearer(&op)
         .json(&patch)
         .send()
         .await
@@ -202,7 +196,7 @@ async fn catalogue_permissions(app: TestApp) {
     assert_eq!(app.audit_count("update", "evidence_programme"), 1);
 
     // Validation names the field.
-    let bad = |b: Value| app.post("/api/v1/programmes").bearer(&op).json(&b).send();
+    let bad = |b: Value| op.post("/api/v1/programmes").json(&b).send();
     bad(json!({"short_name": "mst", "name": "Dublet"}))
         .await
         .field_error(422, "evidence.programme.short_name_taken", "short_name");
@@ -221,14 +215,12 @@ async fn catalogue_permissions(app: TestApp) {
     bad(json!({"short_name": "ok-name", "name": " "}))
         .await
         .field_error(422, "validation.failed", "name");
-    app.patch(&format!("/api/v1/programmes/{id}"))
-        .bearer(&op)
+    op.patch(&format!("/api/v1/programmes/{id}"))
         .json(&json!({"short_name": "fft"}))
         .send()
         .await
         .field_error(422, "evidence.programme.short_name_taken", "short_name");
-    app.patch("/api/v1/programmes/999999")
-        .bearer(&op)
+    op.patch("/api/v1/programmes/999999")
         .json(&json!({"name": "x"}))
         .send()
         .await

@@ -19,17 +19,17 @@ async fn referrals_respect_shares(app: TestApp) {
     )
     .await;
     accept(&app, "lolland", id).await;
-    let lolland = app.token("lolland", Role::Editor);
-    let r = refer(&app, &lolland, "lolland", id, "2025-Q1", 2).await;
+    let lolland = app.member("lolland", Role::Editor);
+    let r = refer(&app, lolland.token(), "lolland", id, "2025-Q1", 2).await;
     let first = r.ok(201);
     assert_eq!(first["year"], 2025);
     assert_eq!(first["over_share"], false);
     assert_eq!(first["partner"]["slug"], "lolland");
     let location = r.header("location").unwrap_or_default().to_owned();
-    let viewer = app.token("lolland", Role::Viewer);
-    app.get(&location).bearer(&viewer).send().await.ok(200);
+    let viewer = app.member("lolland", Role::Viewer);
+    viewer.get(&location).send().await.ok(200);
     // Beyond the share: refused with a clear problem naming what is left.
-    let refused = refer(&app, &lolland, "lolland", id, "2025-Q3", 2)
+    let refused = refer(&app, lolland.token(), "lolland", id, "2025-Q3", 2)
         .await
         .field_error(409, "evidence.share_exceeded", "referred");
     assert!(
@@ -38,54 +38,53 @@ async fn referrals_respect_shares(app: TestApp) {
             .is_some_and(|d| d.contains("1 left")),
         "{refused}"
     );
-    refer(&app, &lolland, "lolland", id, "2025-Q3", 1)
+    refer(&app, lolland.token(), "lolland", id, "2025-Q3", 1)
         .await
         .ok(201);
-    refer(&app, &lolland, "lolland", id, "2025", 1)
+    refer(&app, lolland.token(), "lolland", id, "2025", 1)
         .await
         .problem(409, "evidence.share_exceeded");
     // Each year has its own share; outside the period is refused.
-    refer(&app, &lolland, "lolland", id, "2026-H1", 3)
+    refer(&app, lolland.token(), "lolland", id, "2026-H1", 3)
         .await
         .ok(201);
-    refer(&app, &lolland, "lolland", id, "2027", 1)
+    refer(&app, lolland.token(), "lolland", id, "2027", 1)
         .await
         .field_error(422, "evidence.referral.outside_period", "period");
     // Bad input is named, never a 500.
-    refer(&app, &lolland, "lolland", id, "2025-Q5", 1)
+    refer(&app, lolland.token(), "lolland", id, "2025-Q5", 1)
         .await
         .field_error(422, "validation.failed", "period");
-    refer(&app, &lolland, "lolland", id, "2025-Q1", 0)
+    refer(&app, lolland.token(), "lolland", id, "2025-Q1", 0)
         .await
         .field_error(422, "validation.failed", "referred");
-    let viewer_refers = refer(&app, &viewer, "lolland", id, "2025-Q1", 1).await;
+    let viewer_refers = refer(&app, viewer.token(), "lolland", id, "2025-Q1", 1).await;
     viewer_refers.problem(403, "auth.forbidden");
-    refer(&app, &lolland, "lolland", 999_999, "2025-Q1", 1)
+    refer(&app, lolland.token(), "lolland", 999_999, "2025-Q1", 1)
         .await
         .problem(404, "not_found");
 
     // The host allows over-share: accepted, and marked.
-    let host_editor = app.token("vordingborg", Role::Editor);
-    app.patch(&format!(
-        "/api/v1/municipalities/vordingborg/partnerships/{id}"
-    ))
-    .bearer(&host_editor)
-    .json(&json!({"allow_over_share": true}))
-    .send()
-    .await
-    .ok(200);
-    let over = refer(&app, &lolland, "lolland", id, "2025-Q4", 2)
+    let host_editor = app.member("vordingborg", Role::Editor);
+    host_editor
+        .patch(&format!(
+            "/api/v1/municipalities/vordingborg/partnerships/{id}"
+        ))
+        .json(&json!({"allow_over_share": true}))
+        .send()
+        .await
+        .ok(200);
+    let over = refer(&app, lolland.token(), "lolland", id, "2025-Q4", 2)
         .await
         .ok(201);
     assert_eq!(over["over_share"], true);
 
     // The host sees use per partner and year.
-    let host_viewer = app.token("vordingborg", Role::Viewer);
-    let host = app
+    let host_viewer = app.member("vordingborg", Role::Viewer);
+    let host = host_viewer
         .get(&format!(
             "/api/v1/municipalities/vordingborg/partnerships/{id}"
         ))
-        .bearer(&host_viewer)
         .send()
         .await
         .ok(200);
@@ -97,37 +96,32 @@ async fn referrals_respect_shares(app: TestApp) {
         ])
     );
     assert_eq!(host["partners"][1]["use"], json!([]));
-    let listed = app
+    let listed = host_viewer
         .get(&format!("/api/v1/municipalities/vordingborg/partnerships/{id}/referrals?partner=lolland&year=2025"))
-        .bearer(&host_viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(listed["total"], 3);
-    app.get(&format!(
-        "/api/v1/municipalities/vordingborg/partnerships/{id}/referrals?partner=atlantis"
-    ))
-    .bearer(&host_viewer)
-    .send()
-    .await
-    .field_error(422, "validation.failed", "query.partner");
+    host_viewer
+        .get(&format!(
+            "/api/v1/municipalities/vordingborg/partnerships/{id}/referrals?partner=atlantis"
+        ))
+        .send()
+        .await
+        .field_error(422, "validation.failed", "query.partner");
 
     // A partner withdraws a referral made by mistake; the share is free again.
     let over_id = over["id"].as_i64().unwrap_or_default();
     let referral_path =
         format!("/api/v1/municipalities/lolland/partnerships/{id}/referrals/{over_id}");
-    app.delete(&referral_path)
-        .bearer(&viewer)
+    viewer
+        .delete(&referral_path)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.delete(&referral_path)
-        .bearer(&lolland)
-        .send()
-        .await
-        .ok(204);
-    app.delete(&referral_path)
-        .bearer(&lolland)
+    lolland.delete(&referral_path).send().await.ok(204);
+    lolland
+        .delete(&referral_path)
         .send()
         .await
         .problem(404, "not_found");
@@ -148,8 +142,8 @@ async fn concurrent_referrals_never_exceed_a_share(app: TestApp) {
     .await;
     accept(&app, "lolland", id).await;
     accept(&app, "faxe", id).await;
-    let lolland = app.token("lolland", Role::Editor);
-    let faxe = app.token("faxe", Role::Editor);
+    let lolland = app.member("lolland", Role::Editor);
+    let faxe = app.member("faxe", Role::Editor);
     // 20 requests for Lolland's share of 5 and 10 for Faxe's share of 3, all at once.
     let mut requests = Vec::new();
     for i in 0..30 {
@@ -158,7 +152,7 @@ async fn concurrent_referrals_never_exceed_a_share(app: TestApp) {
         } else {
             (&lolland, "lolland")
         };
-        requests.push(refer(&app, token, partner, id, "2025-Q2", 1));
+        requests.push(refer(&app, token.token(), partner, id, "2025-Q2", 1));
     }
     let responses = join_all(requests).await;
     let mut created = [0, 0];
@@ -173,12 +167,11 @@ async fn concurrent_referrals_never_exceed_a_share(app: TestApp) {
         }
     }
     assert_eq!(created, [5, 3], "exactly the shares are used");
-    let host_viewer = app.token("vordingborg", Role::Viewer);
-    let host = app
+    let host_viewer = app.member("vordingborg", Role::Viewer);
+    let host = host_viewer
         .get(&format!(
             "/api/v1/municipalities/vordingborg/partnerships/{id}"
         ))
-        .bearer(&host_viewer)
         .send()
         .await
         .ok(200);

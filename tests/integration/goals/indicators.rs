@@ -74,8 +74,8 @@ async fn computed_indicator_mechanism(backend: Backend) {
     assert!(listed.as_array().is_some_and(|a| a
         .iter()
         .any(|i| i["key"] == "test.strategy_count" && i["unit"] == "count")));
-    let editor = app.token("vejle", Role::Editor);
-    let t = make_target(&app, &editor, json!({"title": "Mindst to strategier", "indicator": "Strategier", "unit": "count", "direction": "increase",
+    let editor = app.member("vejle", Role::Editor);
+    let t = make_target(&app, editor.token(), json!({"title": "Mindst to strategier", "indicator": "Strategier", "unit": "count", "direction": "increase",
         "baseline_value": 0, "baseline_date": "2020-01-01", "target_value": 3, "frequency": "annual", "source": "computed", "computed_indicator": "test.strategy_count"})).await;
     // Vejle's seeded strategy plus the one make_target created.
     assert_eq!(
@@ -87,8 +87,8 @@ async fn computed_indicator_mechanism(backend: Backend) {
         (Some("computed"), Some(2.0), Some(true))
     );
     let turl = format!("/api/v1/municipalities/vejle/targets/{}", t["id"]);
-    app.post("/api/v1/municipalities/vejle/strategies")
-        .bearer(&editor)
+    editor
+        .post("/api/v1/municipalities/vejle/strategies")
         .json(&new_strategy())
         .send()
         .await
@@ -99,28 +99,27 @@ async fn computed_indicator_mechanism(backend: Backend) {
         (Some(3.0), Some("achieved"))
     );
     // It takes no hand-entered values; a unit that does not match the indicator is refused.
-    app.put(&format!("{turl}/measurements/2024-01-01"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/2024-01-01"))
         .json(&json!({"value": 1}))
         .send()
         .await
         .field_error(422, "goals.target.computed", "value");
-    app.patch(&turl)
-        .bearer(&editor)
+    editor
+        .patch(&turl)
         .json(&json!({"unit": "percent", "target_value": 50, "baseline_value": 0}))
         .send()
         .await
         .field_error(422, "validation.failed", "unit");
     // Switching back to manual needs the indicator cleared.
-    app.patch(&turl)
-        .bearer(&editor)
+    editor
+        .patch(&turl)
         .json(&json!({"source": "manual"}))
         .send()
         .await
         .field_error(422, "validation.failed", "computed_indicator");
-    let manual = app
+    let manual = editor
         .patch(&turl)
-        .bearer(&editor)
         .json(&json!({"source": "manual", "computed_indicator": null}))
         .send()
         .await

@@ -8,19 +8,19 @@ use serde_json::json;
 both_backends!(progress_and_assessment_through_the_api,);
 
 async fn progress_and_assessment_through_the_api(app: TestApp) {
-    let editor = app.token("vejle", Role::Editor);
-    let t = make_target(&app, &editor, json!({"title": "Færre helårsanbringelser", "indicator": "Helårsanbringelser", "unit": "count",
+    let editor = app.member("vejle", Role::Editor);
+    let t = make_target(&app, editor.token(), json!({"title": "Færre helårsanbringelser", "indicator": "Helårsanbringelser", "unit": "count",
         "direction": "decrease", "baseline_value": 200, "baseline_date": "2020-01-01", "target_value": 100, "deadline": "2024-01-01", "frequency": "annual"})).await;
     assert_eq!(t["assessment"], "not_assessed");
     let turl = format!("/api/v1/municipalities/vejle/targets/{}", t["id"]);
-    app.put(&format!("{turl}/measurements/2021-01-01"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/2021-01-01"))
         .json(&json!({"value": 180}))
         .send()
         .await
         .ok(201);
-    app.put(&format!("{turl}/measurements/2022-01-01"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/2022-01-01"))
         .json(&json!({"value": 150}))
         .send()
         .await
@@ -59,8 +59,8 @@ async fn progress_and_assessment_through_the_api(app: TestApp) {
         (Some("not_achieved"), Some(false))
     );
     // Overshooting: clamped progress 100, unclamped above.
-    app.put(&format!("{turl}/measurements/2023-12-31"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/2023-12-31"))
         .json(&json!({"value": 90}))
         .send()
         .await

@@ -247,33 +247,28 @@ async fn seeded_strategies_match_the_documents(app: TestApp) {
 }
 
 async fn strategy_crud_and_permissions(app: TestApp) {
-    let editor = app.token("vejle", Role::Editor);
-    let viewer = app.token("vejle", Role::Viewer);
-    let outsider = app.token("randers", Role::Admin);
+    let editor = app.member("vejle", Role::Editor);
+    let viewer = app.member("vejle", Role::Viewer);
+    let outsider = app.member("randers", Role::Admin);
     let url = "/api/v1/municipalities/vejle/strategies";
     app.post(url)
         .json(&new_strategy())
         .send()
         .await
         .problem(401, "auth.required");
-    app.post(url)
-        .bearer(&viewer)
+    viewer
+        .post(url)
         .json(&new_strategy())
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.post(url)
-        .bearer(&outsider)
+    outsider
+        .post(url)
         .json(&new_strategy())
         .send()
         .await
         .problem(404, "not_found");
-    let created = app
-        .post(url)
-        .bearer(&editor)
-        .json(&new_strategy())
-        .send()
-        .await;
+    let created = editor.post(url).json(&new_strategy()).send().await;
     let s = created.ok(201);
     let id = s["id"].as_i64().unwrap_or_default();
     assert_eq!(
@@ -294,9 +289,8 @@ async fn strategy_crud_and_permissions(app: TestApp) {
     );
     // Validation names the fields.
     let bad = json!({"title": " ", "period_start": "2025-01-01", "period_end": "2024-01-01"});
-    let body = app
+    let body = editor
         .post(url)
-        .bearer(&editor)
         .json(&bad)
         .send()
         .await
@@ -306,22 +300,21 @@ async fn strategy_crud_and_permissions(app: TestApp) {
         .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(fields, vec!["title", "period_end"]);
-    app.post(url)
-        .bearer(&editor)
+    editor
+        .post(url)
         .json(&json!({"title": "x", "period_start": "2025-13-01"}))
         .send()
         .await
         .field_error(422, "validation.failed", "period_start");
-    app.post(url)
-        .bearer(&editor)
+    editor
+        .post(url)
         .json(&json!({"title": "x", "visibility": "secret"}))
         .send()
         .await
         .field_error(422, "validation.failed", "visibility");
     // Update: only the fields given; null clears.
-    let patched = app
+    let patched = editor
         .patch(&format!("{url}/{id}"))
-        .bearer(&editor)
         .json(&json!({"summary": "Kort resumé", "period_end": null}))
         .send()
         .await
@@ -338,19 +331,19 @@ async fn strategy_crud_and_permissions(app: TestApp) {
             Some("Strategi for tidlig indsats")
         )
     );
-    app.patch(&format!("{url}/{id}"))
-        .bearer(&viewer)
+    viewer
+        .patch(&format!("{url}/{id}"))
         .json(&json!({"title": "y"}))
         .send()
         .await
         .problem(403, "auth.forbidden");
     // Nodes: any depth, the municipality's own words.
-    let top = app.post(&format!("{url}/{id}/nodes")).bearer(&editor).json(&json!({"kind": "fokusområde", "title": "Tidlig opsporing", "themes": ["early-detection"]})).send().await.ok(201);
-    let child = app.post(&format!("{url}/{id}/nodes")).bearer(&editor).json(&json!({"kind": "mål", "title": "Alle dagtilbud bruger samme model", "parent_id": top["id"]})).send().await.ok(201);
-    let grandchild = app.post(&format!("{url}/{id}/nodes")).bearer(&editor).json(&json!({"kind": "delmål", "title": "Uddannelse", "parent_id": child["id"], "unit": "sundhedsplejen"})).send().await.ok(201);
+    let top = editor.post(&format!("{url}/{id}/nodes")).json(&json!({"kind": "fokusområde", "title": "Tidlig opsporing", "themes": ["early-detection"]})).send().await.ok(201);
+    let child = editor.post(&format!("{url}/{id}/nodes")).json(&json!({"kind": "mål", "title": "Alle dagtilbud bruger samme model", "parent_id": top["id"]})).send().await.ok(201);
+    let grandchild = editor.post(&format!("{url}/{id}/nodes")).json(&json!({"kind": "delmål", "title": "Uddannelse", "parent_id": child["id"], "unit": "sundhedsplejen"})).send().await.ok(201);
     assert_eq!(grandchild["unit"]["name"], "Sundhedsplejen");
-    app.post(&format!("{url}/{id}/nodes"))
-        .bearer(&editor)
+    editor
+        .post(&format!("{url}/{id}/nodes"))
         .json(&json!({"kind": "mål", "title": "x", "parent_id": 999_999}))
         .send()
         .await
@@ -362,29 +355,28 @@ async fn strategy_crud_and_permissions(app: TestApp) {
     );
     assert_eq!(tree["counts"]["nodes"], 3);
     // A node with children cannot be removed; a leaf can.
-    app.delete(&format!("/api/v1/municipalities/vejle/nodes/{}", top["id"]))
-        .bearer(&editor)
+    editor
+        .delete(&format!("/api/v1/municipalities/vejle/nodes/{}", top["id"]))
         .send()
         .await
         .problem(409, "goals.node.not_empty");
-    app.delete(&format!(
-        "/api/v1/municipalities/vejle/nodes/{}",
-        grandchild["id"]
-    ))
-    .bearer(&editor)
-    .send()
-    .await
-    .ok(204);
+    editor
+        .delete(&format!(
+            "/api/v1/municipalities/vejle/nodes/{}",
+            grandchild["id"]
+        ))
+        .send()
+        .await
+        .ok(204);
     // Archive: not deleted, read-only, listed under status=archived.
-    let archived = app
+    let archived = editor
         .post(&format!("{url}/{id}/archive"))
-        .bearer(&editor)
         .send()
         .await
         .ok(200);
     assert_eq!(archived["status"], "archived");
-    app.patch(&format!("{url}/{id}"))
-        .bearer(&editor)
+    editor
+        .patch(&format!("{url}/{id}"))
         .json(&json!({"title": "z"}))
         .send()
         .await
@@ -422,11 +414,10 @@ async fn strategy_crud_and_permissions(app: TestApp) {
         );
     }
     // An API key with write scope writes; a read key does not.
-    let admin = app.token("vejle", Role::Admin);
+    let admin = app.member("vejle", Role::Admin);
     for (scope, status) in [(KeyScope::Read, 403), (KeyScope::Write, 201)] {
-        let key = app
+        let key = admin
             .post("/api/v1/municipalities/vejle/api-keys")
-            .bearer(&admin)
             .json(&json!({"name": "k", "scope": scope}))
             .send()
             .await
@@ -442,32 +433,30 @@ async fn strategy_crud_and_permissions(app: TestApp) {
 }
 
 async fn internal_strategies_are_invisible_to_others(app: TestApp) {
-    let editor = app.token("vejle", Role::Editor);
+    let editor = app.member("vejle", Role::Editor);
     let mut body = new_strategy();
     body["visibility"] = json!("internal");
     body["title"] = json!("Intern handleplan");
-    let s = app
+    let s = editor
         .post("/api/v1/municipalities/vejle/strategies")
-        .bearer(&editor)
         .json(&body)
         .send()
         .await
         .ok(201);
     let id = s["id"].as_i64().unwrap_or_default();
-    let node = app
+    let node = editor
         .post(&format!(
             "/api/v1/municipalities/vejle/strategies/{id}/nodes"
         ))
-        .bearer(&editor)
         .json(&json!({"kind": "mål", "title": "Hemmeligt mål", "themes": ["placement-pattern"]}))
         .send()
         .await
         .ok(201);
-    let target = app.post(&format!("/api/v1/municipalities/vejle/nodes/{}/targets", node["id"])).bearer(&editor)
+    let target = editor.post(&format!("/api/v1/municipalities/vejle/nodes/{}/targets", node["id"]))
         .json(&json!({"title": "Færre anbringelser", "indicator": "Antal", "unit": "count", "direction": "decrease", "target_value": 10, "frequency": "annual", "themes": ["placement-pattern"]})).send().await.ok(201);
     let tid = target["id"].as_i64().unwrap_or_default();
-    let viewer = app.token("vejle", Role::Viewer);
-    let outsider = app.token("randers", Role::Admin);
+    let viewer = app.member("vejle", Role::Viewer);
+    let outsider = app.member("randers", Role::Admin);
     let paths = [
         format!("/api/v1/municipalities/vejle/strategies/{id}"),
         format!("/api/v1/municipalities/vejle/strategies/{id}/tree"),
@@ -476,12 +465,8 @@ async fn internal_strategies_are_invisible_to_others(app: TestApp) {
     ];
     for p in &paths {
         app.get(p).send().await.problem(404, "not_found");
-        app.get(p)
-            .bearer(&outsider)
-            .send()
-            .await
-            .problem(404, "not_found");
-        app.get(p).bearer(&viewer).send().await.ok(200);
+        outsider.get(p).send().await.problem(404, "not_found");
+        viewer.get(p).send().await.ok(200);
     }
     // Exactly like a missing one.
     let missing = app
@@ -492,14 +477,14 @@ async fn internal_strategies_are_invisible_to_others(app: TestApp) {
     let hidden = app.get(&paths[0]).send().await.problem(404, "not_found");
     assert_eq!(missing["detail"], hidden["detail"]);
     // Writes from outside are 404 too, and change nothing.
-    app.put(&format!(
-        "/api/v1/municipalities/vejle/targets/{tid}/measurements/2024-01-01"
-    ))
-    .bearer(&outsider)
-    .json(&json!({"value": 1}))
-    .send()
-    .await
-    .problem(404, "not_found");
+    outsider
+        .put(&format!(
+            "/api/v1/municipalities/vejle/targets/{tid}/measurements/2024-01-01"
+        ))
+        .json(&json!({"value": 1}))
+        .send()
+        .await
+        .problem(404, "not_found");
     // Lists and comparison leave it out for others, include it for the municipality.
     let anon_list = app
         .get("/api/v1/municipalities/vejle/strategies")
@@ -507,9 +492,8 @@ async fn internal_strategies_are_invisible_to_others(app: TestApp) {
         .await
         .ok(200);
     assert!(!anon_list.to_string().contains("Intern handleplan"));
-    let own_list = app
+    let own_list = viewer
         .get("/api/v1/municipalities/vejle/strategies")
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -520,25 +504,22 @@ async fn internal_strategies_are_invisible_to_others(app: TestApp) {
         .await
         .ok(200);
     assert!(!anon_targets.to_string().contains("Færre anbringelser"));
-    let cmp = app
+    let cmp = outsider
         .get("/api/v1/compare?theme=placement-pattern")
-        .bearer(&outsider)
         .send()
         .await
         .ok(200);
     assert!(!cmp.to_string().contains("Færre anbringelser"));
-    let own = app
+    let own = viewer
         .get("/api/v1/compare?theme=placement-pattern")
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert!(own.to_string().contains("Færre anbringelser"));
     // A read key of the municipality sees it.
-    let admin = app.token("vejle", Role::Admin);
-    let key = app
+    let admin = app.member("vejle", Role::Admin);
+    let key = admin
         .post("/api/v1/municipalities/vejle/api-keys")
-        .bearer(&admin)
         .json(&json!({"name": "dashboard"}))
         .send()
         .await
@@ -560,7 +541,7 @@ async fn etag_and_304(app: TestApp) {
     let again = app.get(&url).header("if-none-match", &etag).send().await;
     assert_eq!((again.status, again.body.is_empty()), (304, true));
     // A change makes a new tag.
-    let editor = app.token("vordingborg", Role::Editor);
+    let editor = app.member("vordingborg", Role::Editor);
     let tree = app.get(&url).send().await.ok(200);
     let mut t = Vec::new();
     all_targets(&tree["nodes"], &mut t);
@@ -569,15 +550,15 @@ async fn etag_and_304(app: TestApp) {
         .find(|x| x["source"] == "manual")
         .cloned()
         .unwrap_or_default();
-    app.put(&format!(
-        "/api/v1/municipalities/vordingborg/targets/{}/measurements/2016-12-31",
-        target["id"]
-    ))
-    .bearer(&editor)
-    .json(&json!({"value": 50}))
-    .send()
-    .await
-    .ok(201);
+    editor
+        .put(&format!(
+            "/api/v1/municipalities/vordingborg/targets/{}/measurements/2016-12-31",
+            target["id"]
+        ))
+        .json(&json!({"value": 50}))
+        .send()
+        .await
+        .ok(201);
     let changed = app.get(&url).header("if-none-match", &etag).send().await;
     assert_eq!(changed.status, 200);
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
@@ -603,9 +584,8 @@ async fn etag_and_304(app: TestApp) {
 }
 
 async fn switched_off_module_is_404(app: TestApp) {
-    let op = app.operator_token();
-    app.put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&op)
+    let op = app.operator();
+    op.put("/api/v1/municipalities/vejle/modules/goals")
         .json(&json!({"enabled": false}))
         .send()
         .await
@@ -614,9 +594,9 @@ async fn switched_off_module_is_404(app: TestApp) {
         .send()
         .await
         .problem(404, "not_found");
-    let editor = app.token("vejle", Role::Editor);
-    app.post("/api/v1/municipalities/vejle/strategies")
-        .bearer(&editor)
+    let editor = app.member("vejle", Role::Editor);
+    editor
+        .post("/api/v1/municipalities/vejle/strategies")
         .json(&new_strategy())
         .send()
         .await
@@ -634,8 +614,7 @@ async fn switched_off_module_is_404(app: TestApp) {
     assert!(cmp["municipalities"]
         .as_array()
         .is_some_and(|a| a.iter().all(|m| m["municipality"]["slug"] != "vejle")));
-    app.put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&op)
+    op.put("/api/v1/municipalities/vejle/modules/goals")
         .json(&json!({"enabled": true}))
         .send()
         .await
@@ -649,35 +628,34 @@ async fn switched_off_module_is_404(app: TestApp) {
 async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
     // A strategy ten times the size of Vordingborg's, with measurements on every target.
     let small = strategy_id(&app, "vordingborg").await;
-    let editor = app.token("vordingborg", Role::Editor);
-    let s = app
+    let editor = app.member("vordingborg", Role::Editor);
+    let s = editor
         .post("/api/v1/municipalities/vordingborg/strategies")
-        .bearer(&editor)
         .json(&new_strategy())
         .send()
         .await
         .ok(201);
     let sid = s["id"].as_i64().unwrap_or_default();
     for i in 0..10 {
-        let area = app.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes")).bearer(&editor)
+        let area = editor.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes"))
             .json(&json!({"kind": "indsatsområde", "title": format!("Område {i}"), "themes": ["early-detection"]})).send().await.ok(201);
         for j in 0..5 {
-            let goal = app.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes")).bearer(&editor)
+            let goal = editor.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes"))
                 .json(&json!({"kind": "mål", "title": format!("Mål {i}.{j}"), "parent_id": area["id"], "unit": "ppr"})).send().await.ok(201);
-            let t = app.post(&format!("/api/v1/municipalities/vordingborg/nodes/{}/targets", goal["id"])).bearer(&editor)
+            let t = editor.post(&format!("/api/v1/municipalities/vordingborg/nodes/{}/targets", goal["id"]))
                 .json(&json!({"title": format!("Andel {i}.{j}"), "indicator": "Andel", "unit": "percent", "direction": "increase",
                     "baseline_value": 10, "baseline_date": "2024-01-01", "target_value": 50, "deadline": "2027-12-31", "frequency": "quarterly",
                     "themes": ["data-knowledge"]})).send().await.ok(201);
             for date in ["2024-06-30", "2024-12-31"] {
-                app.put(&format!(
-                    "/api/v1/municipalities/vordingborg/targets/{}/measurements/{date}",
-                    t["id"]
-                ))
-                .bearer(&editor)
-                .json(&json!({"value": 20 + j}))
-                .send()
-                .await
-                .ok(201);
+                editor
+                    .put(&format!(
+                        "/api/v1/municipalities/vordingborg/targets/{}/measurements/{date}",
+                        t["id"]
+                    ))
+                    .json(&json!({"value": 20 + j}))
+                    .send()
+                    .await
+                    .ok(201);
             }
         }
     }

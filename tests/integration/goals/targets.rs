@@ -11,11 +11,11 @@ both_backends!(
 );
 
 async fn targets_validate_and_measurements_keep_history(app: TestApp) {
-    let editor = app.token("vejle", Role::Editor);
+    let editor = app.member("vejle", Role::Editor);
     let valid = json!({"title": "Andel i plejefamilie", "indicator": "Andel anbragte i plejefamilie", "unit": "percent", "direction": "increase",
         "baseline_value": 55, "baseline_date": "2024-12-31", "target_value": 64, "deadline": "2026-12-31", "frequency": "quarterly",
         "owner_unit": "familieplejen", "themes": ["placement-pattern"]});
-    let t = make_target(&app, &editor, valid.clone()).await;
+    let t = make_target(&app, editor.token(), valid.clone()).await;
     assert_eq!(
         (
             t["owner_unit"]["key"].as_str(),
@@ -98,9 +98,8 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
         ),
     ];
     for (patch, code, field) in cases {
-        let r = app
+        let r = editor
             .post(&node_url)
-            .bearer(&editor)
             .json(&with(patch.clone()))
             .send()
             .await;
@@ -109,15 +108,14 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
     }
     // A PATCH is validated as a whole.
     let turl = format!("/api/v1/municipalities/vejle/targets/{}", t["id"]);
-    app.patch(&turl)
-        .bearer(&editor)
+    editor
+        .patch(&turl)
         .json(&json!({"baseline_date": "2030-01-01"}))
         .send()
         .await
         .field_error(422, "goals.target.deadline_before_baseline", "deadline");
-    let p = app
+    let p = editor
         .patch(&turl)
-        .bearer(&editor)
         .json(&json!({"target_value": 66, "owner_unit": null}))
         .send()
         .await
@@ -129,9 +127,8 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
 
     // Measurements: idempotent PUT per date, corrections kept with who and when.
     let m = format!("{turl}/measurements/2025-06-30");
-    let first = app
+    let first = editor
         .put(&m)
-        .bearer(&editor)
         .json(&json!({"value": 58, "note": "Første opgørelse"}))
         .send()
         .await
@@ -140,16 +137,15 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
         (first["value"].as_f64(), first["current"].as_bool()),
         (Some(58.0), Some(true))
     );
-    app.put(&m)
-        .bearer(&editor)
+    editor
+        .put(&m)
         .json(&json!({"value": 58, "note": "Første opgørelse"}))
         .send()
         .await
         .ok(200);
-    let other_editor = app.token("vejle", Role::Editor);
-    let corrected = app
+    let other_editor = app.member("vejle", Role::Editor);
+    let corrected = other_editor
         .put(&m)
-        .bearer(&other_editor)
         .json(&json!({"value": 59.5, "note": "Rettet"}))
         .send()
         .await
@@ -192,28 +188,28 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
         (json!({}), "value"),
         (json!({"value": 50, "note": "x".repeat(2001)}), "note"),
     ] {
-        app.put(&m)
-            .bearer(&editor)
+        editor
+            .put(&m)
             .json(&body)
             .send()
             .await
             .field_error(422, "validation.failed", field);
     }
-    app.put(&format!("{turl}/measurements/2999-01-01"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/2999-01-01"))
         .json(&json!({"value": 1}))
         .send()
         .await
         .field_error(422, "validation.failed", "date");
-    app.put(&format!("{turl}/measurements/yesterday"))
-        .bearer(&editor)
+    editor
+        .put(&format!("{turl}/measurements/yesterday"))
         .json(&json!({"value": 1}))
         .send()
         .await
         .field_error(400, "request.invalid_path", "path.date");
-    let viewer = app.token("vejle", Role::Viewer);
-    app.put(&m)
-        .bearer(&viewer)
+    let viewer = app.member("vejle", Role::Viewer);
+    viewer
+        .put(&m)
         .json(&json!({"value": 1}))
         .send()
         .await
@@ -225,12 +221,8 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
         .ok(200);
     assert_eq!(still[0]["value"].as_f64(), Some(59.5));
     // Delete keeps the removed value in the history.
-    app.delete(&m).bearer(&editor).send().await.ok(204);
-    app.delete(&m)
-        .bearer(&editor)
-        .send()
-        .await
-        .problem(404, "not_found");
+    editor.delete(&m).send().await.ok(204);
+    editor.delete(&m).send().await.problem(404, "not_found");
     assert_eq!(
         app.get(&format!("{turl}/measurements"))
             .send()

@@ -53,10 +53,10 @@ async fn demo_data_reproduces_the_documents_and_feeds_the_targets(app: TestApp) 
     assert!(by_indicator(&before, "placements.full_year_placements")["latest"].is_null());
 
     // A real measure, which the demo must never touch.
-    let editor = app.token("vejle", Role::Editor);
+    let editor = app.member("vejle", Role::Editor);
     create(
         &app,
-        &editor,
+        editor.token(),
         "vejle",
         measure("REAL-1", "support", "aflastning", "2016-05-01", None),
     )
@@ -147,10 +147,9 @@ async fn demo_data_reproduces_the_documents_and_feeds_the_targets(app: TestApp) 
             && randers["synthetic"] == true
     );
     // Members are told how much is synthetic.
-    let viewer = app.token("vejle", Role::Viewer);
-    let own = app
+    let viewer = app.member("vejle", Role::Viewer);
+    let own = viewer
         .get(&format!("{M}/vejle/placements/statistics?year=2016"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -161,9 +160,8 @@ async fn demo_data_reproduces_the_documents_and_feeds_the_targets(app: TestApp) 
         "{}",
         own["synthetic_share"]
     );
-    let listed = app
+    let listed = viewer
         .get(&format!("{M}/vejle/measures?synthetic=true&limit=1"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);

@@ -20,7 +20,7 @@ async fn import_above_the_limit_is_413_and_imports_nothing(backend: Backend) {
     else {
         return;
     };
-    let editor = app.token("vordingborg", Role::Editor);
+    let editor = app.member("vordingborg", Role::Editor);
     let mut csv = String::from("child_ref,birth_year,category,kind,start_date\n");
     for i in 0..200 {
         csv.push_str(&format!(
@@ -29,24 +29,22 @@ async fn import_above_the_limit_is_413_and_imports_nothing(backend: Backend) {
     }
     assert!(csv.len() > 4096);
     let url = format!("{M}/vordingborg/measures/import");
-    app.post(&url)
-        .bearer(&editor)
+    editor
+        .post(&url)
         .raw("text/csv", csv.clone())
         .send()
         .await
         .problem(413, "request.too_large");
-    let listed = app
+    let listed = editor
         .get(&format!("{M}/vordingborg/measures"))
-        .bearer(&editor)
         .send()
         .await
         .ok(200);
     assert_eq!(listed["total"], 0, "nothing of a refused import is kept");
     // The same rows under the limit go in.
     let small: String = csv.lines().take(20).map(|l| format!("{l}\n")).collect();
-    let done = app
+    let done = editor
         .post(&url)
-        .bearer(&editor)
         .raw("text/csv", small)
         .send()
         .await
@@ -55,8 +53,8 @@ async fn import_above_the_limit_is_413_and_imports_nothing(backend: Backend) {
 }
 
 async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
-    let editor = app.token("vordingborg", Role::Editor);
-    let viewer = app.token("vordingborg", Role::Viewer);
+    let editor = app.member("vordingborg", Role::Editor);
+    let viewer = app.member("vordingborg", Role::Viewer);
     let url = format!("{M}/vordingborg/measures/import");
     let count = |app: &TestApp| -> i64 {
         app.with_conn(|c| {
@@ -71,21 +69,20 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
         V-1,2005,placement,almen_plejefamilie,2016-03-01,,plejefamilie,SEL,52,3,7,ja,own,Familieplejen,,350000,,\n\
         V-2,2002,placement,doegninstitution,2015-11-15,2016-08-31,,SEL,58,1,,false,municipality,Døgninstitution,naestved,900000,,\"Flyttet, se note\"\n\
         V-3,2012,support,familiebehandling,2016-01-10,2016-12-31,,SEL,52,3,3,,,,,60000,pmto,\n";
-    app.post(&url)
-        .bearer(&viewer)
+    viewer
+        .post(&url)
         .raw("text/csv", good)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.post(&url)
-        .bearer(&editor)
+    editor
+        .post(&url)
         .json(&json!({"rows": []}))
         .send()
         .await
         .problem(415, "request.unsupported_media_type");
-    let imported = app
+    let imported = editor
         .post(&url)
-        .bearer(&editor)
         .raw("text/csv; charset=utf-8", good)
         .send()
         .await
@@ -93,9 +90,8 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
     assert_eq!(imported, json!({"imported": 3}));
     assert_eq!(count(&app), 3);
     assert_eq!(app.audit_count("import", "measure"), 1);
-    let listed = app
+    let listed = viewer
         .get(&format!("{M}/vordingborg/measures?child_ref=V-2"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -116,12 +112,7 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
         opholdssted;W-3;2004;placement;2016-02-30;;;;\n\
         opholdssted;W-4;2004;placement;2016-01-01;;;;\n\
         trappe;W-5;20x4;placement;2016-01-01;2015-01-01;;;\n";
-    let resp = app
-        .post(&url)
-        .bearer(&editor)
-        .raw("text/csv", mixed)
-        .send()
-        .await;
+    let resp = editor.post(&url).raw("text/csv", mixed).send().await;
     let problem = resp.problem(422, "validation.failed");
     let fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -145,15 +136,15 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
     assert_eq!(count(&app), 3, "all or nothing");
 
     // Header problems and a ragged row.
-    app.post(&url)
-        .bearer(&editor)
+    editor
+        .post(&url)
         .raw("text/csv", "child_ref,birth_year\nA,2010\n")
         .send()
         .await
         .field_error(422, "validation.failed", "header");
     let ragged = "child_ref,birth_year,category,kind,start_date\nA,2010,support,aflastning,2016-01-01,extra\n";
-    app.post(&url)
-        .bearer(&editor)
+    editor
+        .post(&url)
         .raw("text/csv", ragged)
         .send()
         .await
@@ -166,13 +157,7 @@ async fn import_is_all_or_nothing_with_row_errors(app: TestApp) {
             i % 12 + 1
         ));
     }
-    let imported = app
-        .post(&url)
-        .bearer(&editor)
-        .raw("text/csv", big)
-        .send()
-        .await
-        .ok(201);
+    let imported = editor.post(&url).raw("text/csv", big).send().await.ok(201);
     assert_eq!(imported["imported"], 2000);
     assert_eq!(count(&app), 2003);
 }

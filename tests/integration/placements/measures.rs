@@ -14,10 +14,10 @@ both_backends!(
 );
 
 async fn measures_crud_and_permissions(app: TestApp) {
-    let editor = app.token("vejle", Role::Editor);
-    let viewer = app.token("vejle", Role::Viewer);
-    let outsider = app.token("randers", Role::Admin);
-    let operator = app.operator_token();
+    let editor = app.member("vejle", Role::Editor);
+    let viewer = app.member("vejle", Role::Viewer);
+    let outsider = app.member("randers", Role::Admin);
+    let operator = app.operator();
     let list = format!("{M}/vejle/measures");
     let body = json!({
         "child_ref": "VEJ-2020-17", "birth_year": 2006, "category": "placement", "kind": "netvaerksplejefamilie",
@@ -30,25 +30,25 @@ async fn measures_crud_and_permissions(app: TestApp) {
         .send()
         .await
         .problem(401, "auth.required");
-    app.post(&list)
-        .bearer(&viewer)
+    viewer
+        .post(&list)
         .json(&body)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    app.post(&list)
-        .bearer(&outsider)
+    outsider
+        .post(&list)
         .json(&body)
         .send()
         .await
         .problem(404, "not_found");
-    app.post(&list)
-        .bearer(&operator)
+    operator
+        .post(&list)
         .json(&body)
         .send()
         .await
         .problem(404, "not_found");
-    let resp = app.post(&list).bearer(&editor).json(&body).send().await;
+    let resp = editor.post(&list).json(&body).send().await;
     let created = resp.ok(201);
     let id = created["id"].as_i64().unwrap_or_default();
     assert_eq!(
@@ -70,63 +70,57 @@ async fn measures_crud_and_permissions(app: TestApp) {
 
     // Reading: members only; everyone else 404 (anonymous 401), whatever the id.
     let one = format!("{list}/{id}");
-    let got = app.get(&one).bearer(&viewer).send().await;
+    let got = viewer.get(&one).send().await;
     assert_eq!(got.ok(200)["child_ref"], "VEJ-2020-17");
     let etag = got.header("etag").unwrap_or_default().to_owned();
-    let again = app
-        .get(&one)
-        .bearer(&viewer)
-        .header("if-none-match", &etag)
-        .send()
-        .await;
+    let again = viewer.get(&one).header("if-none-match", &etag).send().await;
     assert_eq!(again.status, 304);
     for token in [&outsider, &operator] {
         app.get(&one)
-            .bearer(token)
+            .bearer(token.token())
             .send()
             .await
             .problem(404, "not_found");
         app.get(&list)
-            .bearer(token)
+            .bearer(token.token())
             .send()
             .await
             .problem(404, "not_found");
         app.patch(&one)
-            .bearer(token)
+            .bearer(token.token())
             .json(&json!({"note": "x"}))
             .send()
             .await
             .problem(404, "not_found");
         app.delete(&one)
-            .bearer(token)
+            .bearer(token.token())
             .send()
             .await
             .problem(404, "not_found");
     }
     app.get(&one).send().await.problem(401, "auth.required");
     // The same id under another municipality is another municipality's object: 404.
-    let randers_editor = app.token("randers", Role::Editor);
-    app.get(&format!("{M}/randers/measures/{id}"))
-        .bearer(&randers_editor)
+    let randers_editor = app.member("randers", Role::Editor);
+    randers_editor
+        .get(&format!("{M}/randers/measures/{id}"))
         .send()
         .await
         .problem(404, "not_found");
-    app.get(&format!("{list}/999999"))
-        .bearer(&viewer)
+    viewer
+        .get(&format!("{list}/999999"))
         .send()
         .await
         .problem(404, "not_found");
 
     // Update: absent stays, null clears; the whole measure is checked again.
-    app.patch(&one)
-        .bearer(&viewer)
+    viewer
+        .patch(&one)
         .json(&json!({"note": null}))
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let updated = app
+    let updated = editor
         .patch(&one)
-        .bearer(&editor)
         .json(&json!({"end_date": "2022-06-30", "note": null, "evidence_programme": null}))
         .send()
         .await
@@ -146,15 +140,14 @@ async fn measures_crud_and_permissions(app: TestApp) {
         ),
         (Some(false), Some(210000))
     );
-    app.patch(&one)
-        .bearer(&editor)
+    editor
+        .patch(&one)
         .json(&json!({"end_date": "2020-01-01"}))
         .send()
         .await
         .field_error(422, "validation.failed", "end_date");
-    let moved = app
+    let moved = editor
         .patch(&one)
-        .bearer(&editor)
         .json(&json!({"kind": "opholdssted"}))
         .send()
         .await
@@ -172,7 +165,7 @@ async fn measures_crud_and_permissions(app: TestApp) {
     for i in 1..=3 {
         create(
             &app,
-            &editor,
+            editor.token(),
             "vejle",
             measure(
                 &format!("S-{i}"),
@@ -184,9 +177,8 @@ async fn measures_crud_and_permissions(app: TestApp) {
         )
         .await;
     }
-    let page = app
+    let page = viewer
         .get(&format!("{list}?category=support&limit=2"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -198,9 +190,8 @@ async fn measures_crud_and_permissions(app: TestApp) {
         (Some(3), Some(2))
     );
     let next = page["next_cursor"].as_str().unwrap_or_default();
-    let page2 = app
+    let page2 = viewer
         .get(&format!("{list}?category=support&limit=2&cursor={next}"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -211,64 +202,51 @@ async fn measures_crud_and_permissions(app: TestApp) {
         ),
         (Some(1), true)
     );
-    let active = app
+    let active = viewer
         .get(&format!("{list}?active_on=2022-01-01&category=placement"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(active["total"], 1);
-    let ended_before = app
+    let ended_before = viewer
         .get(&format!("{list}?active_on=2022-07-01&category=placement"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(ended_before["total"], 0);
-    let open = app
+    let open = viewer
         .get(&format!("{list}?open=true"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(open["total"], 3);
-    let by_child = app
+    let by_child = viewer
         .get(&format!("{list}?child_ref=VEJ-2020-17"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(by_child["total"], 1);
-    let by_step = app
+    let by_step = viewer
         .get(&format!("{list}?step=doegninstitution"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
     assert_eq!(by_step["total"], 1);
-    app.get(&format!("{list}?step=nope"))
-        .bearer(&viewer)
+    viewer
+        .get(&format!("{list}?step=nope"))
         .send()
         .await
         .field_error(422, "validation.failed", "query.step");
 
     // Delete.
-    app.delete(&one)
-        .bearer(&viewer)
+    viewer
+        .delete(&one)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    assert_eq!(app.delete(&one).bearer(&editor).send().await.status, 204);
-    app.get(&one)
-        .bearer(&viewer)
-        .send()
-        .await
-        .problem(404, "not_found");
-    app.delete(&one)
-        .bearer(&editor)
-        .send()
-        .await
-        .problem(404, "not_found");
+    assert_eq!(editor.delete(&one).send().await.status, 204);
+    viewer.get(&one).send().await.problem(404, "not_found");
+    editor.delete(&one).send().await.problem(404, "not_found");
     assert_eq!(
         (
             app.audit_count("update", "measure"),
@@ -279,7 +257,7 @@ async fn measures_crud_and_permissions(app: TestApp) {
 }
 
 async fn measures_validate_law_kind_step_and_references(app: TestApp) {
-    let editor = app.token("randers", Role::Editor);
+    let editor = app.member("randers", Role::Editor);
     let url = format!("{M}/randers/measures");
     let with = |patch: Value| {
         let mut b = json!({"child_ref": "R-1", "birth_year": 2010, "category": "placement", "kind": "almen_plejefamilie", "start_date": "2023-06-01",
@@ -338,12 +316,7 @@ async fn measures_validate_law_kind_step_and_references(app: TestApp) {
         (json!({"colour": "blue"}), "body"),
     ];
     for (patch, field) in cases {
-        let resp = app
-            .post(&url)
-            .bearer(&editor)
-            .json(&with(patch.clone()))
-            .send()
-            .await;
+        let resp = editor.post(&url).json(&with(patch.clone())).send().await;
         assert_eq!(resp.status, 422, "{patch}: {}", resp.text());
         let body = resp.json();
         let fields: Vec<&str> = body["errors"]
@@ -362,13 +335,7 @@ async fn measures_validate_law_kind_step_and_references(app: TestApp) {
         json!({"start_date": "2024-02-01", "legal_basis": {"law": "BL", "paragraph": "47", "consent": false},
         "provider": {"type": "municipality", "municipality": "vejle", "name": "Fårupgaard"}, "kind": "doegninstitution"}),
     );
-    let m = app
-        .post(&url)
-        .bearer(&editor)
-        .json(&ok)
-        .send()
-        .await
-        .ok(201);
+    let m = editor.post(&url).json(&ok).send().await.ok(201);
     assert_eq!(
         (
             m["provider"]["municipality"].as_str(),
@@ -379,19 +346,14 @@ async fn measures_validate_law_kind_step_and_references(app: TestApp) {
     // Support measures need no consent.
     let support = json!({"child_ref": "R-2", "birth_year": 2015, "category": "support", "kind": "familiebehandling", "start_date": "2024-03-01",
         "legal_basis": {"law": "BL", "paragraph": "32", "stk": 1}, "evidence_programme": "pmto"});
-    app.post(&url)
-        .bearer(&editor)
-        .json(&support)
-        .send()
-        .await
-        .ok(201);
+    editor.post(&url).json(&support).send().await.ok(201);
 }
 
 /// CPR-shaped values (with and without the dash, inside text) are refused on every write path,
 /// naming the field and never repeating the value; invalid dates are not CPR numbers.
 async fn cpr_guard_on_every_write_path(app: TestApp) {
-    let editor = app.token("skanderborg", Role::Editor);
-    let admin = app.token("skanderborg", Role::Admin);
+    let editor = app.member("skanderborg", Role::Editor);
+    let admin = app.member("skanderborg", Role::Admin);
     let url = format!("{M}/skanderborg/measures");
     let shapes: &[(&str, bool)] = &[
         ("010190-1234", true),
@@ -424,7 +386,7 @@ async fn cpr_guard_on_every_write_path(app: TestApp) {
                 json!({"child_ref": format!("P-{n}"), "birth_year": 2010, "category": "support", "kind": "aflastning", "start_date": "2020-01-01", "provider": {"type": "private", "name": shape}}),
             ),
         ] {
-            let resp = app.post(&url).bearer(&editor).json(&body).send().await;
+            let resp = editor.post(&url).json(&body).send().await;
             if *is_cpr {
                 let problem = resp.field_error(422, "validation.failed", field);
                 assert_eq!(problem["errors"][0]["code"], "cpr_number", "{shape}");
@@ -443,61 +405,58 @@ async fn cpr_guard_on_every_write_path(app: TestApp) {
     let base = json!({"child_ref": "K-1", "birth_year": 2010, "category": "placement", "kind": "opholdssted", "start_date": "2020-01-01"});
     let mut nested = base.clone();
     nested["legal_basis"] = json!({"law": "SEL", "paragraph": "0101901234", "consent": true});
-    app.post(&url)
-        .bearer(&editor)
-        .json(&nested)
-        .send()
-        .await
-        .field_error(422, "validation.failed", "legal_basis.paragraph");
+    editor.post(&url).json(&nested).send().await.field_error(
+        422,
+        "validation.failed",
+        "legal_basis.paragraph",
+    );
     let mut kind = base.clone();
     kind["kind"] = json!("010190-1234");
-    app.post(&url)
-        .bearer(&editor)
+    editor
+        .post(&url)
         .json(&kind)
         .send()
         .await
         .field_error(422, "validation.failed", "kind");
     let mut number = base.clone();
     number["yearly_cost_dkk"] = json!(1501901234_i64);
-    app.post(&url)
-        .bearer(&editor)
-        .json(&number)
-        .send()
-        .await
-        .field_error(422, "validation.failed", "yearly_cost_dkk");
+    editor.post(&url).json(&number).send().await.field_error(
+        422,
+        "validation.failed",
+        "yearly_cost_dkk",
+    );
     let mut key = base.clone();
     key["0101901234"] = json!(1);
-    let resp = app.post(&url).bearer(&editor).json(&key).send().await;
+    let resp = editor.post(&url).json(&key).send().await;
     resp.field_error(422, "validation.failed", "body");
     assert!(!resp.text().contains("010190"), "{}", resp.text());
     // PATCH.
-    let m = create(&app, &editor, "skanderborg", base.clone()).await;
+    let m = create(&app, editor.token(), "skanderborg", base.clone()).await;
     let one = format!("{url}/{}", m["id"]);
-    app.patch(&one)
-        .bearer(&editor)
+    editor
+        .patch(&one)
         .json(&json!({"note": "cpr 010190-1234"}))
         .send()
         .await
         .field_error(422, "validation.failed", "note");
-    app.patch(&one)
-        .bearer(&editor)
+    editor
+        .patch(&one)
         .json(&json!({"child_ref": "0101901234"}))
         .send()
         .await
         .field_error(422, "validation.failed", "child_ref");
     // The staircase.
     let stairs = json!({"steps": [{"key": "a", "name": "Trin 010190-1234", "standard_step": 1}]});
-    app.put(&format!("{M}/skanderborg/staircase"))
-        .bearer(&admin)
+    admin
+        .put(&format!("{M}/skanderborg/staircase"))
         .json(&stairs)
         .send()
         .await
         .field_error(422, "validation.failed", "steps[0].name");
     // The import, cell by cell and in the header.
     let csv = "child_ref,birth_year,category,kind,start_date,note\nI-1,2010,support,aflastning,2020-01-01,ok\nI-2,2010,support,aflastning,2020-01-01,ring 0101901234\n0101901234,2010,support,aflastning,2020-01-01,\n";
-    let resp = app
+    let resp = editor
         .post(&format!("{url}/import"))
-        .bearer(&editor)
         .raw("text/csv", csv)
         .send()
         .await;
@@ -509,16 +468,15 @@ async fn cpr_guard_on_every_write_path(app: TestApp) {
     assert_eq!(fields, vec!["rows[2].note", "rows[3].child_ref"]);
     assert!(!resp.text().contains("010190"));
     let header = "child_ref,birth_year,category,kind,start_date,010190-1234\n";
-    app.post(&format!("{url}/import"))
-        .bearer(&editor)
+    editor
+        .post(&format!("{url}/import"))
         .raw("text/csv", header)
         .send()
         .await
         .field_error(422, "validation.failed", "header");
     // Queries, before they are decoded (an unknown category would otherwise be repeated).
-    let resp = app
+    let resp = editor
         .get(&format!("{url}?category=0101901234"))
-        .bearer(&editor)
         .send()
         .await;
     resp.field_error(422, "validation.failed", "query.category");
@@ -529,8 +487,8 @@ async fn cpr_guard_on_every_write_path(app: TestApp) {
     .send()
     .await
     .field_error(422, "validation.failed", "query.year");
-    app.get(&format!("{url}?child_ref=010190-1234"))
-        .bearer(&editor)
+    editor
+        .get(&format!("{url}?child_ref=010190-1234"))
         .send()
         .await
         .field_error(422, "validation.failed", "query.child_ref");
@@ -578,10 +536,9 @@ type MeasureTexts = (
 );
 
 async fn switched_off_module_is_not_found(app: TestApp) {
-    let op = app.operator_token();
-    let editor = app.token("randers", Role::Editor);
-    app.put(&format!("{M}/randers/modules/placements"))
-        .bearer(&op)
+    let op = app.operator();
+    let editor = app.member("randers", Role::Editor);
+    op.put(&format!("{M}/randers/modules/placements"))
         .json(&json!({"enabled": false}))
         .send()
         .await
@@ -594,13 +551,13 @@ async fn switched_off_module_is_not_found(app: TestApp) {
         .send()
         .await
         .problem(404, "not_found");
-    app.get(&format!("{M}/randers/measures"))
-        .bearer(&editor)
+    editor
+        .get(&format!("{M}/randers/measures"))
         .send()
         .await
         .problem(404, "not_found");
-    app.post(&format!("{M}/randers/measures"))
-        .bearer(&editor)
+    editor
+        .post(&format!("{M}/randers/measures"))
         .json(&measure("R", "support", "aflastning", "2020-01-01", None))
         .send()
         .await

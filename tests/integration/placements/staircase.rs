@@ -55,42 +55,35 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
         .send()
         .await
         .problem(401, "auth.required");
-    let editor = app.token("vordingborg", Role::Editor);
-    app.put(&url)
-        .bearer(&editor)
+    let editor = app.member("vordingborg", Role::Editor);
+    editor
+        .put(&url)
         .json(&steps)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let other_admin = app.token("vejle", Role::Admin);
-    app.put(&url)
-        .bearer(&other_admin)
+    let other_admin = app.member("vejle", Role::Admin);
+    other_admin
+        .put(&url)
         .json(&steps)
         .send()
         .await
         .problem(404, "not_found");
-    let admin = app.token("vordingborg", Role::Admin);
+    let admin = app.member("vordingborg", Role::Admin);
     let bad = json!({"steps": [{"key": "a", "name": "A", "standard_step": 5}, {"key": "b", "name": "B", "standard_step": 3}]});
-    app.put(&url)
-        .bearer(&admin)
-        .json(&bad)
-        .send()
-        .await
-        .field_error(422, "validation.failed", "steps[1].standard_step");
+    admin.put(&url).json(&bad).send().await.field_error(
+        422,
+        "validation.failed",
+        "steps[1].standard_step",
+    );
     let dup = json!({"steps": [{"key": "a", "name": "A", "standard_step": 1}, {"key": "a", "name": "B", "standard_step": 3}]});
-    app.put(&url)
-        .bearer(&admin)
+    admin
+        .put(&url)
         .json(&dup)
         .send()
         .await
         .field_error(422, "validation.failed", "steps[1].key");
-    let replaced = app
-        .put(&url)
-        .bearer(&admin)
-        .json(&steps)
-        .send()
-        .await
-        .ok(200);
+    let replaced = admin.put(&url).json(&steps).send().await.ok(200);
     assert_eq!(replaced["steps"][3]["key"], "forstaerket");
     assert_eq!(replaced["steps"][3]["position"], 4);
     assert_eq!(app.audit_count("replace", "staircase"), 1);
@@ -104,14 +97,14 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
         None,
     );
     body["step"] = json!("forstaerket");
-    let m = create(&app, &editor, "vordingborg", body).await;
+    let m = create(&app, editor.token(), "vordingborg", body).await;
     assert_eq!(
         (m["step"]["key"].as_str(), m["standard_step"].as_i64()),
         (Some("forstaerket"), Some(5))
     );
     let defaulted = create(
         &app,
-        &editor,
+        editor.token(),
         "vordingborg",
         measure("VB-2", "placement", "opholdssted", "2020-01-01", None),
     )
@@ -124,31 +117,25 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
     if let Some(a) = removed["steps"].as_array_mut() {
         a.remove(3);
     }
-    app.put(&url)
-        .bearer(&admin)
+    admin
+        .put(&url)
         .json(&removed)
         .send()
         .await
         .problem(409, "placements.staircase.step_in_use");
     let mut remapped = steps.clone();
     remapped["steps"][3]["standard_step"] = json!(6);
-    app.put(&url)
-        .bearer(&admin)
+    admin
+        .put(&url)
         .json(&remapped)
         .send()
         .await
         .problem(409, "placements.staircase.step_in_use");
     let mut renamed = steps.clone();
     renamed["steps"][3]["name"] = json!("Forstærket plejefamilie");
-    app.put(&url)
-        .bearer(&admin)
-        .json(&renamed)
-        .send()
-        .await
-        .ok(200);
-    let m = app
+    admin.put(&url).json(&renamed).send().await.ok(200);
+    let m = editor
         .get(&format!("{M}/vordingborg/measures/{}", m["id"]))
-        .bearer(&editor)
         .send()
         .await
         .ok(200);

@@ -23,11 +23,11 @@ async fn fixture(app: &TestApp, editor: &str, municipality: &str, rows: &[Measur
 /// A small fixture computed by hand: placements crossing year ends, open-ended, ending on
 /// 29 February of a leap year.
 async fn statistics_match_hand_computed_figures(app: TestApp) {
-    let editor = app.token("faxe", Role::Editor);
-    let viewer = app.token("faxe", Role::Viewer);
+    let editor = app.member("faxe", Role::Editor);
+    let viewer = app.member("faxe", Role::Viewer);
     fixture(
         &app,
-        &editor,
+        editor.token(),
         "faxe",
         &[
             // A: 2015-07-01..2016-03-31 crosses the year end: 91 days of 2016; lasts 275 days.
@@ -119,9 +119,8 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         ],
     )
     .await;
-    let s = app
+    let s = viewer
         .get(&format!("{M}/faxe/placements/statistics?year=2016"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -223,9 +222,8 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
     );
 
     // A single day: the leap day itself (A, B, D, E placed; D's last day).
-    let day = app
+    let day = viewer
         .get(&format!("{M}/faxe/placements/statistics?on=2016-02-29"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -244,11 +242,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         (Some(1), Some(1))
     );
     // A period across the year end: A and D 62 days each, E 31: 155 ÷ 62.
-    let span = app
+    let span = viewer
         .get(&format!(
             "{M}/faxe/placements/statistics?from=2015-12-01&to=2016-01-31"
         ))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -260,9 +257,8 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         (Some(2.5), Some(1))
     );
     // 2017: B and F open, C until February.
-    let y2017 = app
+    let y2017 = viewer
         .get(&format!("{M}/faxe/placements/statistics?year=2017"))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -272,11 +268,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
     );
 
     // Month by month.
-    let m = app
+    let m = viewer
         .get(&format!(
             "{M}/faxe/placements/statistics/monthly?from=2016-01-01&to=2016-03-15"
         ))
-        .bearer(&viewer)
         .send()
         .await
         .ok(200);
@@ -305,36 +300,35 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         ]
     );
     // Unknown parameters and shapes are refused, naming them.
-    app.get(&format!("{M}/faxe/placements/statistics"))
-        .bearer(&viewer)
+    viewer
+        .get(&format!("{M}/faxe/placements/statistics"))
         .send()
         .await
         .field_error(422, "validation.failed", "query.year");
-    app.get(&format!(
-        "{M}/faxe/placements/statistics?year=2016&on=2016-01-01"
-    ))
-    .bearer(&viewer)
-    .send()
-    .await
-    .field_error(422, "validation.failed", "query");
-    app.get(&format!(
-        "{M}/faxe/placements/statistics?from=2016-02-01&to=2016-01-01"
-    ))
-    .bearer(&viewer)
-    .send()
-    .await
-    .field_error(422, "validation.failed", "query.to");
+    viewer
+        .get(&format!(
+            "{M}/faxe/placements/statistics?year=2016&on=2016-01-01"
+        ))
+        .send()
+        .await
+        .field_error(422, "validation.failed", "query");
+    viewer
+        .get(&format!(
+            "{M}/faxe/placements/statistics?from=2016-02-01&to=2016-01-01"
+        ))
+        .send()
+        .await
+        .field_error(422, "validation.failed", "query.to");
 
     // ETag.
-    let first = app
+    let first = viewer
         .get(&format!("{M}/faxe/placements/statistics?year=2016"))
-        .bearer(&viewer)
         .send()
         .await;
     let etag = first.header("etag").unwrap_or_default().to_owned();
     assert_eq!(
-        app.get(&format!("{M}/faxe/placements/statistics?year=2016"))
-            .bearer(&viewer)
+        viewer
+            .get(&format!("{M}/faxe/placements/statistics?year=2016"))
             .header("if-none-match", &etag)
             .send()
             .await
@@ -345,10 +339,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
 
 /// The same fixture, seen by outsiders: everything resting on fewer than five children withheld.
 async fn public_statistics_suppress_small_counts(app: TestApp) {
-    let editor = app.token("lolland", Role::Editor);
+    let editor = app.member("lolland", Role::Editor);
     fixture(
         &app,
-        &editor,
+        editor.token(),
         "lolland",
         &[
             (
@@ -404,8 +398,8 @@ async fn public_statistics_suppress_small_counts(app: TestApp) {
         ],
     )
     .await;
-    let other = app.token("vejle", Role::Admin);
-    for token in [None, Some(other.as_str())] {
+    let other = app.member("vejle", Role::Admin);
+    for token in [None, Some(other.token())] {
         let mut req = app.get(&format!("{M}/lolland/placements/statistics?year=2016"));
         if let Some(t) = token {
             req = req.bearer(t);
@@ -485,8 +479,8 @@ async fn public_statistics_suppress_small_counts(app: TestApp) {
 /// A breakdown with small cells, seen from outside: no withheld value can be had by subtracting
 /// the shown cells from their total, at either level, nor from the shares.
 async fn suppression_cannot_be_undone_by_subtracting(app: TestApp) {
-    let editor = app.token("guldborgsund", Role::Editor);
-    let viewer = app.token("guldborgsund", Role::Viewer);
+    let editor = app.member("guldborgsund", Role::Editor);
+    let viewer = app.member("guldborgsund", Role::Viewer);
     let mut rows = Vec::new();
     let plan: &[(&str, usize, &str, Option<&str>)] = &[
         ("almen_plejefamilie", 12, "2015-03-01", None),
@@ -508,11 +502,11 @@ async fn suppression_cannot_be_undone_by_subtracting(app: TestApp) {
         }
     }
     for ((kind, start, end), name) in rows.iter().zip(&names) {
-        create(&app, &editor, "guldborgsund", json!({"child_ref": name, "birth_year": 2006, "category": "placement", "kind": kind, "start_date": start, "end_date": end})).await;
+        create(&app, editor.token(), "guldborgsund", json!({"child_ref": name, "birth_year": 2006, "category": "placement", "kind": kind, "start_date": start, "end_date": end})).await;
     }
     let url = format!("{M}/guldborgsund/placements/statistics?year=2016");
     let public = app.get(&url).send().await.ok(200);
-    let member = app.get(&url).bearer(&viewer).send().await.ok(200);
+    let member = viewer.get(&url).send().await.ok(200);
     let (pp, mp) = (&public["placements"], &member["placements"]);
 
     // Level 1: total → standard steps 4, 5, 6 (2, 12 and 16 children).

@@ -124,10 +124,10 @@ async fn signing_secret_is_generated_once(backend: retning_tests::Backend) {
         app.settings.jwt_secret().ok(),
         Some(first.trim().as_bytes().to_vec())
     );
-    let token = app.token("vejle", retning_kernel::auth::Role::Viewer);
+    let token = app.member("vejle", retning_kernel::auth::Role::Viewer);
     let restarted = retning_api::cli::prepare(&app.settings).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(restarted.auth.keys.kid(), app.ctx.auth.keys.kid());
-    assert!(restarted.auth.keys.verify(&token).is_ok());
+    assert!(restarted.auth.keys.verify(token.token()).is_ok());
     // Another installation does not share it.
     let Some(other) = TestApp::start(backend).await else {
         return;

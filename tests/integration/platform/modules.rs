@@ -24,18 +24,17 @@ async fn module_switches(app: TestApp) {
         .as_array()
         .is_some_and(|a| a.iter().all(|m| m["enabled"] == true)));
 
-    let admin = app.token("vejle", Role::Admin);
+    let admin = app.member("vejle", Role::Admin);
     let off = json!({"enabled": false});
-    app.put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&admin)
+    admin
+        .put("/api/v1/municipalities/vejle/modules/goals")
         .json(&off)
         .send()
         .await
         .problem(403, "auth.forbidden");
-    let op = app.operator_token();
-    let state = app
+    let op = app.operator();
+    let state = op
         .put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&op)
         .json(&off)
         .send()
         .await
@@ -62,27 +61,23 @@ async fn module_switches(app: TestApp) {
         .as_array()
         .is_some_and(|a| a.iter().all(|m| m["enabled"] == true)));
     // Switching off twice is one change; the platform cannot be switched off; unknown modules are 404.
-    app.put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&op)
+    op.put("/api/v1/municipalities/vejle/modules/goals")
         .json(&off)
         .send()
         .await
         .ok(200);
     assert_eq!(app.audit_count("disable", "module"), 1);
-    app.put("/api/v1/municipalities/vejle/modules/platform")
-        .bearer(&op)
+    op.put("/api/v1/municipalities/vejle/modules/platform")
         .json(&off)
         .send()
         .await
         .field_error(422, "platform.module.not_switchable", "module");
-    app.put("/api/v1/municipalities/vejle/modules/astrology")
-        .bearer(&op)
+    op.put("/api/v1/municipalities/vejle/modules/astrology")
         .json(&off)
         .send()
         .await
         .problem(404, "not_found");
-    app.put("/api/v1/municipalities/vejle/modules/goals")
-        .bearer(&op)
+    op.put("/api/v1/municipalities/vejle/modules/goals")
         .json(&json!({"enabled": true}))
         .send()
         .await
