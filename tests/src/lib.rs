@@ -15,7 +15,6 @@ use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::test;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -26,6 +25,7 @@ use retning_kernel::schema::{municipalities, users};
 use retning_kernel::{Db, DbConnection};
 use serde_json::Value;
 
+pub use actix_web::http::Method;
 pub use retning_kernel::db::Backend;
 
 /// The password of every user a test creates.

@@ -1,7 +1,7 @@
 //! Roles and municipalities decide what may be done.
 
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use serde_json::json;
 
 both_backends!(
@@ -12,25 +12,20 @@ both_backends!(
 async fn roles_decide_what_may_be_done(app: TestApp) {
     let new_user =
         json!({"username": "new.person", "password": "a long enough password", "role": "viewer"});
-    for role in [Role::Viewer, Role::Editor] {
-        let token = app.member("vejle", role);
-        token
-            .post("/api/v1/municipalities/vejle/users")
-            .json(&new_user)
-            .send()
-            .await
-            .problem(403, "auth.forbidden");
-        token
-            .get("/api/v1/municipalities/vejle/audit")
-            .send()
-            .await
-            .problem(403, "auth.forbidden");
-    }
-    app.post("/api/v1/municipalities/vejle/users")
+    let viewer = app.member("vejle", Role::Viewer);
+    let editor = app.member("vejle", Role::Editor);
+    app.access(Method::GET, "/api/v1/municipalities/vejle/audit")
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&editor, 403, "auth.forbidden")
+        .check()
+        .await;
+    app.access(Method::POST, "/api/v1/municipalities/vejle/users")
         .json(&new_user)
-        .send()
-        .await
-        .problem(401, "auth.required");
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&editor, 403, "auth.forbidden")
+        .answers(&app.anonymous(), 401, "auth.required")
+        .check()
+        .await;
     let admin = app.member("vejle", Role::Admin);
     let created = admin
         .post("/api/v1/municipalities/vejle/users")

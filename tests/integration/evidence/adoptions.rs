@@ -2,7 +2,7 @@
 
 use super::{adopt, programme_id};
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use retning_tests::{items, municipality_slugs};
 use serde_json::{json, Value};
 
@@ -110,31 +110,17 @@ async fn adoptions_crud_by_role(app: TestApp) {
         "operating_unit": "Børne- og Familiecentret"
     });
     // Create: editors (and write keys) of the municipality only.
-    app.post(path)
-        .json(&body)
-        .send()
-        .await
-        .problem(401, "auth.required");
     let viewer = app.member("vejle", Role::Viewer);
-    viewer
-        .post(path)
-        .json(&body)
-        .send()
-        .await
-        .problem(403, "auth.forbidden");
     let outsider = app.member("randers", Role::Editor);
-    outsider
-        .post(path)
-        .json(&body)
-        .send()
-        .await
-        .problem(404, "not_found");
     let op = app.operator();
-    op.post(path)
+    app.access(Method::POST, path)
         .json(&body)
-        .send()
-        .await
-        .problem(404, "not_found");
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&outsider, 404, "not_found")
+        .answers(&op, 404, "not_found")
+        .check()
+        .await;
     let editor = app.member("vejle", Role::Editor);
     let r = editor.post(path).json(&body).send().await;
     let created = r.ok(201);
@@ -189,18 +175,12 @@ async fn adoptions_crud_by_role(app: TestApp) {
 
     // Update: editors; absent unchanged, null clears.
     let patch = json!({"status": "active", "certified_practitioners": null, "yearly_capacity": 15});
-    viewer
-        .patch(&format!("{path}/{id}"))
+    app.access(Method::PATCH, &format!("{path}/{id}"))
         .json(&patch)
-        .send()
-        .await
-        .problem(403, "auth.forbidden");
-    outsider
-        .patch(&format!("{path}/{id}"))
-        .json(&patch)
-        .send()
-        .await
-        .problem(404, "not_found");
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&outsider, 404, "not_found")
+        .check()
+        .await;
     let updated = editor
         .patch(&format!("{path}/{id}"))
         .json(&patch)

@@ -2,7 +2,7 @@
 
 use super::adopt;
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use retning_tests::{items, strs};
 use serde_json::json;
 
@@ -99,11 +99,14 @@ async fn figures_are_idempotent_and_private(app: TestApp) {
         .ok(200);
     assert_eq!(list["total"], 2);
     assert_eq!(strs(&items(&list), "period"), vec!["2025-H1", "2025-Q3"]);
-    app.get(&base).send().await.problem(401, "auth.required");
     let other = app.member("vejle", Role::Admin);
-    other.get(&base).send().await.problem(404, "not_found");
     let op = app.operator();
-    op.get(&base).send().await.problem(404, "not_found");
+    app.access(Method::GET, &base)
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&other, 404, "not_found")
+        .answers(&op, 404, "not_found")
+        .check()
+        .await;
     viewer.get(&format!("{base}/2025-H1")).send().await.ok(200);
     viewer
         .get(&format!("{base}/2024"))

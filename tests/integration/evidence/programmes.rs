@@ -1,7 +1,7 @@
 //! The programme catalogue: seeded and public, written by the operator only.
 
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use retning_tests::{items, strs};
 use serde_json::{json, Value};
 
@@ -144,20 +144,14 @@ async fn catalogue_permissions(app: TestApp) {
         "knowledge_declaration": {"method": "B"}
     });
     // Only the operator writes: anonymous 401; members of any role 403.
-    app.post("/api/v1/programmes")
+    app.access(Method::POST, "/api/v1/programmes")
         .json(&body)
-        .send()
-        .await
-        .problem(401, "auth.required");
-    for role in [Role::Viewer, Role::Editor, Role::Admin] {
-        let token = app.member("vejle", role);
-        token
-            .post("/api/v1/programmes")
-            .json(&body)
-            .send()
-            .await
-            .problem(403, "auth.forbidden");
-    }
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&app.member("vejle", Role::Viewer), 403, "auth.forbidden")
+        .answers(&app.member("vejle", Role::Editor), 403, "auth.forbidden")
+        .answers(&app.member("vejle", Role::Admin), 403, "auth.forbidden")
+        .check()
+        .await;
     let op = app.operator();
     let r = op.post("/api/v1/programmes").json(&body).send().await;
     let created = r.ok(201);

@@ -3,7 +3,7 @@
 use super::{new_strategy, strategy_id, tree};
 use retning_kernel::auth::{KeyScope, Role};
 use retning_tests::tree::{all_targets, target_by_key};
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -251,23 +251,13 @@ async fn strategy_crud_and_permissions(app: TestApp) {
     let viewer = app.member("vejle", Role::Viewer);
     let outsider = app.member("randers", Role::Admin);
     let url = "/api/v1/municipalities/vejle/strategies";
-    app.post(url)
+    app.access(Method::POST, url)
         .json(&new_strategy())
-        .send()
-        .await
-        .problem(401, "auth.required");
-    viewer
-        .post(url)
-        .json(&new_strategy())
-        .send()
-        .await
-        .problem(403, "auth.forbidden");
-    outsider
-        .post(url)
-        .json(&new_strategy())
-        .send()
-        .await
-        .problem(404, "not_found");
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&outsider, 404, "not_found")
+        .check()
+        .await;
     let created = editor.post(url).json(&new_strategy()).send().await;
     let s = created.ok(201);
     let id = s["id"].as_i64().unwrap_or_default();
@@ -464,8 +454,11 @@ async fn internal_strategies_are_invisible_to_others(app: TestApp) {
         format!("/api/v1/municipalities/vejle/targets/{tid}/measurements"),
     ];
     for p in &paths {
-        app.get(p).send().await.problem(404, "not_found");
-        outsider.get(p).send().await.problem(404, "not_found");
+        app.access(Method::GET, p)
+            .answers(&app.anonymous(), 404, "not_found")
+            .answers(&outsider, 404, "not_found")
+            .check()
+            .await;
         viewer.get(p).send().await.ok(200);
     }
     // Exactly like a missing one.

@@ -3,7 +3,7 @@
 use super::{create, measure, M};
 use retning_kernel::auth::Role;
 use retning_kernel::cpr::find_cpr;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use serde_json::{json, Value};
 
 both_backends!(
@@ -25,29 +25,14 @@ async fn measures_crud_and_permissions(app: TestApp) {
         "start_date": "2021-03-01", "provider": {"type": "own", "name": "Familieplejen"},
         "yearly_cost_dkk": 210000, "evidence_programme": "keep", "note": "Hos moster"
     });
-    app.post(&list)
+    app.access(Method::POST, &list)
         .json(&body)
-        .send()
-        .await
-        .problem(401, "auth.required");
-    viewer
-        .post(&list)
-        .json(&body)
-        .send()
-        .await
-        .problem(403, "auth.forbidden");
-    outsider
-        .post(&list)
-        .json(&body)
-        .send()
-        .await
-        .problem(404, "not_found");
-    operator
-        .post(&list)
-        .json(&body)
-        .send()
-        .await
-        .problem(404, "not_found");
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&viewer, 403, "auth.forbidden")
+        .answers(&outsider, 404, "not_found")
+        .answers(&operator, 404, "not_found")
+        .check()
+        .await;
     let resp = editor.post(&list).json(&body).send().await;
     let created = resp.ok(201);
     let id = created["id"].as_i64().unwrap_or_default();

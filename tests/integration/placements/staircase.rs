@@ -2,7 +2,7 @@
 
 use super::{create, measure, M};
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Method, TestApp};
 use serde_json::json;
 
 both_backends!(staircase_is_seeded_public_and_replaced_by_admins,);
@@ -50,25 +50,15 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
         {"key": "forstaerket", "name": "Forstærket familiepleje", "standard_step": 5},
         {"key": "institution", "name": "Døgninstitution og opholdssted", "standard_step": 6}
     ]});
-    app.put(&url)
-        .json(&steps)
-        .send()
-        .await
-        .problem(401, "auth.required");
     let editor = app.member("vordingborg", Role::Editor);
-    editor
-        .put(&url)
-        .json(&steps)
-        .send()
-        .await
-        .problem(403, "auth.forbidden");
     let other_admin = app.member("vejle", Role::Admin);
-    other_admin
-        .put(&url)
+    app.access(Method::PUT, &url)
         .json(&steps)
-        .send()
-        .await
-        .problem(404, "not_found");
+        .answers(&app.anonymous(), 401, "auth.required")
+        .answers(&editor, 403, "auth.forbidden")
+        .answers(&other_admin, 404, "not_found")
+        .check()
+        .await;
     let admin = app.member("vordingborg", Role::Admin);
     let bad = json!({"steps": [{"key": "a", "name": "A", "standard_step": 5}, {"key": "b", "name": "B", "standard_step": 3}]});
     admin.put(&url).json(&bad).send().await.field_error(
