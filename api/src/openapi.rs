@@ -52,6 +52,40 @@ pub fn base() -> OpenApi {
     BaseDoc::openapi()
 }
 
+/// What the kernel adds to every operation the modules declare: one parameter per name, the
+/// problem responses, and the rules of request texts.
+pub fn complete(doc: &mut OpenApi) {
+    one_parameter_per_name(doc);
+    add_problem_responses(doc);
+    add_request_rules(doc);
+}
+
+/// utoipa adds a path parameter it finds in the handler's arguments (`web::Path<String>`) even
+/// when the operation declares it through a shared `IntoParams` type (`MunicipalityPath`); the
+/// declared one, which comes first and carries the description and pattern, is kept.
+fn one_parameter_per_name(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            if let Some(params) = op.parameters.as_mut() {
+                let mut seen = Vec::new();
+                params.retain(|p| {
+                    let key = (p.name.clone(), p.parameter_in.clone());
+                    let first = !seen.contains(&key);
+                    seen.push(key);
+                    first
+                });
+            }
+        }
+    }
+}
+
 fn problem(description: &str) -> RefOr<openapi::Response> {
     RefOr::T(
         ResponseBuilder::new()
@@ -67,7 +101,7 @@ fn problem(description: &str) -> RefOr<openapi::Response> {
 }
 
 /// Adds the problem responses every operation can give, by what the operation takes.
-pub fn add_problem_responses(doc: &mut OpenApi) {
+fn add_problem_responses(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
         let ops = [
             (false, item.get.as_mut()),
@@ -137,7 +171,7 @@ const REQUIRED_TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u
 /// be blank; and integers keep to the width of their format (`int32`, `int64`), as the decoder
 /// does. Components reached from a request body get the rules too (they describe the same text
 /// in answers, where it is true as well: nothing else gets in).
-pub fn add_request_rules(doc: &mut OpenApi) {
+fn add_request_rules(doc: &mut OpenApi) {
     use std::collections::BTreeSet;
     let mut refs = BTreeSet::new();
     for item in doc.paths.paths.values_mut() {

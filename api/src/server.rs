@@ -49,8 +49,7 @@ where
 /// The OpenAPI document of these modules.
 pub fn openapi_document(registry: &Registry) -> OpenApi {
     let (_, mut doc) = register(App::new().into_utoipa_app(), registry).split_for_parts();
-    crate::openapi::add_problem_responses(&mut doc);
-    crate::openapi::add_request_rules(&mut doc);
+    crate::openapi::complete(&mut doc);
     doc
 }
 
@@ -66,8 +65,7 @@ pub fn build_app(
     >,
 > {
     let (app, mut doc) = register(App::new().into_utoipa_app(), &ctx.registry).split_for_parts();
-    crate::openapi::add_problem_responses(&mut doc);
-    crate::openapi::add_request_rules(&mut doc);
+    crate::openapi::complete(&mut doc);
     let routes = route_methods(&doc);
     let cors_on = !ctx.cors_allowed_origins.is_empty();
     let mut cors = Cors::default()

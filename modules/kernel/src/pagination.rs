@@ -250,6 +250,10 @@ impl<F: DeserializeOwned, K: Order> ListQuery<F, K> {
     }
 }
 
+/// The filters of a list that has none of its own.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFilter {}
+
 #[derive(Deserialize)]
 struct SharedParams {
     limit: Option<i64>,
@@ -305,8 +309,8 @@ impl<K: Order> IntoParams for ListParams<K> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct MunicipalityPath {
-    /// The municipality's slug (`vejle`).
-    #[param(pattern = "^[a-z0-9-]{1,64}$")]
+    /// The municipality's slug.
+    #[param(pattern = "^[a-z0-9-]{1,64}$", example = "vejle")]
     pub municipality: String,
 }
 
@@ -352,5 +356,76 @@ mod tests {
         );
         let last = Page::from_offset(vec![1], 12, 2, None);
         assert_eq!(last.next_cursor, None);
+    }
+
+    crate::text_enum! {
+        /// Keys of a sample list.
+        pub enum SampleSort {
+            Title = "title",
+            Deadline = "deadline",
+        }
+    }
+    impl SortKey for SampleSort {
+        const DEFAULT: Self = SampleSort::Title;
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SampleFilter {
+        theme: Option<String>,
+    }
+
+    fn field(e: &ApiError) -> (&str, &str) {
+        (e.errors()[0].field.as_str(), e.errors()[0].code.as_str())
+    }
+
+    #[test]
+    fn a_list_query_splits_the_shared_parameters_from_the_filters() {
+        let q = ListQuery::<SampleFilter, SampleSort>::decode("theme=x&limit=5&sort=-deadline");
+        let q = q.ok();
+        assert_eq!(q.as_ref().map(|q| q.page.limit), Some(Some(5)));
+        assert_eq!(
+            q.as_ref().map(|q| q.sort),
+            Some(Sort {
+                key: SampleSort::Deadline,
+                descending: true
+            })
+        );
+        assert_eq!(q.and_then(|q| q.filter.theme), Some("x".to_owned()));
+        let d = ListQuery::<SampleFilter, SampleSort>::decode("").ok();
+        assert_eq!(
+            d.map(|q| q.sort),
+            Some(Sort {
+                key: SampleSort::Title,
+                descending: false
+            })
+        );
+    }
+
+    #[test]
+    fn a_list_query_names_the_bad_parameter() {
+        let cases = [
+            ("sort=colour", ("query.sort", "invalid")),
+            ("limit=abc", ("query.limit", "invalid")),
+            ("limit=0", ("limit", "out_of_range")),
+            ("theme=x&colour=red", ("query.colour", "unknown_field")),
+        ];
+        for (query, expected) in cases {
+            let e = ListQuery::<SampleFilter, SampleSort>::decode(query).err();
+            assert_eq!(e.as_ref().map(field), Some(expected), "{query}");
+        }
+        // A fixed-order list leaves `sort` to its filters, which may refuse it.
+        let e = ListQuery::<SampleFilter>::decode("sort=title").err();
+        assert_eq!(e.as_ref().map(field), Some(("query.sort", "unknown_field")));
+        assert!(ListQuery::<NoFilter>::decode("limit=3&anything=1").is_ok());
+    }
+
+    #[test]
+    fn the_spec_lists_the_sort_words() {
+        let params = ListParams::<SampleSort>::into_params(|| None);
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["limit", "cursor", "sort"]);
+        let unsorted = ListParams::<Unsorted>::into_params(|| None);
+        assert_eq!(unsorted.len(), 2);
     }
 }

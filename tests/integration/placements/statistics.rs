@@ -2,11 +2,15 @@
 
 use super::{create, fig, hidden, MeasureRow, M};
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Caller, TestApp};
 use serde_json::{json, Value};
 
 both_backends!(
     statistics_match_hand_computed_figures,
+    statistics_of_a_day_a_span_and_the_next_year,
+    monthly_statistics_match_hand_computed_figures,
+    statistics_refuse_unknown_parameters_naming_them,
+    statistics_answer_304_to_their_etag,
     public_statistics_suppress_small_counts,
     suppression_cannot_be_undone_by_subtracting,
 );
@@ -21,8 +25,8 @@ async fn fixture(app: &TestApp, editor: &str, municipality: &str, rows: &[Measur
 }
 
 /// A small fixture computed by hand: placements crossing year ends, open-ended, ending on
-/// 29 February of a leap year.
-async fn statistics_match_hand_computed_figures(app: TestApp) {
+/// 29 February of a leap year (Faxe's measures A-F); returns a viewer of Faxe.
+async fn faxe_fixture(app: &TestApp) -> Caller<'_> {
     let editor = app.member("faxe", Role::Editor);
     let viewer = app.member("faxe", Role::Viewer);
     fixture(
@@ -119,6 +123,11 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         ],
     )
     .await;
+    viewer
+}
+
+async fn statistics_match_hand_computed_figures(app: TestApp) {
+    let viewer = faxe_fixture(&app).await;
     let s = viewer
         .get(&format!("{M}/faxe/placements/statistics?year=2016"))
         .send()
@@ -220,7 +229,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         ),
         (Some(1), Some(1), Some(1))
     );
+}
 
+async fn statistics_of_a_day_a_span_and_the_next_year(app: TestApp) {
+    let viewer = faxe_fixture(&app).await;
     // A single day: the leap day itself (A, B, D, E placed; D's last day).
     let day = viewer
         .get(&format!("{M}/faxe/placements/statistics?on=2016-02-29"))
@@ -266,7 +278,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         fig(&y2017["placements"]["full_year_placements"]),
         Some(((365.0 + 365.0 + 59.0) / 365.0 * 10.0_f64).round() / 10.0)
     );
+}
 
+async fn monthly_statistics_match_hand_computed_figures(app: TestApp) {
+    let viewer = faxe_fixture(&app).await;
     // Month by month.
     let m = viewer
         .get(&format!(
@@ -299,6 +314,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
             ("2016-03".to_owned(), 3, 3.0, 0, 1)
         ]
     );
+}
+
+async fn statistics_refuse_unknown_parameters_naming_them(app: TestApp) {
+    let viewer = faxe_fixture(&app).await;
     // Unknown parameters and shapes are refused, naming them.
     viewer
         .get(&format!("{M}/faxe/placements/statistics"))
@@ -319,7 +338,10 @@ async fn statistics_match_hand_computed_figures(app: TestApp) {
         .send()
         .await
         .field_error(422, "validation.failed", "query.to");
+}
 
+async fn statistics_answer_304_to_their_etag(app: TestApp) {
+    let viewer = faxe_fixture(&app).await;
     // ETag.
     let first = viewer
         .get(&format!("{M}/faxe/placements/statistics?year=2016"))
