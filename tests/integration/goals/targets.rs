@@ -2,20 +2,28 @@
 
 use super::make_target;
 use retning_kernel::auth::Role;
-use retning_tests::{both_backends, TestApp};
+use retning_tests::{both_backends, Caller, TestApp};
 use serde_json::{json, Value};
 
 both_backends!(
-    targets_validate_and_measurements_keep_history,
+    targets_validate_on_create_and_patch,
+    measurements_keep_history,
     targets_csv_parses_back,
 );
 
-async fn targets_validate_and_measurements_keep_history(app: TestApp) {
+/// A percent target of Vejle's foster-family share, made by its editor; returns the editor, the
+/// body it was made from and the target.
+async fn foster_family_target(app: &TestApp) -> (Caller<'_>, Value, Value) {
     let editor = app.member("vejle", Role::Editor);
     let valid = json!({"title": "Andel i plejefamilie", "indicator": "Andel anbragte i plejefamilie", "unit": "percent", "direction": "increase",
         "baseline_value": 55, "baseline_date": "2024-12-31", "target_value": 64, "deadline": "2026-12-31", "frequency": "quarterly",
         "owner_unit": "familieplejen", "themes": ["placement-pattern"]});
     let t = make_target(&app, editor.token(), valid.clone()).await;
+    (editor, valid, t)
+}
+
+async fn targets_validate_on_create_and_patch(app: TestApp) {
+    let (editor, valid, t) = foster_family_target(&app).await;
     assert_eq!(
         (
             t["owner_unit"]["key"].as_str(),
@@ -124,7 +132,11 @@ async fn targets_validate_and_measurements_keep_history(app: TestApp) {
         (p["target_value"].as_f64(), p["owner_unit"].is_null()),
         (Some(66.0), true)
     );
+}
 
+async fn measurements_keep_history(app: TestApp) {
+    let (editor, _, t) = foster_family_target(&app).await;
+    let turl = format!("/api/v1/municipalities/vejle/targets/{}", t["id"]);
     // Measurements: idempotent PUT per date, corrections kept with who and when.
     let m = format!("{turl}/measurements/2025-06-30");
     let first = editor
