@@ -7,13 +7,16 @@ use retning_tests::{both_backends, TestApp};
 use serde_json::{json, Value};
 
 both_backends!(
-    partnership_invitation_and_visibility,
+    partnership_invitations_are_answered_by_partner_admins,
+    partnership_visibility_follows_each_partners_answer,
     share_limits_on_create_and_update,
 );
 
-async fn partnership_invitation_and_visibility(app: TestApp) {
+/// TFCO-A shared by Vordingborg with Lolland (3), Guldborgsund (2) and Faxe (2) for 2025-2026,
+/// with the host's figures for 2025-Q1; returns the adoption and the partnership.
+async fn tfco_for_three(app: &TestApp) -> (i64, i64) {
     let (adoption, id) = tfco_partnership(
-        &app,
+        app,
         json!([
             {"municipality": "lolland", "yearly_share": 3},
             {"municipality": "guldborgsund", "yearly_share": 2},
@@ -30,7 +33,11 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
         .send()
         .await
         .ok(201);
+    (adoption, id)
+}
 
+async fn partnership_invitations_are_answered_by_partner_admins(app: TestApp) {
+    let (_, id) = tfco_for_three(&app).await;
     // Answers: the partner's admins only.
     let lolland_editor = app.member("lolland", Role::Editor);
     lolland_editor
@@ -83,14 +90,28 @@ async fn partnership_invitation_and_visibility(app: TestApp) {
         .problem(409, "evidence.invitation.already_answered");
     // The answer is in both parties' audit logs.
     for (m, admin) in [("lolland", &lolland_admin), ("vordingborg", &host_admin)] {
-        let log = app
+        let log = admin
             .get(&format!("/api/v1/municipalities/{m}/audit?object_type=evidence_partnership_invitation&action=accept"))
-            .bearer(admin.token())
             .send()
             .await
             .ok(200);
         assert_eq!(items(&log).len(), 1, "{m}: {log}");
     }
+}
+
+async fn partnership_visibility_follows_each_partners_answer(app: TestApp) {
+    let (adoption, id) = tfco_for_three(&app).await;
+    let figures_path = format!("/api/v1/municipalities/vordingborg/adoptions/{adoption}/figures");
+    accept(&app, "lolland", id).await;
+    let guldborgsund_admin = app.member("guldborgsund", Role::Admin);
+    guldborgsund_admin
+        .post(&format!(
+            "/api/v1/municipalities/guldborgsund/partnership-invitations/{id}/decline"
+        ))
+        .send()
+        .await
+        .ok(200);
+    let host_editor = app.member("vordingborg", Role::Editor);
     let refer_as = |m: &str| app.token(m, Role::Editor);
     let path = |m: &str| format!("/api/v1/municipalities/{m}/partnerships/{id}");
 

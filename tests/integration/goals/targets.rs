@@ -18,7 +18,7 @@ async fn foster_family_target(app: &TestApp) -> (Caller<'_>, Value, Value) {
     let valid = json!({"title": "Andel i plejefamilie", "indicator": "Andel anbragte i plejefamilie", "unit": "percent", "direction": "increase",
         "baseline_value": 55, "baseline_date": "2024-12-31", "target_value": 64, "deadline": "2026-12-31", "frequency": "quarterly",
         "owner_unit": "familieplejen", "themes": ["placement-pattern"]});
-    let t = make_target(&app, editor.token(), valid.clone()).await;
+    let t = make_target(app, editor.token(), valid.clone()).await;
     (editor, valid, t)
 }
 

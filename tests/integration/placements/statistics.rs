@@ -30,7 +30,7 @@ async fn faxe_fixture(app: &TestApp) -> Caller<'_> {
     let editor = app.member("faxe", Role::Editor);
     let viewer = app.member("faxe", Role::Viewer);
     fixture(
-        &app,
+        app,
         editor.token(),
         "faxe",
         &[
