@@ -1,4 +1,5 @@
-//! Strategies: the seeded documents, CRUD and permissions, visibility, ETag, the tree's query count, the module switch.
+//! Strategies: the seeded documents, CRUD and permissions, visibility, ETag, the tree's query
+//! count, the module switch.
 
 use super::{new_strategy, strategy_id, tree};
 use retning_kernel::auth::{KeyScope, Role};
