@@ -626,14 +626,6 @@ pub fn municipality_slugs(page: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The `field` of each entry of a problem's `errors`.
-pub fn error_fields(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 /// Strategy trees (`nodes` with `children` and `targets`).
 pub mod tree {
     use serde_json::Value;
@@ -643,14 +635,6 @@ pub mod tree {
         for n in nodes.as_array().into_iter().flatten() {
             out.extend(n["targets"].as_array().cloned().unwrap_or_default());
             all_targets(&n["children"], out);
-        }
-    }
-
-    /// Every node of `nodes` and their descendants, depth first.
-    pub fn all_nodes(nodes: &Value, out: &mut Vec<Value>) {
-        for n in nodes.as_array().into_iter().flatten() {
-            out.push(n.clone());
-            all_nodes(&n["children"], out);
         }
     }
 
