@@ -15,7 +15,6 @@ use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::test;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -26,6 +25,7 @@ use retning_kernel::schema::{municipalities, users};
 use retning_kernel::{Db, DbConnection};
 use serde_json::Value;
 
+pub use actix_web::http::Method;
 pub use retning_kernel::db::Backend;
 
 /// The password of every user a test creates.
@@ -374,6 +374,53 @@ impl TestApp {
         }
     }
 
+    /// A new user of `municipality` with `role`, holding its token.
+    pub fn member(&self, municipality: &str, role: Role) -> Caller<'_> {
+        Caller {
+            app: self,
+            name: format!("{} of {municipality}", role.as_str()),
+            token: Some(self.token(municipality, role)),
+        }
+    }
+
+    /// A new platform operator, holding its token.
+    pub fn operator(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            name: "operator".to_owned(),
+            token: Some(self.operator_token()),
+        }
+    }
+
+    /// A caller without credentials.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            name: "anonymous".to_owned(),
+            token: None,
+        }
+    }
+
+    /// A caller holding `token` (an API key, a token from a login), named `name` in failures.
+    pub fn bearer(&self, name: &str, token: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            name: name.to_owned(),
+            token: Some(token.to_owned()),
+        }
+    }
+
+    /// One request sent as several callers, each answered with an expected problem: see [`Access`].
+    pub fn access(&self, method: Method, path: &str) -> Access<'_> {
+        Access {
+            app: self,
+            method,
+            path: path.to_owned(),
+            body: None,
+            expected: Vec::new(),
+        }
+    }
+
     /// Counts audit rows matching an action and object type.
     pub fn audit_count(&self, action: &str, object_type: &str) -> i64 {
         use retning_kernel::schema::audit_log;
@@ -432,6 +479,178 @@ impl Req<'_> {
     }
 }
 
+/// Someone calling the API: a bearer token or none, and a name that failures show.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    name: String,
+    token: Option<String>,
+}
+
+impl<'a> Caller<'a> {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The bearer token (panics for [`TestApp::anonymous`]).
+    pub fn token(&self) -> &str {
+        self.token
+            .as_deref()
+            .unwrap_or_else(|| panic!("{} holds no token", self.name))
+    }
+    pub fn get(&self, path: &str) -> Req<'a> {
+        self.request(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Req<'a> {
+        self.request(Method::POST, path)
+    }
+    pub fn put(&self, path: &str) -> Req<'a> {
+        self.request(Method::PUT, path)
+    }
+    pub fn patch(&self, path: &str) -> Req<'a> {
+        self.request(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> Req<'a> {
+        self.request(Method::DELETE, path)
+    }
+    pub fn request(&self, method: Method, path: &str) -> Req<'a> {
+        let req = self.app.request(method, path);
+        match &self.token {
+            Some(token) => req.bearer(token),
+            None => req,
+        }
+    }
+}
+
+/// One request (method, path, optional JSON body) sent once per caller; each answer must be the
+/// expected problem. A failure names the request and the caller:
+///
+/// ```ignore
+/// app.access(Method::POST, "/api/v1/programmes")
+///     .json(&body)
+///     .answers(&app.anonymous(), 401, "auth.required")
+///     .answers(&viewer, 403, "auth.forbidden")
+///     .answers(&outsider, 404, "not_found")
+///     .check()
+///     .await;
+/// ```
+pub struct Access<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    expected: Vec<(String, Option<String>, u16, String)>,
+}
+
+impl<'a> Access<'a> {
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = Some(body.clone());
+        self
+    }
+    /// `caller` must get the problem `status` with `code`.
+    pub fn answers(mut self, caller: &Caller<'_>, status: u16, code: &str) -> Self {
+        self.expected.push((
+            caller.name.clone(),
+            caller.token.clone(),
+            status,
+            code.to_owned(),
+        ));
+        self
+    }
+    /// Sends the request once per expected answer, in order, and asserts each.
+    #[track_caller]
+    pub fn check(self) -> impl std::future::Future<Output = ()> + 'a {
+        let location = std::panic::Location::caller();
+        async move {
+            assert!(!self.expected.is_empty(), "{location}: no expected answers");
+            for (name, token, status, code) in &self.expected {
+                let mut req = self.app.request(self.method.clone(), &self.path);
+                if let Some(token) = token {
+                    req = req.bearer(token);
+                }
+                if let Some(body) = &self.body {
+                    req = req.json(body);
+                }
+                let resp = req.send().await;
+                if let Err(e) = resp.check_problem(*status, code) {
+                    panic!(
+                        "{location}: {} {} as {name}: expected {status} {code}: {e}",
+                        self.method, self.path
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Polls every future to completion together (requests overlap in the blocking pool).
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::pin::Pin;
+    use std::task::Poll;
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+/// The `items` of a page.
+pub fn items(page: &Value) -> Vec<Value> {
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The string `key` of each value that has one.
+pub fn strs<'a>(values: &'a [Value], key: &str) -> Vec<&'a str> {
+    values.iter().filter_map(|v| v[key].as_str()).collect()
+}
+
+/// The `municipality.slug` of each item of a page.
+pub fn municipality_slugs(page: &Value) -> Vec<String> {
+    items(page)
+        .iter()
+        .filter_map(|a| a["municipality"]["slug"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Strategy trees (`nodes` with `children` and `targets`).
+pub mod tree {
+    use serde_json::Value;
+
+    /// Every target of `nodes` and their descendants, depth first.
+    pub fn all_targets(nodes: &Value, out: &mut Vec<Value>) {
+        for n in nodes.as_array().into_iter().flatten() {
+            out.extend(n["targets"].as_array().cloned().unwrap_or_default());
+            all_targets(&n["children"], out);
+        }
+    }
+
+    /// The first target whose title starts with `title_start`.
+    pub fn target_by_key<'a>(targets: &'a [Value], title_start: &str) -> &'a Value {
+        targets
+            .iter()
+            .find(|t| {
+                t["title"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(title_start))
+            })
+            .unwrap_or_else(|| panic!("no target {title_start}"))
+    }
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Resp {
@@ -476,31 +695,47 @@ impl Resp {
     /// Asserts an `application/problem+json` body with this status and code; returns it.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status,
-            status,
-            "unexpected status; body: {}",
-            self.text()
-        );
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "body: {}",
-            self.text()
-        );
-        let body = self.json();
-        assert_eq!(body["status"], status, "{body}");
-        assert_eq!(body["code"], code, "{body}");
-        assert_eq!(
-            body["type"],
-            format!("urn:retning:problem:{code}"),
-            "{body}"
-        );
-        assert!(
-            body["title"].is_string() && body["detail"].is_string(),
-            "{body}"
-        );
-        body
+        self.check_problem(status, code)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// What [`Resp::problem`] asserts, as a result: `Err` says what differs.
+    pub fn check_problem(&self, status: u16, code: &str) -> Result<Value, String> {
+        if self.status != status {
+            return Err(format!(
+                "unexpected status {} (expected {status}); body: {}",
+                self.status,
+                self.text()
+            ));
+        }
+        if self.header("content-type") != Some("application/problem+json") {
+            return Err(format!(
+                "content-type {:?} is not application/problem+json; body: {}",
+                self.header("content-type"),
+                self.text()
+            ));
+        }
+        let body: Value = serde_json::from_slice(&self.body).map_err(|e| {
+            format!(
+                "status {}: body is not JSON ({e}): {}",
+                self.status,
+                self.text()
+            )
+        })?;
+        if body["status"] != status {
+            return Err(format!("problem status is not {status}: {body}"));
+        }
+        if body["code"] != code {
+            return Err(format!("problem code is not {code:?}: {body}"));
+        }
+        if body["type"] != format!("urn:retning:problem:{code}") {
+            return Err(format!(
+                "problem type is not urn:retning:problem:{code}: {body}"
+            ));
+        }
+        if !(body["title"].is_string() && body["detail"].is_string()) {
+            return Err(format!("problem without title or detail: {body}"));
+        }
+        Ok(body)
     }
     /// Asserts a 422 (or given status) problem naming `field` among its errors.
     #[track_caller]
