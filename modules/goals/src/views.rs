@@ -296,12 +296,11 @@ pub fn build_tree(
 pub fn strategy_tree(
     conn: &mut DbConnection,
     m: &retning_kernel::tenancy::Municipality,
-    id: i64,
-    include_internal: bool,
+    row: StrategyRow,
     indicators: &IndicatorRegistry,
     as_of: NaiveDate,
 ) -> Result<StrategyTree, ApiError> {
-    let row = repo::strategy(conn, m.id, id, include_internal)?;
+    let id = row.id;
     let follow_ups = repo::follow_ups(conn, &[id])?
         .remove(&id)
         .unwrap_or_default();

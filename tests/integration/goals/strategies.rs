@@ -675,11 +675,12 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
             let before = retning_kernel::db::queries_on_this_thread();
             // Without computed indicators: theirs are queries per indicator and date, not per target.
             let none = retning_kernel::indicators::IndicatorRegistry::default();
+            let row = retning_goals::repo::strategy(conn, m.id, id, true)
+                .unwrap_or_else(|e| panic!("{e}"));
             let tree = retning_goals::views::strategy_tree(
                 conn,
                 &m,
-                id,
-                true,
+                row,
                 &none,
                 chrono::Utc::now().date_naive(),
             )

@@ -32,13 +32,13 @@ pub async fn list(
     let (slug, id) = path.into_inner();
     let items = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            let q = q.open(scope)?;
             ops::visible_target(
                 conn,
                 scope.id(),
                 id,
                 sees_internal(&scope.who, &scope.municipality),
             )?;
+            let q = q.open(scope)?;
             let rows =
                 repo::measurement_history(conn, id, q.history.unwrap_or(false), q.from, q.to)?;
             Ok(rows

@@ -195,15 +195,11 @@ pub async fn tree(
     let (slug, id) = path.into_inner();
     let tree = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
+            // Whether the caller may see the strategy comes before what the query asks.
+            let internal = sees_internal(&scope.who, &scope.municipality);
+            let row = repo::strategy(conn, scope.id(), id, internal)?;
             let as_of = as_of(q.open(scope)?.as_of);
-            views::strategy_tree(
-                conn,
-                &scope.municipality,
-                id,
-                sees_internal(&scope.who, &scope.municipality),
-                &indicators,
-                as_of,
-            )
+            views::strategy_tree(conn, &scope.municipality, row, &indicators, as_of)
         })
         .await?;
     json_with_etag(&req, &tree)

@@ -183,13 +183,13 @@ pub async fn get(
     let (slug, id) = path.into_inner();
     let view = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            let as_of = as_of(q.open(scope)?.as_of);
             let (t, _) = ops::visible_target(
                 conn,
                 scope.id(),
                 id,
                 sees_internal(&scope.who, &scope.municipality),
             )?;
+            let as_of = as_of(q.open(scope)?.as_of);
             let lookup = Lookup::load(conn, &[scope.id()])?;
             views::target_view(conn, &lookup, &indicators, t, as_of)
         })
