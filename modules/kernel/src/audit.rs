@@ -75,34 +75,6 @@ pub fn record_change<T: Serialize + ?Sized>(
     Ok(())
 }
 
-/// The former way (being replaced by [`record_change`]; removed once no module calls it).
-pub struct Change<'a> {
-    pub municipality_id: Option<i64>,
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: Option<i64>,
-    pub details: serde_json::Value,
-}
-
-/// The former way (being replaced by [`record_change`]).
-pub fn record(conn: &mut DbConnection, by: &Principal, change: Change<'_>) -> Result<(), ApiError> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::municipality_id.eq(change.municipality_id),
-            audit_log::actor_kind.eq(by.actor_kind()),
-            audit_log::actor_id.eq(by.actor_id()),
-            audit_log::actor_name.eq(by.actor_name()),
-            audit_log::action.eq(change.action),
-            audit_log::object_type.eq(change.object_type),
-            audit_log::object_id.eq(change.object_id),
-            audit_log::details.eq(change.details.to_string()),
-            audit_log::request_id.eq(by.request_id.as_deref()),
-            audit_log::created_at.eq(crate::now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 fn to_object<T: Serialize + ?Sized>(value: &T) -> serde_json::Map<String, Value> {
     match serde_json::to_value(value) {
         Ok(Value::Object(map)) => map,

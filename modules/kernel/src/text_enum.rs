@@ -181,4 +181,13 @@ mod tests {
         assert_eq!("two_words".parse::<Sample>(), Ok(Sample::TwoWords));
         assert_eq!(Sample::choices(), "one or two_words");
     }
+
+    #[test]
+    fn the_spec_lists_the_stored_words() {
+        let schema = serde_json::to_value(<Sample as utoipa::PartialSchema>::schema()).ok();
+        assert_eq!(
+            schema.map(|s| s["enum"].clone()),
+            Some(serde_json::json!(["one", "two_words"]))
+        );
+    }
 }
