@@ -96,7 +96,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "platform_update_municipality",
     tag = "municipalities",
-    params(("municipality" = String, Path, description = "The municipality's slug")),
+    params(MunicipalityPath),
     request_body = MunicipalityPatch,
     responses((status = 200, description = "Updated", body = MunicipalityView)),
     security(("bearer" = []))
