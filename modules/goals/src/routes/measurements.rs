@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::{json_with_etag, Query};
 use retning_kernel::pagination::MunicipalityPath;
-use retning_kernel::scope::{JsonBody, Scoped};
+use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal};
 
 use crate::dto::*;
@@ -75,13 +75,14 @@ pub async fn put(
     body: JsonBody<MeasurementInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id, date) = path.into_inner();
-    let (created, view) = Scoped::new(who, slug, NAME, perm::WRITE)
+    let location = format!("/api/v1/municipalities/{slug}/targets/{id}/measurements/{date}");
+    let (is_new, view) = Scoped::new(who, slug, NAME, perm::WRITE)
         .write_body(&db, body, move |conn, scope, body| {
             ops::put_measurement(conn, scope, id, date, &body)
         })
         .await?;
-    Ok(if created {
-        HttpResponse::Created().json(view)
+    Ok(if is_new {
+        created(location, &view)
     } else {
         HttpResponse::Ok().json(view)
     })
