@@ -22,7 +22,7 @@ use retning_api::server::AppContext;
 use retning_api::settings::{Overrides, Settings};
 use retning_kernel::auth::{Role, TokenSubject};
 use retning_kernel::schema::{municipalities, users};
-use retning_kernel::{Db, DbConnection};
+use retning_kernel::{ApiError, Db, DbConnection, Principal};
 use serde_json::Value;
 
 pub use actix_web::http::Method;
@@ -283,6 +283,28 @@ impl TestApp {
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
         let mut conn = self.ctx.db.get().unwrap_or_else(|e| panic!("{e}"));
         f(&mut conn)
+    }
+
+    /// Arranges a fixture through a module's own write operation (its `ops` function), as the
+    /// system in the municipality's scope and in one write transaction: for data a test needs but
+    /// whose endpoint is not the one under test.
+    pub fn arrange<T>(
+        &self,
+        municipality: &str,
+        f: impl FnOnce(&mut DbConnection, &retning_kernel::scope::Scope) -> Result<T, ApiError>,
+    ) -> T {
+        self.with_conn(|conn| {
+            let municipality = retning_kernel::tenancy::find_by_slug(conn, municipality)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("no municipality {municipality}"));
+            let scope = retning_kernel::scope::Scope {
+                municipality,
+                who: Principal::system(),
+            };
+            retning_kernel::write_transaction(conn, |conn| f(conn, &scope))
+                .unwrap_or_else(|e| panic!("arranging a fixture: {e}"))
+        })
     }
 
     pub fn municipality_id(&self, slug: &str) -> i64 {

@@ -37,27 +37,19 @@ pub(super) fn new_strategy() -> Value {
            "follow_ups": [{"date": "2025-06-30", "label": "Første opfølgning"}]})
 }
 
+/// A target on a new strategy's node of Vejle: the strategy and the node are arranged through
+/// the goals module's own operations, the target is created through the API under test.
 pub(super) async fn make_target(app: &TestApp, editor: &str, body: Value) -> Value {
-    let s = app
-        .post("/api/v1/municipalities/vejle/strategies")
-        .bearer(editor)
-        .json(&new_strategy())
-        .send()
-        .await
-        .ok(201);
-    let node = app
-        .post(&format!(
-            "/api/v1/municipalities/vejle/strategies/{}/nodes",
-            s["id"]
-        ))
-        .bearer(editor)
-        .json(&json!({"kind": "fokusområde", "title": "Anbringelser"}))
-        .send()
-        .await
-        .ok(201);
+    let node = app.arrange("vejle", |conn, scope| {
+        let strategy = serde_json::from_value(new_strategy()).unwrap_or_else(|e| panic!("{e}"));
+        let s = retning_goals::ops::create_strategy(conn, scope, &strategy)?;
+        let node = json!({"kind": "fokusområde", "title": "Anbringelser"});
+        let node = serde_json::from_value(node).unwrap_or_else(|e| panic!("{e}"));
+        retning_goals::ops::create_node(conn, scope, s.id, &node)
+    });
     app.post(&format!(
         "/api/v1/municipalities/vejle/nodes/{}/targets",
-        node["id"]
+        node.id
     ))
     .bearer(editor)
     .json(&body)
