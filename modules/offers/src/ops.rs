@@ -70,7 +70,10 @@ pub fn viewer_of(who: &Principal) -> Option<i64> {
     }
 }
 
-fn municipality_ref(names: &std::collections::HashMap<i64, MunicipalityName>, id: i64) -> OfferMunicipality {
+fn municipality_ref(
+    names: &std::collections::HashMap<i64, MunicipalityName>,
+    id: i64,
+) -> OfferMunicipality {
     names
         .get(&id)
         .cloned()
@@ -149,10 +152,20 @@ pub fn offer_view(
 pub fn market_selection(f: &MarketFilter) -> Result<OfferSelection, ApiError> {
     let mut v = Validator::new();
     if let Some(age) = f.age {
-        v.check((0..=30).contains(&age), "query.age", "out_of_range", "must be from 0 to 30");
+        v.check(
+            (0..=30).contains(&age),
+            "query.age",
+            "out_of_range",
+            "must be from 0 to 30",
+        );
     }
     if let Some(step) = f.step {
-        v.check((1..=6).contains(&step), "query.step", "out_of_range", "must be from 1 to 6");
+        v.check(
+            (1..=6).contains(&step),
+            "query.step",
+            "out_of_range",
+            "must be from 1 to 6",
+        );
     }
     let places = f.vacant_places.unwrap_or(1);
     v.check(
@@ -256,7 +269,12 @@ fn check_offer(
     v.opt_text("source_document", source_document.as_deref(), 200);
 
     let legal = b.legal_basis.map(|l| OfferLegalBasis {
-        paragraph: l.paragraph.trim().trim_start_matches('§').trim().to_ascii_lowercase(),
+        paragraph: l
+            .paragraph
+            .trim()
+            .trim_start_matches('§')
+            .trim()
+            .to_ascii_lowercase(),
         ..l
     });
     if let Some(l) = &legal {
@@ -295,7 +313,12 @@ fn check_offer(
         let g = g.trim().to_owned();
         let field = format!("target_groups[{i}]");
         v.text(&field, &g, 100);
-        v.check(seen.insert(g.clone()), &field, "duplicate", "each target group once");
+        v.check(
+            seen.insert(g.clone()),
+            &field,
+            "duplicate",
+            "each target group once",
+        );
         target_groups.push(g);
     }
 
@@ -314,7 +337,12 @@ fn check_offer(
         );
     }
     if let (Some(lo), Some(hi)) = (b.age_min, b.age_max) {
-        v.check(lo <= hi, "age_max", "before_min", "must not be below age_min");
+        v.check(
+            lo <= hi,
+            "age_max",
+            "before_min",
+            "must not be below age_min",
+        );
     }
     v.check(
         b.rate_dkk.is_none_or(|n| (0..=100_000_000).contains(&n)),
@@ -324,7 +352,11 @@ fn check_offer(
     );
     v.check(
         b.rate_dkk.is_some() == b.rate_period.is_some(),
-        if b.rate_dkk.is_some() { "rate_period" } else { "rate_dkk" },
+        if b.rate_dkk.is_some() {
+            "rate_period"
+        } else {
+            "rate_dkk"
+        },
         "required",
         "a rate is an amount per day or per month: give both or neither",
     );
@@ -358,7 +390,11 @@ fn check_offer(
     let programme_id = match clean(b.programme) {
         None => None,
         Some(p) => Some(repo::programme_by_short_name(conn, &p)?.ok_or_else(|| {
-            ApiError::field("programme", "unknown", "no programme of the catalogue has this short name")
+            ApiError::field(
+                "programme",
+                "unknown",
+                "no programme of the catalogue has this short name",
+            )
         })?),
     };
     let found = if slugs.is_empty() {
@@ -370,7 +406,11 @@ fn check_offer(
     let mut v = Validator::new();
     for (i, slug) in b.partners.iter().enumerate() {
         match found.get(slug.trim()) {
-            None => v.add(format!("partners[{i}]"), "unknown", "no municipality with this slug uses offers"),
+            None => v.add(
+                format!("partners[{i}]"),
+                "unknown",
+                "no municipality with this slug uses offers",
+            ),
             Some(id) if *id == provider_id => v.add(
                 format!("partners[{i}]"),
                 "own_municipality",
@@ -425,7 +465,11 @@ fn name_taken() -> ApiError {
         StatusCode::CONFLICT,
         retning_kernel::codes::CONFLICT_DUPLICATE,
         "the municipality has an offer with this name",
-        vec![FieldError::new("name", "taken", "the municipality has an offer with this name")],
+        vec![FieldError::new(
+            "name",
+            "taken",
+            "the municipality has an offer with this name",
+        )],
     )
 }
 
@@ -505,8 +549,7 @@ pub fn update_offer(
     let day = today();
     let before = offer_view(conn, row, Some(m), day)?;
     let mut b = as_input(&before);
-    let partners_cleared =
-        p.visibility == Some(OfferVisibility::All) && p.partners.is_none();
+    let partners_cleared = p.visibility == Some(OfferVisibility::All) && p.partners.is_none();
     let legal_basis_changed = p
         .legal_basis
         .as_ref()
@@ -710,7 +753,11 @@ pub fn create_request(
     v.opt_text("note", note.as_deref(), 2000);
     v.finish()?;
     let offer = repo::visible_offer(conn, Some(m), b.offer_id)?.ok_or_else(|| {
-        ApiError::field("offer_id", "not_found", "no offer with this id is shown to the municipality")
+        ApiError::field(
+            "offer_id",
+            "not_found",
+            "no offer with this id is shown to the municipality",
+        )
     })?;
     if offer.municipality_id == m {
         return Err(ApiError::rule(
@@ -722,7 +769,10 @@ pub fn create_request(
     if offer.status != OfferStatus::Open {
         return Err(ApiError::conflict(
             codes::OFFER_NOT_OPEN,
-            format!("the offer is {}; only an open offer takes place requests", offer.status),
+            format!(
+                "the offer is {}; only an open offer takes place requests",
+                offer.status
+            ),
         ));
     }
     if offer.approved_places.is_none() {
@@ -785,7 +835,8 @@ pub fn transition(
     action: RequestAction,
 ) -> Result<PlaceRequestView, ApiError> {
     let m = scope.id();
-    let first = repo::find_request(conn, m, id)?.ok_or_else(|| ApiError::not_found("place request"))?;
+    let first =
+        repo::find_request(conn, m, id)?.ok_or_else(|| ApiError::not_found("place request"))?;
     let party = party_of(&first, m);
     if action.party() != party {
         return Err(ApiError::new(
@@ -795,7 +846,8 @@ pub fn transition(
         ));
     }
     repo::lock_offer(conn, first.offer_id)?;
-    let row = repo::find_request(conn, m, id)?.ok_or_else(|| ApiError::not_found("place request"))?;
+    let row =
+        repo::find_request(conn, m, id)?.ok_or_else(|| ApiError::not_found("place request"))?;
     if !row.status.allowed().contains(&action) {
         return Err(ApiError::with_fields(
             StatusCode::CONFLICT,
@@ -814,7 +866,13 @@ pub fn transition(
         ));
     }
     if action == RequestAction::Accept
-        && !repo::places_fit(conn, row.offer_id, row.places, row.period_start, row.period_end)?
+        && !repo::places_fit(
+            conn,
+            row.offer_id,
+            row.places,
+            row.period_start,
+            row.period_end,
+        )?
     {
         return Err(ApiError::with_fields(
             StatusCode::CONFLICT,

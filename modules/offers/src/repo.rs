@@ -228,7 +228,10 @@ pub struct OfferSelection {
     pub vacancy: Option<(i32, NaiveDate, NaiveDate)>,
 }
 
-fn offer_query(viewer: Option<i64>, s: &OfferSelection) -> offers::BoxedQuery<'static, MultiBackend> {
+fn offer_query(
+    viewer: Option<i64>,
+    s: &OfferSelection,
+) -> offers::BoxedQuery<'static, MultiBackend> {
     let mut q = offers::table.filter(visible_to(viewer)).into_boxed();
     if let Some(p) = s.provider_id {
         q = q.filter(offers::municipality_id.eq(p));
@@ -503,9 +506,7 @@ pub fn partner_slugs(
     offer_ids: &[i64],
 ) -> QueryResult<HashMap<i64, Vec<String>>> {
     let rows: Vec<(i64, String)> = op::table
-        .inner_join(
-            municipalities::table.on(municipalities::id.eq(op::partner_municipality_id)),
-        )
+        .inner_join(municipalities::table.on(municipalities::id.eq(op::partner_municipality_id)))
         .filter(op::offer_id.eq_any(offer_ids.to_vec()))
         .order((op::offer_id, municipalities::slug))
         .select((op::offer_id, municipalities::slug))
@@ -519,10 +520,7 @@ pub fn partner_slugs(
 
 /// Names of offers by id (for place requests; whoever is party to a request sees its offer's
 /// name even once the offer is a draft again).
-pub fn offer_names(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> QueryResult<HashMap<i64, String>> {
+pub fn offer_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = offers::table
         .filter(offers::id.eq_any(ids.to_vec()))
         .select((offers::id, offers::name))
@@ -580,7 +578,10 @@ pub struct RequestSelection {
     pub offer_id: Option<i64>,
 }
 
-fn request_query(municipality_id: i64, s: RequestSelection) -> rq::BoxedQuery<'static, MultiBackend> {
+fn request_query(
+    municipality_id: i64,
+    s: RequestSelection,
+) -> rq::BoxedQuery<'static, MultiBackend> {
     let mut q = rq::table.into_boxed();
     q = match s.party {
         Some(Party::Buyer) => q.filter(rq::municipality_id.eq(municipality_id)),

@@ -30,7 +30,12 @@ pub fn load(conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String
         let err = |e: String| format!("seed {path}: {e}");
         let municipality = tenancy::find_by_slug(conn, &file.municipality)
             .map_err(|e| err(e.to_string()))?
-            .ok_or_else(|| err(format!("{} is not in municipalities.json", file.municipality)))?;
+            .ok_or_else(|| {
+                err(format!(
+                    "{} is not in municipalities.json",
+                    file.municipality
+                ))
+            })?;
         let scope = Scope {
             municipality,
             who: Principal::system(),

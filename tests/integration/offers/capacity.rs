@@ -35,10 +35,20 @@ async fn concurrent_acceptances_never_overbook_an_offer(app: TestApp) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(10);
     let base = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap_or_default();
     let provider = app.member("vejle", Role::Editor);
-    let buyers: Vec<_> = BUYERS.iter().map(|b| (*b, app.member(b, Role::Editor))).collect();
+    let buyers: Vec<_> = BUYERS
+        .iter()
+        .map(|b| (*b, app.member(b, Role::Editor)))
+        .collect();
     let (mut accepted_total, mut refused_total) = (0, 0);
     for round in 0..ROUNDS {
-        let o = id(&offer(&app, "vejle", &format!("Kapacitet {round}"), Some(10), json!({})).await);
+        let o = id(&offer(
+            &app,
+            "vejle",
+            &format!("Kapacitet {round}"),
+            Some(10),
+            json!({}),
+        )
+        .await);
         // The requests first: overlapping periods in a 60-day window, 1-3 places each.
         let specs: Vec<(usize, i64, NaiveDate, NaiveDate)> = (0..ATTEMPTS)
             .map(|i| {
@@ -68,7 +78,10 @@ async fn concurrent_acceptances_never_overbook_an_offer(app: TestApp) {
         // Then every acceptance at once.
         let accepts = attempts.iter().map(|a| {
             provider
-                .post(&format!("/api/v1/municipalities/vejle/place-requests/{}/accept", a.id))
+                .post(&format!(
+                    "/api/v1/municipalities/vejle/place-requests/{}/accept",
+                    a.id
+                ))
                 .send()
         });
         let answers = join_all(accepts.collect()).await;
@@ -89,12 +102,20 @@ async fn concurrent_acceptances_never_overbook_an_offer(app: TestApp) {
             }
         }
         let peak = load.values().copied().max().unwrap_or(0);
-        assert!(peak <= PLACES, "round {round}: {peak} places booked on a day");
+        assert!(
+            peak <= PLACES,
+            "round {round}: {peak} places booked on a day"
+        );
         // Maximal: a refusal fits nowhere beside the final set (which holds everything accepted
         // at the moment of the refusal), so each one would indeed have overbooked.
         for a in &refused {
-            let fits = days(a.from, a.to).all(|d| load.get(&d).copied().unwrap_or(0) + a.places <= PLACES);
-            assert!(!fits, "round {round}: request {} was refused but fits", a.id);
+            let fits =
+                days(a.from, a.to).all(|d| load.get(&d).copied().unwrap_or(0) + a.places <= PLACES);
+            assert!(
+                !fits,
+                "round {round}: request {} was refused but fits",
+                a.id
+            );
         }
         // What the database holds agrees with the answers, and the service's own vacancy too.
         let stored: i64 = app.with_conn(|c| {
@@ -111,7 +132,9 @@ async fn concurrent_acceptances_never_overbook_an_offer(app: TestApp) {
         assert_eq!(stored, accepted, "round {round}");
         for (day, booked) in load.iter().step_by(7) {
             let v = provider
-                .get(&format!("/api/v1/municipalities/vejle/offers/{o}?vacancy_date={day}"))
+                .get(&format!(
+                    "/api/v1/municipalities/vejle/offers/{o}?vacancy_date={day}"
+                ))
                 .send()
                 .await
                 .ok(200);

@@ -11,7 +11,13 @@ use serde_json::{json, Value};
 
 /// A new offer of `provider` (its editor) with `extra` fields over an open, public default with
 /// `places` approved places; returns the created view.
-pub(super) async fn offer(app: &TestApp, provider: &str, name: &str, places: Option<i32>, extra: Value) -> Value {
+pub(super) async fn offer(
+    app: &TestApp,
+    provider: &str,
+    name: &str,
+    places: Option<i32>,
+    extra: Value,
+) -> Value {
     let mut body = json!({
         "name": name,
         "offer_type": "residential_institution",
@@ -46,8 +52,10 @@ pub(super) async fn request(
 ) -> retning_tests::Resp {
     app.member(buyer, Role::Editor)
         .post(&format!("/api/v1/municipalities/{buyer}/place-requests"))
-        .json(&json!({"offer_id": offer, "places": places, "period_start": from, "period_end": to,
-            "case_reference": "SAG-2030-17", "note": "Anbringelse efter visitationsmøde"}))
+        .json(
+            &json!({"offer_id": offer, "places": places, "period_start": from, "period_end": to,
+            "case_reference": "SAG-2030-17", "note": "Anbringelse efter visitationsmøde"}),
+        )
         .send()
         .await
 }

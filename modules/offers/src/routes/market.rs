@@ -40,8 +40,7 @@ pub async fn list(
     let day = q.filter.vacancy_date.unwrap_or_else(ops::today);
     let page = db
         .run(move |conn| {
-            let (rows, total) =
-                repo::list_offers(conn, viewer, &selection, q.sort, offset, limit)?;
+            let (rows, total) = repo::list_offers(conn, viewer, &selection, q.sort, offset, limit)?;
             let Page {
                 items,
                 next_cursor,
@@ -151,10 +150,13 @@ pub async fn csv(
     };
     let views = db
         .run(move |conn| {
-            let (rows, _) =
-                repo::list_offers(conn, viewer, &selection, sort, 0, CSV_MAX_ROWS - 1)?;
+            let (rows, _) = repo::list_offers(conn, viewer, &selection, sort, 0, CSV_MAX_ROWS - 1)?;
             ops::offer_views(conn, rows, viewer, day)
         })
         .await?;
-    Ok(with_etag(&req, csv_bytes(views)?, "text/csv; charset=utf-8"))
+    Ok(with_etag(
+        &req,
+        csv_bytes(views)?,
+        "text/csv; charset=utf-8",
+    ))
 }

@@ -42,8 +42,7 @@ pub async fn list(
                 status: q.filter.status,
                 ..OfferSelection::default()
             };
-            let (rows, total) =
-                repo::list_offers(conn, viewer, &selection, q.sort, offset, limit)?;
+            let (rows, total) = repo::list_offers(conn, viewer, &selection, q.sort, offset, limit)?;
             let day = q.filter.vacancy_date.unwrap_or_else(ops::today);
             let Page {
                 items,

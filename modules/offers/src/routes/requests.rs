@@ -131,7 +131,9 @@ async fn transition(
 ) -> Result<web::Json<PlaceRequestView>, ApiError> {
     let (slug, id) = path.into_inner();
     let view = Scoped::new(who, slug, NAME, perm::WRITE)
-        .write(&db, move |conn, scope| ops::transition(conn, scope, id, action))
+        .write(&db, move |conn, scope| {
+            ops::transition(conn, scope, id, action)
+        })
         .await?;
     Ok(web::Json(view))
 }
