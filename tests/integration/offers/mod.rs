@@ -1,8 +1,8 @@
-//! The offers module: offers and their visibility, the market, place requests and capacity.
+//! The offers module: offers and their visibility (`catalogue`), the market, place requests and capacity.
 
 mod capacity;
+mod catalogue;
 mod market;
-mod offers;
 mod requests;
 
 use retning_kernel::auth::Role;

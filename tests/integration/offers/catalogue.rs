@@ -1,4 +1,4 @@
-//! Offers: CRUD by the provider's editors and who sees what (all / partners / outsider / draft).
+//! A provider's offers: CRUD by the provider's editors and who sees what (all / partners / outsider / draft).
 
 use super::{id, offer};
 use retning_kernel::auth::Role;
