@@ -15,6 +15,8 @@ pub fn compiled_modules() -> Vec<Arc<dyn Module>> {
     modules.push(Arc::new(retning_placements::PlacementsModule));
     #[cfg(feature = "evidence")]
     modules.push(Arc::new(retning_evidence::EvidenceModule));
+    #[cfg(feature = "offers")]
+    modules.push(Arc::new(retning_offers::OffersModule));
     modules
 }
 

@@ -6,6 +6,7 @@ mod evidence;
 mod framework;
 mod goals;
 mod matrix;
+mod offers;
 mod placements;
 mod platform;
 mod repo;

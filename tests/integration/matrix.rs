@@ -150,6 +150,21 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("placements_update_measure", MemberWrite, Host),
     ("placements_get_statistics", Public, Host),
     ("placements_get_monthly_statistics", Public, Host),
+    ("offers_list_market", Public, Host),
+    ("offers_export_market_csv", Public, Host),
+    ("offers_list_offers", Public, Host),
+    ("offers_create_offer", MemberWrite, Host),
+    ("offers_get_offer", Public, Host),
+    ("offers_update_offer", MemberWrite, Host),
+    ("offers_delete_offer", MemberWrite, Host),
+    ("offers_list_place_requests", MemberRead, Partner),
+    ("offers_create_place_request", MemberWrite, Partner),
+    ("offers_get_place_request", MemberRead, Partner),
+    ("offers_accept_place_request", MemberWrite, Host),
+    ("offers_decline_place_request", MemberWrite, Host),
+    ("offers_withdraw_place_request", MemberWrite, Partner),
+    ("offers_start_place_request", MemberWrite, Host),
+    ("offers_end_place_request", MemberWrite, Host),
 ];
 
 /// The callers. "Own" means of the municipality the path addresses; `Partner` is an admin of
@@ -344,6 +359,10 @@ struct World {
     partnership: i64,
     referral: i64,
     measure: i64,
+    /// An open offer of the host with room for every acceptance the matrix makes.
+    offer: i64,
+    /// A place request of the partner (the buyer) in `offer`.
+    place_request: i64,
     theme: String,
     staircase: Value,
     counter: u32,
@@ -386,6 +405,8 @@ impl World {
             partnership: 0,
             referral: 0,
             measure: 0,
+            offer: 0,
+            place_request: 0,
             theme: String::new(),
             staircase: Value::Null,
             counter: 0,
@@ -445,6 +466,19 @@ impl World {
         w.partnership = w.new_partnership(app, true).await;
         w.referral = w.new_referral(app).await;
         w.measure = w.new_measure(app).await;
+        w.offer = w.new_offer(app, "open").await;
+        // A draft only the host's members see.
+        ok_json(
+            app.post(&format!("{m}/offers"))
+                .bearer(&ed)
+                .json(&json!({"name": "Matrix-kladde", "offer_type": "other", "description": format!("Kladde {marker}")}))
+                .send()
+                .await,
+            201,
+            "draft offer",
+        )
+        .await;
+        w.place_request = w.new_place_request(app, &[]).await;
         let theme = format!("matrix-theme-{}", &marker[8..]);
         ok_json(
             app.post("/api/v1/themes")
@@ -682,6 +716,56 @@ impl World {
         )
     }
 
+    async fn new_offer(&mut self, app: &TestApp, status: &str) -> i64 {
+        let n = self.next();
+        id_of(
+            &ok_json(
+                app.post(&format!("/api/v1/municipalities/{HOST}/offers"))
+                    .bearer(&self.editor[HOST])
+                    .json(&json!({"name": format!("Matrixtilbud {n}"), "offer_type": "residential_institution",
+                        "status": status, "approved_places": 10000}))
+                    .send()
+                    .await,
+                201,
+                "offer",
+            )
+            .await,
+        )
+    }
+
+    /// A place request of the partner in the host's offer, taken through the host's `steps`.
+    async fn new_place_request(&mut self, app: &TestApp, steps: &[&str]) -> i64 {
+        let n = self.next();
+        let id = id_of(
+            &ok_json(
+                app.post(&format!("/api/v1/municipalities/{PARTNER}/place-requests"))
+                    .bearer(&self.editor[PARTNER])
+                    .json(&json!({"offer_id": self.offer, "places": 1, "period_start": "2031-01-01",
+                        "period_end": "2031-01-31", "case_reference": format!("{}-{n}", self.marker),
+                        "note": format!("Anmodning {}", self.marker)}))
+                    .send()
+                    .await,
+                201,
+                "place request",
+            )
+            .await,
+        );
+        for step in steps {
+            ok_json(
+                app.post(&format!(
+                    "/api/v1/municipalities/{HOST}/place-requests/{id}/{step}"
+                ))
+                .bearer(&self.editor[HOST])
+                .send()
+                .await,
+                200,
+                "transition",
+            )
+            .await;
+        }
+        id
+    }
+
     /// The path parameters, query and body for one call of `op` on `owner`'s path. Operations
     /// that destroy or answer something get a fresh object per call.
     async fn prepare(
@@ -883,6 +967,37 @@ impl World {
                 id!(self.partnership);
                 let referral = self.new_referral(app).await;
                 params.push(("referral_id", referral.to_string()));
+                Body::None
+            }
+            "offers_create_offer" => Body::Json(json!({"name": format!("Nyt tilbud {n}"), "offer_type": "other"})),
+            "offers_get_offer" => {
+                id!(self.offer);
+                Body::None
+            }
+            "offers_update_offer" => {
+                id!(self.offer);
+                Body::Json(json!({"contact": format!("Kontakt {n}")}))
+            }
+            "offers_delete_offer" => {
+                id!(self.new_offer(app, "draft").await);
+                Body::None
+            }
+            "offers_create_place_request" => Body::Json(json!({"offer_id": self.offer, "places": 1,
+                "period_start": "2031-02-01", "period_end": "2031-02-28", "case_reference": format!("{mk}-ny-{n}")})),
+            "offers_get_place_request" => {
+                id!(self.place_request);
+                Body::None
+            }
+            "offers_accept_place_request" | "offers_decline_place_request" | "offers_withdraw_place_request" => {
+                id!(self.new_place_request(app, &[]).await);
+                Body::None
+            }
+            "offers_start_place_request" => {
+                id!(self.new_place_request(app, &["accept"]).await);
+                Body::None
+            }
+            "offers_end_place_request" => {
+                id!(self.new_place_request(app, &["accept", "start"]).await);
                 Body::None
             }
             "placements_put_staircase" => Body::Json(self.staircase.clone()),

@@ -11,12 +11,15 @@ use retning_kernel::DbConnection;
 use retning_tests::{Backend, TestApp};
 use serde_json::json;
 
-const PRIVATE_TABLES: [&str; 5] = [
+const PRIVATE_TABLES: [&str; 6] = [
     "users",
     "api_keys",
     "audit_log",
     "placement_measures",
     "evidence_adoption_figures",
+    // A place request is its two parties' (the buyer's `municipality_id` and the provider's);
+    // `arrange` makes both buy from a third municipality, so each sees exactly its own.
+    "offer_place_requests",
 ];
 
 #[derive(QueryableByName)]
@@ -57,6 +60,13 @@ fn owned_by(conn: &mut DbConnection, municipality_id: i64) -> Vec<i64> {
 /// Private rows of Vejle and Randers in every private table.
 async fn arrange(app: &TestApp) {
     let operator = app.operator_token();
+    let offer = app
+        .post("/api/v1/municipalities/skanderborg/offers")
+        .bearer(&app.token("skanderborg", Role::Editor))
+        .json(&json!({"name": "RLS-tilbud", "offer_type": "other", "status": "open", "approved_places": 5}))
+        .send()
+        .await
+        .ok(201);
     for (i, m) in ["vejle", "randers"].into_iter().enumerate() {
         let editor = app.token(m, Role::Editor);
         let admin = app.token(m, Role::Admin);
@@ -67,6 +77,12 @@ async fn arrange(app: &TestApp) {
                 &json!({"child_ref": format!("RLS-{m}"), "birth_year": 2012, "category": "support",
                 "kind": "aflastning", "start_date": "2022-01-01"}),
             )
+            .send()
+            .await
+            .ok(201);
+        app.post(&format!("{base}/place-requests"))
+            .bearer(&editor)
+            .json(&json!({"offer_id": offer["id"], "places": 1, "period_start": "2030-01-01", "period_end": "2030-01-31"}))
             .send()
             .await
             .ok(201);
