@@ -117,11 +117,12 @@ pub async fn get(
     let (slug, id) = path.into_inner();
     let view = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            let q = q.open(scope)?;
             let viewer = ops::viewer_of(&scope.who);
             let row = repo::visible_offer(conn, viewer, id)?
                 .filter(|r| r.municipality_id == scope.id())
                 .ok_or_else(|| ApiError::not_found("offer"))?;
+            // Whether the caller may see the offer comes before what the query asks.
+            let q = q.open(scope)?;
             ops::offer_view(conn, row, viewer, q.vacancy_date.unwrap_or_else(ops::today))
         })
         .await?;
