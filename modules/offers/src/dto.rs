@@ -9,6 +9,7 @@ use crate::model::{
     Law, MunicipalityName, OfferRow, OfferStatus, OfferType, OfferVisibility, Party, RatePeriod,
     RequestAction, RequestRow, RequestStatus,
 };
+use crate::repo::FigureRow;
 
 /// A municipality as an offer or a place request names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -479,4 +480,152 @@ pub struct PlaceRequestFilter {
     pub status: Option<RequestStatus>,
     /// Only requests for this offer.
     pub offer_id: Option<i64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/// The calendar year figures are for.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// The calendar year (1 January to 31 December, both included).
+    #[param(minimum = 1990, maximum = 2100, example = 2030)]
+    pub year: i32,
+}
+
+/// Figures of one offer in a calendar year, computed from its place requests when asked (never
+/// stored). For the provider: everything sold. For a buyer: what the buyer bought (its own
+/// requests only; `revenue_dkk` is then what it pays).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferFigures {
+    pub offer: PlaceRequestOffer,
+    pub provider: OfferMunicipality,
+    #[schema(example = 2030)]
+    pub year: i32,
+    /// Days of the year (365, or 366 in a leap year).
+    #[schema(example = 365)]
+    pub days: i64,
+    /// The offer's approved places (as they stand now).
+    pub approved_places: Option<i32>,
+    pub rate_dkk: Option<i64>,
+    pub rate_period: Option<RatePeriod>,
+    /// Accepted, active and ended requests with days in the year.
+    pub requests: i64,
+    /// Σ places × days of those requests within the year (both ends of a period included).
+    pub place_days: i64,
+    /// Place-days ÷ (approved places × days of the year) in percent, one decimal; `null` without
+    /// approved places.
+    pub occupancy_percent: Option<f64>,
+    /// Whole kroner: rate × place-days for a day rate; for a month rate a place-day is 12 / days
+    /// of the year months (rate × 12 × place-days ÷ days, rounded half up); `null` without a
+    /// rate.
+    pub revenue_dkk: Option<i64>,
+}
+
+impl OfferFigures {
+    pub fn from_row(
+        row: FigureRow,
+        offer: &OfferRow,
+        provider: OfferMunicipality,
+        year: i32,
+        days: i64,
+    ) -> Self {
+        let FigureRow {
+            offer_id,
+            buyer_id: _,
+            requests,
+            place_days,
+            occupancy_percent,
+            revenue_dkk,
+        } = row;
+        Self {
+            offer: PlaceRequestOffer {
+                id: offer_id,
+                name: offer.name.clone(),
+            },
+            provider,
+            year,
+            days,
+            approved_places: offer.approved_places,
+            rate_dkk: offer.rate_dkk,
+            rate_period: offer.rate_period,
+            requests,
+            place_days,
+            occupancy_percent,
+            revenue_dkk,
+        }
+    }
+}
+
+/// Who figures are shown to: exact to the provider's members, protected to everyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = OffersAudience)]
+pub enum Audience {
+    /// The provider's own users and keys: exact figures.
+    Member,
+    /// Everyone else: small counts suppressed.
+    Public,
+}
+
+/// A count: `{"value": 120}`, or `{"suppressed": true}` when it is withheld.
+#[derive(Debug, Clone, Copy, PartialEq, ToSchema)]
+#[schema(as = OffersCount)]
+pub struct Count {
+    pub value: Option<i64>,
+    /// Present (true) only when withheld: resting on fewer than five place requests, or a cell
+    /// whose value could otherwise be computed from the published figures.
+    pub suppressed: Option<bool>,
+}
+
+impl Count {
+    pub fn new(v: i64, suppressed: bool) -> Self {
+        if suppressed {
+            Self {
+                value: None,
+                suppressed: Some(true),
+            }
+        } else {
+            Self {
+                value: Some(v),
+                suppressed: None,
+            }
+        }
+    }
+}
+
+impl Serialize for Count {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        if self.suppressed == Some(true) {
+            map.serialize_entry("suppressed", &true)?;
+        } else {
+            map.serialize_entry("value", &self.value)?;
+        }
+        map.end()
+    }
+}
+
+/// Place-days one buying municipality used in the offer in the year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BuyerOccupancy {
+    pub buyer: OfferMunicipality,
+    pub place_days: Count,
+}
+
+/// An offer's occupancy in a calendar year by buying municipality.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OccupancyByBuyer {
+    pub offer: PlaceRequestOffer,
+    pub provider: OfferMunicipality,
+    pub year: i32,
+    pub days: i64,
+    pub audience: Audience,
+    /// Place-days sold in the year, all buyers.
+    pub place_days: Count,
+    /// The buyers, by name.
+    pub buyers: Vec<BuyerOccupancy>,
 }

@@ -9,6 +9,7 @@
 
 pub mod codes;
 mod dto;
+mod indicators;
 mod model;
 mod ops;
 mod repo;
@@ -16,7 +17,10 @@ mod routes;
 pub mod schema;
 mod seed;
 
+use std::sync::Arc;
+
 use retning_kernel::auth::Permission;
+use retning_kernel::indicators::ComputedIndicator;
 use retning_kernel::module::SeedContext;
 use retning_kernel::{DbConnection, Module};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -57,5 +61,8 @@ impl Module for OffersModule {
     }
     fn seed(&self, conn: &mut DbConnection, ctx: &SeedContext<'_>) -> Result<(), String> {
         seed::load(conn, ctx)
+    }
+    fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
+        indicators::all()
     }
 }

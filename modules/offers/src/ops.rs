@@ -11,14 +11,15 @@ use retning_kernel::{ApiError, DbConnection, FieldError, Principal, Validator};
 
 use crate::codes;
 use crate::dto::{
-    MarketFilter, NewOfferInput, NewPlaceRequest, OfferExtras, OfferLegalBasis, OfferMunicipality,
-    OfferPatch, OfferView, PlaceRequestOffer, PlaceRequestView,
+    Audience, BuyerOccupancy, Count, MarketFilter, NewOfferInput, NewPlaceRequest, OccupancyByBuyer,
+    OfferExtras, OfferFigures, OfferLegalBasis, OfferMunicipality, OfferPatch, OfferView,
+    PlaceRequestOffer, PlaceRequestView,
 };
 use crate::model::{
     Law, MunicipalityName, NewOffer, NewRequest, OfferRow, OfferStatus, OfferValues,
     OfferVisibility, Party, RequestAction, RequestRow, RequestStatus,
 };
-use crate::repo::{self, OfferSelection};
+use crate::repo::{self, FigureRow, FigureScope, OfferSelection};
 
 /// The audit log's object types.
 const OFFER: &str = "offer";
@@ -901,4 +902,169 @@ pub fn transition(
         Some(&after),
     )?;
     Ok(after)
+}
+
+// ------------------------------------------------------------------------------------------
+// Figures
+
+/// The least number of place requests a count shown to outsiders may rest on (the threshold
+/// the placements statistics use for children; a place request is one child's stay).
+pub const MIN_COUNT: i64 = 5;
+
+/// The first and last day of a calendar year the figures may be asked for.
+pub fn year_period(year: i32) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let range = || ApiError::field("query.year", "out_of_range", "must be from 1990 to 2100");
+    if !(1990..=2100).contains(&year) {
+        return Err(range());
+    }
+    match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(range()),
+    }
+}
+
+fn figure_views(
+    conn: &mut DbConnection,
+    rows: Vec<FigureRow>,
+    year: i32,
+    days: i64,
+) -> Result<Vec<OfferFigures>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.offer_id).collect();
+    let offers = repo::offers_by_id(conn, &ids)?;
+    let providers: Vec<i64> = offers.values().map(|o| o.municipality_id).collect();
+    let names = repo::municipality_names(conn, &providers)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let offer = offers.get(&row.offer_id)?;
+            let provider = municipality_ref(&names, offer.municipality_id);
+            Some(OfferFigures::from_row(row, offer, provider, year, days))
+        })
+        .collect())
+}
+
+/// The provider's figures of its offers (or of one) in a year.
+pub fn provider_figures(
+    conn: &mut DbConnection,
+    provider_id: i64,
+    offer_id: Option<i64>,
+    year: i32,
+) -> Result<Vec<OfferFigures>, ApiError> {
+    let (from, to) = year_period(year)?;
+    let rows = repo::figures(
+        conn,
+        provider_id,
+        FigureScope::Provider { offer_id },
+        from,
+        to,
+    )?;
+    figure_views(conn, rows, year, (to - from).num_days() + 1)
+}
+
+/// A buyer's figures of what it bought in a year, per offer.
+pub fn buyer_figures(
+    conn: &mut DbConnection,
+    buyer_id: i64,
+    year: i32,
+) -> Result<Vec<OfferFigures>, ApiError> {
+    let (from, to) = year_period(year)?;
+    let rows = repo::figures(conn, buyer_id, FigureScope::Buyer, from, to)?;
+    figure_views(conn, rows, year, (to - from).num_days() + 1)
+}
+
+/// Which of sibling `counts` (place requests behind each cell) to withhold from outsiders, the
+/// placements statistics' rule: a cell resting on fewer than [`MIN_COUNT`] is withheld; if any
+/// is, further cells (smallest first) until at least two are withheld resting together on at
+/// least [`MIN_COUNT`], so the shown total minus the shown cells pins down none of them.
+pub fn protect(counts: &[i64], parent_hidden: bool) -> Vec<bool> {
+    if parent_hidden {
+        return vec![true; counts.len()];
+    }
+    let mut hidden: Vec<bool> = counts.iter().map(|c| *c < MIN_COUNT).collect();
+    loop {
+        let withheld = hidden.iter().filter(|h| **h).count();
+        let sum: i64 = counts
+            .iter()
+            .zip(&hidden)
+            .filter(|(_, h)| **h)
+            .map(|(c, _)| *c)
+            .sum();
+        if withheld == 0 || (withheld >= 2 && sum >= MIN_COUNT) {
+            return hidden;
+        }
+        let next = counts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !hidden[*i])
+            .min_by_key(|(i, c)| (**c, *i))
+            .map(|(i, _)| i);
+        match next {
+            Some(i) => hidden[i] = true,
+            None => return hidden,
+        }
+    }
+}
+
+/// An offer's place-days in a year by buying municipality: exact for the provider's members;
+/// for everyone else who may see the offer, the total and the cells resting on fewer than
+/// [`MIN_COUNT`] place requests withheld (see [`protect`]).
+pub fn occupancy_by_buyer(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    offer: OfferRow,
+    year: i32,
+) -> Result<OccupancyByBuyer, ApiError> {
+    let (from, to) = year_period(year)?;
+    let audience = if scope.may(&crate::perm::REQUEST_READ) {
+        Audience::Member
+    } else {
+        Audience::Public
+    };
+    let public = audience == Audience::Public;
+    let rows = repo::figures(
+        conn,
+        offer.municipality_id,
+        FigureScope::ByBuyer { offer_id: offer.id },
+        from,
+        to,
+    )?;
+    let parties: Vec<i64> = rows
+        .iter()
+        .map(|r| r.buyer_id)
+        .chain([offer.municipality_id])
+        .collect();
+    let names = repo::municipality_names(conn, &parties)?;
+    let total_requests: i64 = rows.iter().map(|r| r.requests).sum();
+    let total_days: i64 = rows.iter().map(|r| r.place_days).sum();
+    let total_hidden = public && total_requests < MIN_COUNT;
+    let counts: Vec<i64> = rows.iter().map(|r| r.requests).collect();
+    let hidden = if public {
+        protect(&counts, total_hidden)
+    } else {
+        vec![false; counts.len()]
+    };
+    let mut buyers: Vec<BuyerOccupancy> = rows
+        .iter()
+        .zip(hidden)
+        .map(|(r, h)| BuyerOccupancy {
+            buyer: municipality_ref(&names, r.buyer_id),
+            place_days: Count::new(r.place_days, h),
+        })
+        .collect();
+    buyers.sort_by(|a, b| a.buyer.name.cmp(&b.buyer.name));
+    Ok(OccupancyByBuyer {
+        offer: PlaceRequestOffer {
+            id: offer.id,
+            name: offer.name.clone(),
+        },
+        provider: municipality_ref(&names, offer.municipality_id),
+        year,
+        days: (to - from).num_days() + 1,
+        audience,
+        place_days: Count::new(total_days, total_hidden),
+        buyers,
+    })
 }

@@ -8,14 +8,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::dsl::{exists, not, sql, sum};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Integer, Text};
-use retning_kernel::db::{lock_row, DbConnection, MultiBackend};
+use diesel::sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text};
+use retning_kernel::db::{lock_row, Backend, DbConnection, MultiBackend};
 use retning_kernel::pagination::Sort;
 
 use crate::dto::OfferProgramme;
 use crate::model::{
     Law, MunicipalityName, NewOffer, NewPartner, NewRequest, NewTargetGroup, OfferRow, OfferSort,
-    OfferStatus, OfferType, OfferValues, OfferVisibility, Party, RequestRow, RequestStatus,
+    OfferStatus, OfferType, OfferValues, OfferVisibility, Party, RatePeriod, RequestRow, RequestStatus,
     RequestTransition, TargetGroupRow, BOOKED,
 };
 use crate::schema::{
@@ -518,6 +518,15 @@ pub fn partner_slugs(
     Ok(out)
 }
 
+/// Offer rows by id, whatever their status (the figures name the offers they count).
+pub fn offers_by_id(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, OfferRow>> {
+    let rows: Vec<OfferRow> = offers::table
+        .filter(offers::id.eq_any(ids.to_vec()))
+        .select(OfferRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
 /// Names of offers by id (for place requests; whoever is party to a request sees its offer's
 /// name even once the offer is a draft again).
 pub fn offer_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
@@ -617,4 +626,227 @@ pub fn list_requests(
         .limit(limit + 1)
         .load(conn)?;
     Ok((rows, total))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures: place-days sold, occupancy and revenue, computed from the request rows each time
+
+/// Date arithmetic, per backend (the statements are otherwise the same on both).
+struct Sql(Backend);
+
+impl Sql {
+    /// Days from `b` to `a` (a date minus a date).
+    fn diff(&self, a: &str, b: &str) -> String {
+        match self.0 {
+            Backend::Sqlite => format!("CAST(julianday({a}) - julianday({b}) AS INTEGER)"),
+            Backend::Postgres => format!("({a} - {b})"),
+        }
+    }
+    fn least(&self, a: &str, b: &str) -> String {
+        match self.0 {
+            Backend::Sqlite => format!("MIN({a}, {b})"),
+            Backend::Postgres => format!("LEAST({a}, {b})"),
+        }
+    }
+    fn greatest(&self, a: &str, b: &str) -> String {
+        match self.0 {
+            Backend::Sqlite => format!("MAX({a}, {b})"),
+            Backend::Postgres => format!("GREATEST({a}, {b})"),
+        }
+    }
+    fn double(&self) -> &'static str {
+        match self.0 {
+            Backend::Sqlite => "REAL",
+            Backend::Postgres => "DOUBLE PRECISION",
+        }
+    }
+    /// Place-days of booking `r` within the period `$2`..`$3` (both included); `r` overlaps it.
+    fn place_days(&self, r: &str) -> String {
+        let end = self.least(&format!("{r}.period_end"), "$3");
+        let start = self.greatest(&format!("{r}.period_start"), "$2");
+        format!("{r}.places * ({} + 1)", self.diff(&end, &start))
+    }
+    /// `sold` place-days as a percent of `capacity` places × `$4` days, one decimal; NULL
+    /// without capacity.
+    fn percent(&self, sold: &str, capacity: &str) -> String {
+        format!(
+            "CASE WHEN {capacity} > 0 THEN CAST(ROUND({sold} * 1000.0 / ({capacity} * $4)) / 10.0 AS {}) END",
+            self.double()
+        )
+    }
+}
+
+/// Whose figures: a provider's offers (all, or one), or what a buyer bought.
+#[derive(Debug, Clone, Copy)]
+pub enum FigureScope {
+    /// The provider's offers (one when given), every offer with or without sales.
+    Provider { offer_id: Option<i64> },
+    /// One of the provider's offers, a row per buying municipality that bought in the period.
+    ByBuyer { offer_id: i64 },
+    /// The offers the municipality bought places in during the period, its own places only.
+    Buyer,
+}
+
+/// Figures of an offer in a period (for a buyer when `buyer_id` is not 0).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FigureRow {
+    #[diesel(sql_type = BigInt)]
+    pub offer_id: i64,
+    /// The buying municipality of a per-buyer row; 0 otherwise.
+    #[diesel(sql_type = BigInt)]
+    pub buyer_id: i64,
+    /// Requests with sold place-days in the period.
+    #[diesel(sql_type = BigInt)]
+    pub requests: i64,
+    #[diesel(sql_type = BigInt)]
+    pub place_days: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub occupancy_percent: Option<f64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub revenue_dkk: Option<i64>,
+}
+
+/// The figures statement. Parameters: `$1` the municipality (provider or buyer), `$2`/`$3` the
+/// period, `$4` its days, `$5` an offer (0: any), `$6`..`$8` the sold states, `$9`/`$10` the
+/// day and month rate periods.
+///
+/// Sold place-days are places × the days of each accepted, active or ended request within the
+/// period, both ends included. Occupancy is sold place-days ÷ (approved places × days of the
+/// period). Revenue is rate × place-days for a day rate; for a month rate a place-day is
+/// 12 / (days of the period) months, so rate × 12 × place-days ÷ days, rounded to whole kroner
+/// (half up).
+fn figures_sql(s: &Sql, scope: FigureScope) -> String {
+    let (party, by_buyer, join) = match scope {
+        FigureScope::Provider { .. } => ("r.provider_municipality_id = $1", false, "LEFT JOIN"),
+        FigureScope::ByBuyer { .. } => ("r.provider_municipality_id = $1", true, "JOIN"),
+        FigureScope::Buyer => ("r.municipality_id = $1", false, "JOIN"),
+    };
+    let (buyer_col, group) = if by_buyer {
+        ("r.municipality_id", ", r.municipality_id")
+    } else {
+        ("CAST(0 AS BIGINT)", "")
+    };
+    let own_offers = match scope {
+        FigureScope::Buyer => "",
+        FigureScope::Provider { .. } | FigureScope::ByBuyer { .. } => "o.municipality_id = $1 AND ",
+    };
+    let sold = "COALESCE(s.place_days, 0)";
+    format!(
+        "SELECT o.id AS offer_id, COALESCE(s.buyer_id, 0) AS buyer_id, \
+           COALESCE(s.requests, 0) AS requests, {sold} AS place_days, \
+           {occupancy} AS occupancy_percent, \
+           CASE WHEN o.rate_period = $9 THEN o.rate_dkk * {sold} \
+                WHEN o.rate_period = $10 THEN (o.rate_dkk * 24 * {sold} + $4) / (2 * $4) END AS revenue_dkk \
+         FROM offers o {join} ( \
+           SELECT r.offer_id AS offer_id, {buyer_col} AS buyer_id, COUNT(*) AS requests, \
+             CAST(SUM({days}) AS BIGINT) AS place_days \
+           FROM offer_place_requests r \
+           WHERE {party} AND r.status IN ($6, $7, $8) AND r.period_start <= $3 AND r.period_end >= $2 \
+           GROUP BY r.offer_id{group} \
+         ) s ON s.offer_id = o.id \
+         WHERE {own_offers}($5 = 0 OR o.id = $5) \
+         ORDER BY o.name, o.id, buyer_id",
+        occupancy = s.percent(sold, "o.approved_places"),
+        days = s.place_days("r"),
+    )
+}
+
+/// The states whose place-days count as sold: places accepted, in use or used.
+pub const SOLD: [RequestStatus; 3] = [
+    RequestStatus::Accepted,
+    RequestStatus::Active,
+    RequestStatus::Ended,
+];
+
+/// Figures of offers over the period `from`..`to` (both included) for `municipality_id` in
+/// the role `scope` names (see [`figures_sql`]).
+pub fn figures(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    scope: FigureScope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<FigureRow>> {
+    let days = (to - from).num_days() + 1;
+    let offer = match scope {
+        FigureScope::Provider { offer_id } => offer_id.unwrap_or(0),
+        FigureScope::ByBuyer { offer_id } => offer_id,
+        FigureScope::Buyer => 0,
+    };
+    let [a, b, c] = SOLD;
+    macro_rules! run {
+        ($c:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<BigInt, _>(municipality_id)
+                .bind::<Date, _>(from)
+                .bind::<Date, _>(to)
+                .bind::<BigInt, _>(days)
+                .bind::<BigInt, _>(offer)
+                .bind::<Text, _>(a)
+                .bind::<Text, _>(b)
+                .bind::<Text, _>(c)
+                .bind::<Text, _>(RatePeriod::Day)
+                .bind::<Text, _>(RatePeriod::Month)
+                .load($c)
+        };
+    }
+    match conn {
+        DbConnection::Sqlite(c) => run!(
+            c,
+            figures_sql(&Sql(Backend::Sqlite), scope).replace('$', "?")
+        ),
+        DbConnection::Postgres(c) => run!(c, figures_sql(&Sql(Backend::Postgres), scope)),
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct OccupancyRow {
+    #[diesel(sql_type = Nullable<Double>)]
+    percent: Option<f64>,
+}
+
+/// Percent of the approved place-days of the provider's offers with approved places (drafts
+/// left out: they are not offered) that were sold from `from` to `to`, one decimal; `None`
+/// when it has no such offer. Read through `offer_bookings`, so it is the same in any scope.
+/// Parameters: `$1` the provider, `$2`/`$3` the period, `$4` its days, `$5`..`$7` the sold
+/// states, `$8` the draft status.
+pub fn occupancy(
+    conn: &mut DbConnection,
+    provider_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Option<f64>> {
+    let days = (to - from).num_days() + 1;
+    let [a, b, c] = SOLD;
+    let statement = |s: &Sql| {
+        let own = "o.municipality_id = $1 AND o.approved_places > 0 AND o.status <> $8";
+        format!(
+            "SELECT {percent} AS percent \
+             FROM (SELECT COALESCE(SUM(o.approved_places), 0) AS capacity FROM offers o WHERE {own}) cap, \
+                  (SELECT COALESCE(SUM({days}), 0) AS sold FROM offer_bookings b \
+                     JOIN offers o ON o.id = b.offer_id \
+                     WHERE {own} AND b.status IN ($5, $6, $7) AND b.period_start <= $3 AND b.period_end >= $2) used",
+            percent = s.percent("used.sold", "cap.capacity"),
+            days = s.place_days("b"),
+        )
+    };
+    macro_rules! run {
+        ($c:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<BigInt, _>(provider_id)
+                .bind::<Date, _>(from)
+                .bind::<Date, _>(to)
+                .bind::<BigInt, _>(days)
+                .bind::<Text, _>(a)
+                .bind::<Text, _>(b)
+                .bind::<Text, _>(c)
+                .bind::<Text, _>(OfferStatus::Draft)
+                .get_result::<OccupancyRow>($c)
+        };
+    }
+    let row = match conn {
+        DbConnection::Sqlite(c) => run!(c, statement(&Sql(Backend::Sqlite)).replace('$', "?")),
+        DbConnection::Postgres(c) => run!(c, statement(&Sql(Backend::Postgres))),
+    }?;
+    Ok(row.percent)
 }

@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource: extract, call `Scoped` and `ops`/`repo`, answer.
 
+mod figures;
 mod market;
 mod offers;
 mod requests;
@@ -21,5 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(requests::decline)
         .service(requests::withdraw)
         .service(requests::start)
-        .service(requests::end);
+        .service(requests::end)
+        .service(figures::offer)
+        .service(figures::offers)
+        .service(figures::purchases)
+        .service(figures::occupancy);
 }
