@@ -57,8 +57,17 @@ mod tests {
     #[test]
     fn twelve_months_up_to_a_day() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
-        assert_eq!(twelve_months_to(d(2030, 12, 31)), (d(2030, 1, 1), d(2030, 12, 31)));
-        assert_eq!(twelve_months_to(d(2032, 6, 30)), (d(2031, 7, 1), d(2032, 6, 30)));
-        assert_eq!(twelve_months_to(d(2032, 2, 29)), (d(2031, 3, 1), d(2032, 2, 29)));
+        assert_eq!(
+            twelve_months_to(d(2030, 12, 31)),
+            (d(2030, 1, 1), d(2030, 12, 31))
+        );
+        assert_eq!(
+            twelve_months_to(d(2032, 6, 30)),
+            (d(2031, 7, 1), d(2032, 6, 30))
+        );
+        assert_eq!(
+            twelve_months_to(d(2032, 2, 29)),
+            (d(2031, 3, 1), d(2032, 2, 29))
+        );
     }
 }

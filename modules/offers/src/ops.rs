@@ -11,9 +11,9 @@ use retning_kernel::{ApiError, DbConnection, FieldError, Principal, Validator};
 
 use crate::codes;
 use crate::dto::{
-    Audience, BuyerOccupancy, Count, MarketFilter, NewOfferInput, NewPlaceRequest, OccupancyByBuyer,
-    OfferExtras, OfferFigures, OfferLegalBasis, OfferMunicipality, OfferPatch, OfferView,
-    PlaceRequestOffer, PlaceRequestView,
+    Audience, BuyerOccupancy, Count, MarketFilter, NewOfferInput, NewPlaceRequest,
+    OccupancyByBuyer, OfferExtras, OfferFigures, OfferLegalBasis, OfferMunicipality, OfferPatch,
+    OfferView, PlaceRequestOffer, PlaceRequestView,
 };
 use crate::model::{
     Law, MunicipalityName, NewOffer, NewRequest, OfferRow, OfferStatus, OfferValues,

@@ -15,8 +15,8 @@ use retning_kernel::pagination::Sort;
 use crate::dto::OfferProgramme;
 use crate::model::{
     Law, MunicipalityName, NewOffer, NewPartner, NewRequest, NewTargetGroup, OfferRow, OfferSort,
-    OfferStatus, OfferType, OfferValues, OfferVisibility, Party, RatePeriod, RequestRow, RequestStatus,
-    RequestTransition, TargetGroupRow, BOOKED,
+    OfferStatus, OfferType, OfferValues, OfferVisibility, Party, RatePeriod, RequestRow,
+    RequestStatus, RequestTransition, TargetGroupRow, BOOKED,
 };
 use crate::schema::{
     disabled_modules, evidence_programmes as pr, municipalities, offer_bookings as ob,

@@ -2,6 +2,7 @@
 
 mod capacity;
 mod catalogue;
+mod figures;
 mod market;
 mod requests;
 
