@@ -165,6 +165,10 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("offers_withdraw_place_request", MemberWrite, Partner),
     ("offers_start_place_request", MemberWrite, Host),
     ("offers_end_place_request", MemberWrite, Host),
+    ("offers_get_offer_figures", MemberRead, Host),
+    ("offers_list_offer_figures", MemberRead, Host),
+    ("offers_list_purchase_figures", MemberRead, Partner),
+    ("offers_get_offer_occupancy", Public, Host),
 ];
 
 /// The callers. "Own" means of the municipality the path addresses; `Partner` is an admin of
@@ -970,7 +974,7 @@ impl World {
                 Body::None
             }
             "offers_create_offer" => Body::Json(json!({"name": format!("Nyt tilbud {n}"), "offer_type": "other"})),
-            "offers_get_offer" => {
+            "offers_get_offer" | "offers_get_offer_figures" | "offers_get_offer_occupancy" => {
                 id!(self.offer);
                 Body::None
             }
@@ -1024,6 +1028,10 @@ impl World {
             "goals_compare" => "?theme=placement-pattern",
             "placements_get_monthly_statistics" => "?from=2024-01-01&to=2024-12-31",
             "placements_get_statistics" => "?year=2024",
+            "offers_get_offer_figures"
+            | "offers_list_offer_figures"
+            | "offers_list_purchase_figures"
+            | "offers_get_offer_occupancy" => "?year=2031",
             _ => "",
         };
         (params, query, body)
