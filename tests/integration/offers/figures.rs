@@ -33,7 +33,7 @@ async fn booked(
     r
 }
 
-fn by_offer<'a>(list: &'a Value, offer: i64) -> &'a Value {
+fn by_offer(list: &Value, offer: i64) -> &Value {
     list.as_array()
         .and_then(|a| a.iter().find(|f| f["offer"]["id"] == offer))
         .unwrap_or_else(|| panic!("no figures of offer {offer} in {list}"))
@@ -464,4 +464,34 @@ async fn occupancy_indicator_over_twelve_months(app: TestApp) {
     assert_eq!(at("vejle", d(2031, 6, 30)), Some(0.0));
     // A municipality without offers with approved places: no value.
     assert_eq!(at("lolland", d(2030, 12, 31)), None);
+
+    // The same number on a computed target of the provider, judged on its deadline (a past
+    // one, so the day is fixed): 1 place × 10 days in 2025, of 10 × 365: 0.27 % → 0.3.
+    booked(
+        &app,
+        "lolland",
+        e,
+        1,
+        ("2025-03-01", "2025-03-10"),
+        &["accept"],
+    )
+    .await;
+    assert_eq!(at("vejle", d(2025, 12, 31)), Some(0.3));
+    let editor = app.member("vejle", Role::Editor);
+    let target = crate::goals::make_target(
+        &app,
+        editor.token(),
+        json!({"title": "Belægning på vores tilbud", "indicator": "Belægning", "unit": "percent",
+            "direction": "increase", "baseline_value": 0, "baseline_date": "2025-01-01",
+            "target_value": 80, "deadline": "2025-12-31", "frequency": "annual",
+            "source": "computed", "computed_indicator": "offers.occupancy"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            target["latest"]["date"].as_str(),
+            target["latest"]["value"].as_f64()
+        ),
+        (Some("2025-12-31"), Some(0.3))
+    );
 }
