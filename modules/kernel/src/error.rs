@@ -258,6 +258,11 @@ impl From<diesel::result::Error> for ApiError {
                     "a concurrent change won; retry",
                 )
             },
+            // SQLite's busy timeout ran out while other writers held the database: the request
+            // did nothing and may be repeated, like a pool that has no connection to give.
+            E::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                ApiError::unavailable(format!("database busy: {e}"))
+            }
             E::DatabaseError(K::CheckViolation, _) | E::DatabaseError(K::NotNullViolation, _) => {
                 ApiError::internal(format!("constraint not caught by validation: {e}"))
             }
@@ -354,6 +359,13 @@ mod tests {
 
     #[test]
     fn database_errors_map_to_statuses() {
+        let busy = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new(String::from("database is locked")),
+        );
+        let busy = ApiError::from(busy);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.code(), crate::codes::UNAVAILABLE);
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         struct Info;
         impl diesel::result::DatabaseErrorInformation for Info {
