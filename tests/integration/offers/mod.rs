@@ -2,6 +2,7 @@
 
 mod capacity;
 mod catalogue;
+mod links;
 mod market;
 mod requests;
 
