@@ -465,6 +465,7 @@ impl Generator<'_> {
             note: Some(
                 "Syntetiske demodata (retning seed --demo), ikke et rigtigt barn".to_owned(),
             ),
+            place_request_id: None,
         });
         let group = if category == MeasureCategory::Placement {
             usize::try_from(standard_step - 4).unwrap_or(2).min(2)

@@ -205,6 +205,23 @@ pub struct Provider {
     pub municipality: Option<String>,
 }
 
+/// Who delivers a measure, as its view shows it; for a measure bought through a place request,
+/// also the providing municipality's name and the offer, read from the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = MeasureProviderView)]
+pub struct ProviderView {
+    #[serde(rename = "type")]
+    pub type_: MeasureProviderType,
+    /// The unit, offer or company as recorded with the measure.
+    pub name: Option<String>,
+    /// For `municipality`: the providing municipality's slug.
+    pub municipality: Option<String>,
+    /// For a measure bought through a place request: the providing municipality's name.
+    pub municipality_name: Option<String>,
+    /// For a measure bought through a place request: the name of the offer it was bought at.
+    pub offer: Option<String>,
+}
+
 /// A new measure. Any field holding a CPR-shaped number is refused (422 naming the field).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -235,6 +252,11 @@ pub struct NewMeasure {
     pub evidence_programme: Option<String>,
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// The place request (GET /api/v1/municipalities/{municipality}/place-requests/{id}) the
+    /// measure was bought through: the municipality's own as buyer, accepted, active or ended.
+    /// The provider is then the request's municipality (filled in when `provider` is absent).
+    #[serde(default)]
+    pub place_request_id: Option<i64>,
 }
 
 /// Changes to a measure: absent fields stay, `null` clears. The whole measure is validated after.
@@ -272,6 +294,9 @@ pub struct MeasurePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub place_request_id: Option<Option<i64>>,
 }
 
 /// A step as a measure refers to it.
@@ -310,10 +335,12 @@ pub struct MeasureView {
     pub end_date: Option<NaiveDate>,
     /// Still running (no end date).
     pub open: bool,
-    pub provider: Option<Provider>,
+    pub provider: Option<ProviderView>,
     pub yearly_cost_dkk: Option<i64>,
     pub evidence_programme: Option<ProgrammeRef>,
     pub note: Option<String>,
+    /// The place request the measure was bought through (see `provider` for who provides it).
+    pub place_request_id: Option<i64>,
     /// Generated demo data (`retning seed --demo`), not a real child.
     pub synthetic: bool,
     #[schema(value_type = String, format = DateTime)]
@@ -350,6 +377,7 @@ impl MeasureView {
             synthetic,
             created_at,
             updated_at,
+            place_request_id,
         } = row;
         let legal_basis = match (legal_law, legal_paragraph) {
             (Some(law), Some(paragraph)) => Some(LegalBasisView {
@@ -361,12 +389,15 @@ impl MeasureView {
             }),
             _ => None,
         };
-        let provider = provider_type.map(|type_| Provider {
+        let bought = place_request_id.and_then(|id| names.bought(id));
+        let provider = provider_type.map(|type_| ProviderView {
             type_,
             name: provider_name,
             municipality: provider_municipality_id
                 .and_then(|id| names.slug(id))
                 .map(str::to_owned),
+            municipality_name: bought.map(|(_, name, _)| name.to_owned()),
+            offer: bought.map(|(_, _, offer)| offer.to_owned()),
         });
         Self {
             id,
@@ -395,6 +426,7 @@ impl MeasureView {
                     name: name.to_owned(),
                 }),
             note,
+            place_request_id,
             synthetic,
             created_at: Timestamp(created_at),
             updated_at: Timestamp(updated_at),

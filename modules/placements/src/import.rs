@@ -439,6 +439,7 @@ fn row(
         yearly_cost_dkk,
         evidence_programme: get("evidence_programme").map(str::to_owned),
         note: get("note").map(str::to_owned),
+        place_request_id: None,
     };
     validate::measure(&m, lookups, &CsvFields(n), today)
 }

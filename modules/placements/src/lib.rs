@@ -5,7 +5,14 @@
 //!
 //! Problem codes of this module: `placements.staircase.step_in_use`; field codes `cpr_number`,
 //! `unknown_kind`, `unknown_step`, `wrong_step`, `not_in_force`, `unknown_programme`,
-//! `unknown_municipality`, `members_only`.
+//! `unknown_municipality`, `members_only`, `unknown_place_request`, `not_request_provider`.
+//!
+//! A measure bought from another municipality may name the place request it was bought through
+//! (`place_request_id`). The offers module's tables are read through this crate's own
+//! declarations (`schema`), never by importing the offers crate, and offers is not a declared
+//! dependency: the tables belong to the platform's one migration tree and exist whatever modules
+//! are compiled in. Without the offers module there are no requests, so any named request is
+//! refused (422) and everything else works as before.
 
 pub mod codes;
 pub mod demo;
@@ -56,7 +63,8 @@ impl Module for PlacementsModule {
         NAME
     }
     fn dependencies(&self) -> &'static [&'static str] {
-        // Measures refer to the evidence module's programme catalogue.
+        // Measures refer to the evidence module's programme catalogue. The optional link to a
+        // place request of the offers module needs no dependency (see the module's notes).
         &["evidence"]
     }
     fn permissions(&self) -> &'static [Permission] {

@@ -66,6 +66,25 @@ retning_kernel::text_enum! {
     }
 }
 
+retning_kernel::text_enum! {
+    /// The state of a place request (the offers module's states, as this module reads them).
+    pub enum PlaceRequestStatus {
+        Requested = "requested",
+        Accepted = "accepted",
+        Declined = "declined",
+        Withdrawn = "withdrawn",
+        Active = "active",
+        Ended = "ended",
+    }
+}
+
+/// The states of a request a measure may be bought through: the provider has said yes.
+pub const LINKABLE_REQUESTS: [PlaceRequestStatus; 3] = [
+    PlaceRequestStatus::Accepted,
+    PlaceRequestStatus::Active,
+    PlaceRequestStatus::Ended,
+];
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = placement_steps)]
 pub struct StepRow {
@@ -132,6 +151,7 @@ pub struct MeasureRow {
     pub synthetic: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub place_request_id: Option<i64>,
 }
 
 /// A validated measure, ready to insert or to update a row with (every reference resolved).
@@ -157,6 +177,7 @@ pub struct MeasureValues {
     pub yearly_cost_dkk: Option<i64>,
     pub evidence_programme_id: Option<i64>,
     pub note: Option<String>,
+    pub place_request_id: Option<i64>,
 }
 
 /// A full row to insert (values plus what the server decides).

@@ -239,10 +239,18 @@ fn merged(cur: &MeasureRow, p: &MeasurePatch, lookups: &Lookups) -> NewMeasure {
         legal_basis: p.legal_basis.clone().unwrap_or(legal),
         start_date: p.start_date.unwrap_or(cur.start_date),
         end_date: p.end_date.unwrap_or(cur.end_date),
-        provider: p.provider.clone().unwrap_or(provider),
+        provider: match &p.provider {
+            Some(named) => named.clone(),
+            // A newly named request brings its own provider.
+            None if matches!(p.place_request_id, Some(Some(r)) if Some(r) != cur.place_request_id) => {
+                None
+            }
+            None => provider,
+        },
         yearly_cost_dkk: p.yearly_cost_dkk.unwrap_or(cur.yearly_cost_dkk),
         evidence_programme: p.evidence_programme.clone().unwrap_or(programme),
         note: p.note.clone().unwrap_or_else(|| cur.note.clone()),
+        place_request_id: p.place_request_id.unwrap_or(cur.place_request_id),
     }
 }
 
@@ -254,7 +262,14 @@ pub fn update_measure(
     patch: MeasurePatch,
 ) -> Result<MeasureView, ApiError> {
     let cur = repo::measure_for_update(conn, scope.id(), id)?;
-    let lookups = repo::lookups(conn, scope.id())?;
+    let mut lookups = repo::lookups(conn, scope.id())?;
+    // A kept link stays valid when its request has moved on (withdrawn after acceptance): only
+    // a newly named request must be one a measure may be bought through.
+    if let (Some(kept), None) = (cur.place_request_id, patch.place_request_id) {
+        if let Some(provider) = repo::request_provider(conn, scope.id(), kept)? {
+            lookups.place_requests.entry(kept).or_insert(provider);
+        }
+    }
     let values = check(&merged(&cur, &patch, &lookups), &lookups)?;
     let names = Names::load(conn, scope.id())?;
     let before = MeasureView::from_row(cur, &names);

@@ -17,9 +17,12 @@ use retning_kernel::ApiError;
 use crate::dto::StepInput;
 use crate::model::{
     KindKey, MeasureCategory, MeasureRow, MeasureValues, NewMeasureRow, NewStep, StepChanges,
-    StepRow,
+    StepRow, LINKABLE_REQUESTS,
 };
-use crate::schema::{evidence_programmes, placement_measures as pm, placement_steps as ps};
+use crate::schema::{
+    evidence_programmes, offer_place_requests as opr, offers, placement_measures as pm,
+    placement_steps as ps,
+};
 use crate::validate::Lookups;
 
 // ------------------------------------------------------------------------------------------
@@ -110,8 +113,8 @@ pub fn write_staircase(
 // ------------------------------------------------------------------------------------------
 // Lookups
 
-/// Everything a measure may refer to: the municipality's steps, the programme catalogue and the
-/// municipalities (three small tables).
+/// Everything a measure may refer to: the municipality's steps, the programme catalogue, the
+/// municipalities and the place requests it bought through (small tables, or few rows).
 pub fn lookups(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<Lookups> {
     let steps = steps(conn, municipality_id)?;
     let programmes = evidence_programmes::table
@@ -129,10 +132,12 @@ pub fn lookups(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<Loo
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
+    let place_requests = linkable_requests(conn, municipality_id)?;
     Ok(Lookups {
         steps,
         programmes,
         municipalities,
+        place_requests,
     })
 }
 
@@ -167,7 +172,7 @@ pub fn insert_measures(
     values: Vec<MeasureValues>,
     synthetic: bool,
 ) -> QueryResult<usize> {
-    // 24 columns: 400 rows stay below both backends' limits on bind parameters.
+    // 25 columns: 400 rows stay below both backends' limits on bind parameters.
     const ROWS: usize = 400;
     let now = retning_kernel::now();
     let mut n = 0;
@@ -341,6 +346,81 @@ pub fn names(conn: &mut DbConnection) -> QueryResult<Names> {
         .into_iter()
         .collect();
     Ok((programmes, slugs))
+}
+
+/// Who provides what the municipality's measures were bought through (the requests its measures
+/// name, in any state): request id →
+/// (providing municipality's slug, its name, the offer's name). Read through this module's own
+/// declaration of the offers module's tables; on PostgreSQL the buyer's scoped transaction sees
+/// its own requests.
+pub fn bought(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+) -> QueryResult<HashMap<i64, (String, String, String)>> {
+    let rows = opr::table
+        .inner_join(offers::table)
+        .filter(opr::municipality_id.eq(municipality_id))
+        .filter(
+            opr::id.nullable().eq_any(
+                pm::table
+                    .filter(pm::municipality_id.eq(municipality_id))
+                    .filter(pm::place_request_id.is_not_null())
+                    .select(pm::place_request_id),
+            ),
+        )
+        .select((opr::id, opr::provider_municipality_id, offers::name))
+        .load::<(i64, i64, String)>(conn)?;
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let providers: HashMap<i64, (String, String)> = municipalities::table
+        .filter(municipalities::id.eq_any(rows.iter().map(|r| r.1).collect::<Vec<_>>()))
+        .select((
+            municipalities::id,
+            municipalities::slug,
+            municipalities::name,
+        ))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, slug, name)| (id, (slug, name)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, provider, offer)| {
+            let (slug, name) = providers.get(&provider)?.clone();
+            Some((id, (slug, name, offer)))
+        })
+        .collect())
+}
+
+/// The place requests a measure of the municipality may be bought through (its own as buyer,
+/// accepted, active or ended): id → providing municipality's id.
+pub fn linkable_requests(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+) -> QueryResult<HashMap<i64, i64>> {
+    Ok(opr::table
+        .filter(opr::municipality_id.eq(municipality_id))
+        .filter(opr::status.eq_any(LINKABLE_REQUESTS))
+        .select((opr::id, opr::provider_municipality_id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The providing municipality of one of the municipality's own requests, whatever its state
+/// (a measure keeps the link it has when the request later changes).
+pub fn request_provider(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<Option<i64>> {
+    opr::table
+        .filter(opr::municipality_id.eq(municipality_id))
+        .filter(opr::id.eq(id))
+        .select(opr::provider_municipality_id)
+        .first(conn)
+        .optional()
 }
 
 pub fn has_measures(conn: &mut DbConnection, municipality_id: i64) -> QueryResult<bool> {

@@ -40,6 +40,7 @@ diesel::table! {
         synthetic -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        place_request_id -> Nullable<BigInt>,
     }
 }
 
@@ -53,10 +54,35 @@ diesel::table! {
     }
 }
 
+// The offers module's place requests and offers, as far as a measure bought through a request
+// refers to them. Not a declared dependency: the tables are the platform's migrations and exist
+// whatever modules are compiled in; without the offers module there are no requests, so no
+// measure can name one (422), and nothing else changes.
+diesel::table! {
+    offer_place_requests (id) {
+        id -> BigInt,
+        /// The buying municipality.
+        municipality_id -> BigInt,
+        provider_municipality_id -> BigInt,
+        offer_id -> BigInt,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        name -> Text,
+    }
+}
+
 diesel::joinable!(placement_measures -> placement_steps (step_id));
+diesel::joinable!(offer_place_requests -> offers (offer_id));
 diesel::joinable!(placement_measures -> evidence_programmes (evidence_programme_id));
 diesel::allow_tables_to_appear_in_same_query!(
     placement_steps,
     placement_measures,
-    evidence_programmes
+    evidence_programmes,
+    offer_place_requests,
+    offers
 );

@@ -26,6 +26,9 @@ pub struct Lookups {
     pub programmes: HashMap<String, (i64, String)>,
     /// Municipalities by slug: id.
     pub municipalities: HashMap<String, i64>,
+    /// The place requests a measure may be bought through (the municipality's own as buyer,
+    /// accepted, active or ended): id → the providing municipality's id.
+    pub place_requests: HashMap<i64, i64>,
 }
 
 impl Lookups {
@@ -215,6 +218,10 @@ pub fn measure(
         .provider
         .as_ref()
         .and_then(|p| provider(&mut e, p, lookups));
+    let provider = match m.place_request_id {
+        None => provider,
+        Some(id) => bought(&mut e, provider, lookups.place_requests.get(&id).copied()),
+    };
 
     if let Some(cost) = m.yearly_cost_dkk {
         if !(0..=MAX_YEARLY_COST_DKK).contains(&cost) {
@@ -271,7 +278,49 @@ pub fn measure(
         yearly_cost_dkk: m.yearly_cost_dkk,
         evidence_programme_id: programme,
         note,
+        place_request_id: m.place_request_id,
     })
+}
+
+/// The provider of a measure bought through a place request whose provider is `request`
+/// (`None`: no such request of the municipality in a state a measure may name): the request's
+/// municipality, filled in when the measure names no provider, and a named provider must agree.
+fn bought(
+    e: &mut Errors<'_>,
+    provider: Option<ProviderValues>,
+    request: Option<i64>,
+) -> Option<ProviderValues> {
+    let Some(request) = request else {
+        // The same answer for another municipality's request as for a missing one.
+        e.add(
+            "place_request_id",
+            "unknown_place_request",
+            "is not a place request of the municipality (as buyer) that is accepted, active or ended",
+        );
+        return provider;
+    };
+    match provider {
+        None => Some((Some(MeasureProviderType::Municipality), None, Some(request))),
+        Some((Some(MeasureProviderType::Municipality), name, Some(m))) if m == request => {
+            Some((Some(MeasureProviderType::Municipality), name, Some(m)))
+        }
+        Some((Some(MeasureProviderType::Municipality), _, _)) => {
+            e.add(
+                "provider.municipality",
+                "not_request_provider",
+                "a measure bought through a place request is delivered by the request's provider",
+            );
+            None
+        }
+        Some(_) => {
+            e.add(
+                "provider.type",
+                "not_request_provider",
+                "a measure bought through a place request is delivered by a municipality (the request's provider)",
+            );
+            None
+        }
+    }
 }
 
 fn legal_basis(
@@ -409,6 +458,7 @@ mod tests {
             yearly_cost_dkk: Some(400_000),
             evidence_programme: None,
             note: None,
+            place_request_id: None,
         }
     }
 

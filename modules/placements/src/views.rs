@@ -7,21 +7,25 @@ use retning_kernel::{ApiError, DbConnection};
 use crate::model::StepRow;
 use crate::repo;
 
-/// The names a measure's view shows: steps, programme names, municipality slugs.
+/// The names a measure's view shows: steps, programme names, municipality slugs, and the
+/// providers of what the municipality bought through place requests.
 pub struct Names {
     steps: Vec<StepRow>,
     programmes: HashMap<i64, (String, String)>,
     slugs: HashMap<i64, String>,
+    bought: HashMap<i64, (String, String, String)>,
 }
 
 impl Names {
     pub fn load(conn: &mut DbConnection, municipality_id: i64) -> Result<Self, ApiError> {
         let steps = repo::steps(conn, municipality_id)?;
         let (programmes, slugs) = repo::names(conn)?;
+        let bought = repo::bought(conn, municipality_id)?;
         Ok(Self {
             steps,
             programmes,
             slugs,
+            bought,
         })
     }
 
@@ -35,6 +39,14 @@ impl Names {
         self.programmes
             .get(&id)
             .map(|(short, name)| (short.as_str(), name.as_str()))
+    }
+
+    /// The provider of a place request the municipality bought through: the municipality's
+    /// slug, its name and the offer's name.
+    pub fn bought(&self, request_id: i64) -> Option<(&str, &str, &str)> {
+        self.bought
+            .get(&request_id)
+            .map(|(s, n, o)| (s.as_str(), n.as_str(), o.as_str()))
     }
 
     /// A municipality's slug.

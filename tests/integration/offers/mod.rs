@@ -3,6 +3,7 @@
 mod capacity;
 mod catalogue;
 mod figures;
+mod links;
 mod market;
 mod requests;
 

@@ -1,0 +1,2 @@
+DROP INDEX placement_measures_place_request;
+ALTER TABLE placement_measures DROP COLUMN place_request_id;
