@@ -50,8 +50,8 @@ pub struct OfferLegalBasis {
     /// `SEL` (Serviceloven) before 2024-01-01, `BL` (Barnets lov) from then: the law in force on
     /// the day the legal basis is written.
     pub law: Law,
-    /// The paragraph number (`66`, `32`, `76a`).
-    #[schema(example = "46")]
+    /// The paragraph number (`66`, `32`, `76a`), optionally written with `§`.
+    #[schema(example = "46", pattern = "^(§ ?)?[0-9]{1,4}[A-Za-z]{0,2}$")]
     pub paragraph: String,
     /// Stykke.
     #[schema(minimum = 1, maximum = 99)]
