@@ -8,12 +8,14 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod indicators;
+pub mod legal;
 pub mod module;
 pub mod pagination;
 pub mod request_id;
 pub mod schema;
 pub mod scope;
 pub mod screen;
+pub mod suppression;
 pub mod tenancy;
 pub mod text_enum;
 

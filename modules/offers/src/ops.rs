@@ -41,23 +41,13 @@ fn last_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
-/// Since 1 January 2024 children's cases fall under Barnets lov (BL), before under
-/// Serviceloven (SEL). The same rule as the placements module's `kinds::law_in_force`; the
-/// crates never import each other, so it is restated here (a candidate for the kernel).
+/// The law in force on `day` (the kernel's rule: BL from 2024, SEL before).
 pub fn law_in_force(day: NaiveDate) -> Law {
-    if day < NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN) {
-        Law::Sel
-    } else {
+    if retning_kernel::legal::barnets_lov_in_force(day) {
         Law::Bl
+    } else {
+        Law::Sel
     }
-}
-
-/// A paragraph number, optionally with a letter or two (`66`, `76a`).
-fn valid_paragraph(p: &str) -> bool {
-    let digits = p.bytes().take_while(u8::is_ascii_digit).count();
-    (1..=4).contains(&digits)
-        && p.len() - digits <= 2
-        && p.bytes().skip(digits).all(|b| b.is_ascii_lowercase())
 }
 
 /// The municipality the caller belongs to (its offers, drafts included, and offers naming it as
@@ -287,7 +277,7 @@ fn check_offer(
             );
         }
         v.check(
-            valid_paragraph(&l.paragraph),
+            retning_kernel::legal::valid_paragraph(&l.paragraph),
             "legal_basis.paragraph",
             "invalid",
             "must be a paragraph number, optionally with a letter (66, 76a)",
@@ -907,9 +897,8 @@ pub fn transition(
 // ------------------------------------------------------------------------------------------
 // Figures
 
-/// The least number of place requests a count shown to outsiders may rest on (the threshold
-/// the placements statistics use for children; a place request is one child's stay).
-pub const MIN_COUNT: i64 = 5;
+/// The kernel's suppression of small counts (a place request is one child's stay).
+pub use retning_kernel::suppression::{protect, MIN_COUNT};
 
 /// The first and last day of a calendar year the figures may be asked for.
 pub fn year_period(year: i32) -> Result<(NaiveDate, NaiveDate), ApiError> {
@@ -973,39 +962,6 @@ pub fn buyer_figures(
     let (from, to) = year_period(year)?;
     let rows = repo::figures(conn, buyer_id, FigureScope::Buyer, from, to)?;
     figure_views(conn, rows, year, (to - from).num_days() + 1)
-}
-
-/// Which of sibling `counts` (place requests behind each cell) to withhold from outsiders, the
-/// placements statistics' rule: a cell resting on fewer than [`MIN_COUNT`] is withheld; if any
-/// is, further cells (smallest first) until at least two are withheld resting together on at
-/// least [`MIN_COUNT`], so the shown total minus the shown cells pins down none of them.
-pub fn protect(counts: &[i64], parent_hidden: bool) -> Vec<bool> {
-    if parent_hidden {
-        return vec![true; counts.len()];
-    }
-    let mut hidden: Vec<bool> = counts.iter().map(|c| *c < MIN_COUNT).collect();
-    loop {
-        let withheld = hidden.iter().filter(|h| **h).count();
-        let sum: i64 = counts
-            .iter()
-            .zip(&hidden)
-            .filter(|(_, h)| **h)
-            .map(|(c, _)| *c)
-            .sum();
-        if withheld == 0 || (withheld >= 2 && sum >= MIN_COUNT) {
-            return hidden;
-        }
-        let next = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !hidden[*i])
-            .min_by_key(|(i, c)| (**c, *i))
-            .map(|(i, _)| i);
-        match next {
-            Some(i) => hidden[i] = true,
-            None => return hidden,
-        }
-    }
 }
 
 /// An offer's place-days in a year by buying municipality: exact for the provider's members;

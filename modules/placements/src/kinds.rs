@@ -142,17 +142,14 @@ pub fn standard_step_name(step: i32) -> &'static str {
         .map_or("", |(_, n)| n)
 }
 
-/// Since 1 January 2024 children's cases fall under Barnets lov, before under Serviceloven.
-pub fn barnets_lov_from() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN)
-}
+pub use retning_kernel::legal::barnets_lov_from;
 
-/// The law in force for a measure starting on `start`: `SEL` or `BL`.
+/// The law in force for a measure starting on `start`: `SEL` or `BL` (the kernel's rule).
 pub fn law_in_force(start: NaiveDate) -> MeasureLaw {
-    if start < barnets_lov_from() {
-        MeasureLaw::Sel
-    } else {
+    if retning_kernel::legal::barnets_lov_in_force(start) {
         MeasureLaw::Bl
+    } else {
+        MeasureLaw::Sel
     }
 }
 

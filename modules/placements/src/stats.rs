@@ -61,8 +61,8 @@ pub fn audience(who: &Principal, m: &Municipality) -> Audience {
     }
 }
 
-/// The least number of children a published count may rest on.
-pub const MIN_COUNT: i64 = 5;
+/// The kernel's suppression of small counts, applied here to children.
+pub use retning_kernel::suppression::{protect, MIN_COUNT};
 
 /// An inclusive span of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,37 +173,6 @@ pub fn period(q: &StatisticsQuery, audience: Audience) -> Result<Period, ApiErro
         }
     };
     Ok(p)
-}
-
-/// Which of `counts` (children behind sibling cells whose parent is `parent_hidden` or shown) to
-/// withhold: primary below [`MIN_COUNT`], then secondary (see the module documentation).
-pub fn protect(counts: &[i64], parent_hidden: bool) -> Vec<bool> {
-    if parent_hidden {
-        return vec![true; counts.len()];
-    }
-    let mut hidden: Vec<bool> = counts.iter().map(|c| *c < MIN_COUNT).collect();
-    loop {
-        let withheld = hidden.iter().filter(|h| **h).count();
-        let sum: i64 = counts
-            .iter()
-            .zip(&hidden)
-            .filter(|(_, h)| **h)
-            .map(|(c, _)| *c)
-            .sum();
-        if withheld == 0 || (withheld >= 2 && sum >= MIN_COUNT) {
-            return hidden;
-        }
-        let next = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !hidden[*i])
-            .min_by_key(|(i, c)| (**c, *i))
-            .map(|(i, _)| i);
-        match next {
-            Some(i) => hidden[i] = true,
-            None => return hidden,
-        }
-    }
 }
 
 fn round1(v: f64) -> f64 {

@@ -350,7 +350,7 @@ fn legal_basis(
         .trim_start_matches('§')
         .trim()
         .to_ascii_lowercase();
-    if !valid_paragraph(&paragraph) {
+    if !retning_kernel::legal::valid_paragraph(&paragraph) {
         e.add(
             "legal_basis.paragraph",
             "invalid",
@@ -377,13 +377,6 @@ fn legal_basis(
             nr: l.nr,
             consent: l.consent,
         })
-}
-
-fn valid_paragraph(p: &str) -> bool {
-    let digits = p.bytes().take_while(u8::is_ascii_digit).count();
-    (1..=4).contains(&digits)
-        && p.len() - digits <= 2
-        && p.bytes().skip(digits).all(|b| b.is_ascii_lowercase())
 }
 
 type ProviderValues = (Option<MeasureProviderType>, Option<String>, Option<i64>);
