@@ -89,7 +89,7 @@ pub fn build_app(
         .app_data(ctx.auth.clone())
         .app_data(ctx.limiter.clone())
         .app_data(web::Data::new(ctx.registry.catalog()))
-        .app_data(web::Data::new(ctx.registry.indicators.clone()))
+        .app_data(web::Data::new(ctx.registry.indicators.for_db(&ctx.db)))
         .app_data(BodyLimit(ctx.body_limit))
         .app_data(ImportLimit(ctx.import_limit))
         .app_data(web::PathConfig::default().error_handler(khttp::path_error))

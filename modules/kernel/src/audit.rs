@@ -72,6 +72,8 @@ pub fn record_change<T: Serialize + ?Sized>(
             .values(row(m))
             .execute(conn)?;
     }
+    // What changed is recorded; the caches of what it changes learn it from the data versions.
+    crate::versions::touch(conn, subject.municipalities)?;
     Ok(())
 }
 

@@ -512,27 +512,56 @@ pub fn json_with_etag<T: Serialize>(
 }
 
 pub fn with_etag(req: &HttpRequest, body: Vec<u8>, content_type: &'static str) -> HttpResponse {
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag
-            })
-        });
-    if matches {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish();
+    Rendered::new(body, content_type).respond(req)
+}
+
+/// A serialized answer with its entity tag: rendered once, answered many times (a cached view
+/// is neither serialized nor hashed again).
+pub struct Rendered {
+    body: web::Bytes,
+    etag: String,
+    content_type: &'static str,
+}
+
+impl Rendered {
+    pub fn new(body: Vec<u8>, content_type: &'static str) -> Self {
+        let digest = Sha256::digest(&body);
+        Self {
+            etag: format!("\"{}\"", hex::encode(&digest[..16])),
+            body: web::Bytes::from(body),
+            content_type,
+        }
     }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .content_type(content_type)
-        .body(body)
+
+    pub fn json<T: Serialize>(value: &T) -> Result<Self, ApiError> {
+        let body =
+            serde_json::to_vec(value).map_err(|e| ApiError::internal(format!("serialize: {e}")))?;
+        Ok(Self::new(body, "application/json"))
+    }
+
+    /// `304 Not Modified` when the request names this tag, else the body.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let etag = self.etag.as_str();
+        let matches = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',').any(|t| {
+                    t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag
+                })
+            });
+        if matches {
+            return HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag))
+                .finish();
+        }
+        HttpResponse::Ok()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .content_type(self.content_type)
+            .body(self.body.clone())
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbConnection;
+use crate::cache::Caches;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::versions::Versions;
 
 pub trait ComputedIndicator: Send + Sync {
     /// `<module>.<name>`, e.g. `placements.full_year_placements`.
@@ -27,10 +29,12 @@ pub trait ComputedIndicator: Send + Sync {
     ) -> Result<Option<f64>, ApiError>;
 }
 
-/// Every computed indicator of the registered modules, by key.
+/// Every computed indicator of the registered modules, by key; once given a database
+/// ([`IndicatorRegistry::for_db`]), with that database's cache of their values.
 #[derive(Clone, Default)]
 pub struct IndicatorRegistry {
     by_key: BTreeMap<&'static str, Arc<dyn ComputedIndicator>>,
+    cache: Option<Arc<Caches>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,7 +54,54 @@ impl IndicatorRegistry {
                 return Err(format!("indicator {:?} is registered twice", i.key()));
             }
         }
-        Ok(Self { by_key })
+        Ok(Self {
+            by_key,
+            cache: None,
+        })
+    }
+
+    /// The registry answering from `db`'s cache of indicator values.
+    pub fn for_db(&self, db: &Db) -> Self {
+        Self {
+            by_key: self.by_key.clone(),
+            cache: Some(Arc::clone(db.caches())),
+        }
+    }
+
+    /// The value of an indicator for a municipality on a day (`None`: unknown indicator, or
+    /// nothing to compute it from). Cached per (indicator, municipality, day) while the
+    /// municipality's data version (`versions`, read by the caller before) is unchanged, so a
+    /// computation runs once per change of its inputs, not once per read.
+    pub fn value(
+        &self,
+        conn: &mut DbConnection,
+        versions: &Versions,
+        key: &str,
+        municipality_id: i64,
+        on: NaiveDate,
+    ) -> Result<Option<f64>, ApiError> {
+        let Some(indicator) = self.by_key.get(key) else {
+            return Ok(None);
+        };
+        let Some(cache) = &self.cache else {
+            return indicator.compute(conn, municipality_id, on);
+        };
+        let version = versions.of(municipality_id);
+        let cache_key = (indicator.key(), municipality_id, on);
+        if let Some(hit) = cache.indicators.get(&cache_key, version) {
+            return Ok(hit);
+        }
+        let started = std::time::Instant::now();
+        let value = indicator.compute(conn, municipality_id, on)?;
+        tracing::debug!(
+            indicator = indicator.key(),
+            municipality_id,
+            %on,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "computed indicator"
+        );
+        cache.indicators.put(cache_key, version, value);
+        Ok(value)
     }
     pub fn get(&self, key: &str) -> Option<&Arc<dyn ComputedIndicator>> {
         self.by_key.get(key)

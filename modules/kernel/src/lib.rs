@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod codes;
 pub mod cpr;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod screen;
 pub mod suppression;
 pub mod tenancy;
 pub mod text_enum;
+pub mod versions;
 
 use chrono::{NaiveDateTime, Utc};
 use serde::{Serialize, Serializer};
