@@ -1,6 +1,7 @@
 //! One connection type over SQLite and PostgreSQL, the pool, migrations and transactions.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -9,6 +10,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::cache::Caches;
 use crate::error::ApiError;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -16,6 +18,10 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../mig
 
 thread_local! {
     static QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The SQLite writer lock of the database whose work runs on this thread ([`Db::run`]).
+    static WRITER: std::cell::RefCell<Option<Arc<Mutex<()>>>> = const { std::cell::RefCell::new(None) };
+    /// Whether this thread holds that lock.
+    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Statements run so far by connections on this thread (every connection of the pool counts
@@ -188,11 +194,18 @@ impl Default for PoolSettings {
     }
 }
 
-/// The database handle that handlers hold: a pool plus the backend it talks to.
+/// The database handle that handlers hold: a pool plus the backend it talks to, the caches of
+/// figures derived from its data, and on SQLite the lock its writers take in turn.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    caches: Arc<Caches>,
+    /// SQLite lets one writer in at a time and makes the others wait in its busy handler, whose
+    /// sleeps grow (a few writers then wait seconds). This process's writers queue here instead,
+    /// before they take a connection, and reach the database one after the other; the busy
+    /// handler is left for other processes (the command-line tools).
+    writer: Option<Arc<Mutex<()>>>,
 }
 
 impl Db {
@@ -217,15 +230,26 @@ impl Db {
             busy_timeout_ms: u64::try_from(settings.sqlite_busy_timeout.as_millis())
                 .unwrap_or(5000),
         };
+        // No test query on check-out (a round trip on every request): a connection whose
+        // transaction broke is discarded on return (`has_broken`), and one whose server went
+        // away fails its statement, which the request reports as 503.
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_connections.max(1))
             .connection_timeout(settings.connect_timeout)
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.display()))?;
         Ok(Self {
             pool,
             backend: url.backend(),
+            caches: Arc::new(Caches::default()),
+            writer: (url.backend() == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
         })
+    }
+
+    /// The caches of figures derived from this database's data.
+    pub fn caches(&self) -> &Arc<Caches> {
+        &self.caches
     }
 
     pub fn backend(&self) -> Backend {
@@ -244,10 +268,26 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.work(false, f).await
+    }
+
+    async fn work<T, F>(&self, writes: bool, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
+        let writer = self.writer.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _in_request = span.enter();
+            // A write queues for the writer lock before it takes a connection, so waiting
+            // writers never hold connections readers need.
+            let _writing = match (&writer, writes) {
+                (Some(lock), true) => Some(WriterGuard::take(lock)),
+                _ => None,
+            };
+            let _on_thread = WriterOnThread::set(writer.clone());
             let mut conn = pool
                 .get()
                 .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
@@ -266,7 +306,8 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, f)).await
+        self.work(true, move |conn| write_transaction(conn, f))
+            .await
     }
 
     /// Applies pending migrations; returns the names of those applied.
@@ -358,6 +399,15 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // This process's SQLite writers take the writer lock in turn (if the work did not take it
+    // before its connection, see `Db::write`).
+    let lock = match conn {
+        DbConnection::Sqlite(_) if !HOLDS_WRITER.with(std::cell::Cell::get) => {
+            WRITER.with(|w| w.borrow().clone())
+        }
+        _ => None,
+    };
+    let _writing = lock.as_deref().map(WriterGuard::take);
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
@@ -366,7 +416,23 @@ where
             <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?;
         }
     }
+    let outer = crate::versions::collect();
     let result = f(conn);
+    // The data versions of what the transaction changed move in the same transaction, last
+    // (see `versions`).
+    let result = match result {
+        Ok(v) => {
+            let touched = crate::versions::take(outer);
+            match crate::versions::increment(conn, &touched) {
+                Ok(()) => Ok(v),
+                Err(e) => Err(E::from(e)),
+            }
+        }
+        Err(e) => {
+            crate::versions::discard(outer);
+            Err(e)
+        }
+    };
     match (result, conn) {
         (Ok(v), DbConnection::Sqlite(c)) => {
             <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(
@@ -391,6 +457,43 @@ where
                 );
             Err(e)
         }
+    }
+}
+
+/// Holds the SQLite writer lock, and marks this thread as holding it, until dropped.
+struct WriterGuard<'a> {
+    _guard: MutexGuard<'a, ()>,
+}
+
+impl<'a> WriterGuard<'a> {
+    fn take(lock: &'a Mutex<()>) -> Self {
+        // A writer that panicked left no transaction open (the connection is discarded), so a
+        // poisoned lock is still a good lock.
+        let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        HOLDS_WRITER.with(|h| h.set(true));
+        Self { _guard: guard }
+    }
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        HOLDS_WRITER.with(|h| h.set(false));
+    }
+}
+
+/// Makes a database's writer lock known to the work running on this thread, until dropped.
+struct WriterOnThread;
+
+impl WriterOnThread {
+    fn set(lock: Option<Arc<Mutex<()>>>) -> Self {
+        WRITER.with(|w| *w.borrow_mut() = lock);
+        Self
+    }
+}
+
+impl Drop for WriterOnThread {
+    fn drop(&mut self) {
+        WRITER.with(|w| *w.borrow_mut() = None);
     }
 }
 
