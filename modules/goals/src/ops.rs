@@ -925,12 +925,30 @@ pub fn select_targets(
     if let (Some((skip, take)), false) = (window, derived_filter) {
         let total = rows.len();
         let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
+        let ids: Vec<i64> = page.iter().map(|r| r.id).collect();
         return Ok((
-            views::target_views(conn, &lookup, indicators, &page, views::as_of(q.as_of))?,
+            views::target_views(
+                conn,
+                &lookup,
+                indicators,
+                &page,
+                repo::Targets::Ids(&ids),
+                views::as_of(q.as_of),
+            )?,
             total,
         ));
     }
-    let mut out = views::target_views(conn, &lookup, indicators, &rows, views::as_of(q.as_of))?;
+    // A filter on a derived value judges every target the other filters kept (one
+    // municipality's).
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut out = views::target_views(
+        conn,
+        &lookup,
+        indicators,
+        &rows,
+        repo::Targets::Ids(&ids),
+        views::as_of(q.as_of),
+    )?;
     if let Some(a) = q.assessment {
         out.retain(|t| t.assessment == a);
     }

@@ -860,3 +860,252 @@ pub fn targets_on_theme(
         ))
         .load(conn)
 }
+
+// ------------------------------------------------------------------------------------------
+// What a dashboard view judges: targets chosen by a condition the database evaluates, so no
+// list of ids that grows with the data is sent, and only the latest values leave the database.
+
+/// Which targets a view judges, as a condition over the `targets` table.
+#[derive(Debug, Clone, Copy)]
+pub enum Targets<'a> {
+    /// One strategy's.
+    OfStrategy(i64),
+    /// These: a page of a list, bounded by the page size.
+    Ids(&'a [i64]),
+    /// Those of the active strategies a caller may see (public ones, and the internal ones of
+    /// `internal_of`), of these municipalities (`None`: every municipality with goals on),
+    /// and when `theme` is given only those on it (tagged, or on a node tagged).
+    Visible {
+        municipalities: Option<&'a [i64]>,
+        internal_of: &'a [i64],
+        theme: Option<i64>,
+    },
+}
+
+fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        // `IN ()` is not SQL; no id is negative.
+        return "-1".to_owned();
+    }
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl Targets<'_> {
+    /// For `Visible`: the visible strategies (SQL over `s`), else `None`.
+    fn strategies(&self) -> Option<String> {
+        let Targets::Visible {
+            municipalities,
+            internal_of,
+            ..
+        } = *self
+        else {
+            return None;
+        };
+        let of_municipalities = match municipalities {
+            Some(ids) => format!("s.municipality_id IN ({})", id_list(ids)),
+            None => format!(
+                "NOT EXISTS (SELECT 1 FROM disabled_modules d \
+                 WHERE d.municipality_id = s.municipality_id AND d.module = '{}')",
+                crate::NAME
+            ),
+        };
+        Some(format!(
+            "s.status = '{active}' AND (s.visibility = '{public}' OR s.municipality_id IN ({internal})) \
+             AND {of_municipalities}",
+            active = StrategyStatus::Active.as_str(),
+            public = Visibility::Public.as_str(),
+            internal = id_list(internal_of),
+        ))
+    }
+
+    /// For `Visible` with a theme: the nodes on it of the visible strategies (SQL over `nodes`).
+    pub fn nodes_on_theme(&self) -> Option<String> {
+        let Targets::Visible {
+            theme: Some(theme), ..
+        } = *self
+        else {
+            return None;
+        };
+        Some(format!(
+            "nodes.strategy_id IN (SELECT s.id FROM strategies s WHERE {}) \
+             AND nodes.id IN (SELECT nt.node_id FROM node_themes nt WHERE nt.theme_id = {theme})",
+            self.strategies().unwrap_or_default()
+        ))
+    }
+
+    /// SQL over `targets` (built from numbers and the states' own words only, never input).
+    pub fn condition(&self) -> String {
+        match *self {
+            Targets::OfStrategy(id) => format!("targets.strategy_id = {id}"),
+            Targets::Ids(ids) => format!("targets.id IN ({})", id_list(ids)),
+            Targets::Visible { theme, .. } => {
+                let on_theme = match theme {
+                    Some(theme) => format!(
+                        " AND (targets.id IN (SELECT tt.target_id FROM target_themes tt WHERE tt.theme_id = {theme}) \
+                         OR targets.node_id IN (SELECT nt.node_id FROM node_themes nt WHERE nt.theme_id = {theme}))"
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "targets.strategy_id IN (SELECT s.id FROM strategies s WHERE {}){on_theme}",
+                    self.strategies().unwrap_or_default()
+                )
+            }
+        }
+    }
+}
+
+/// The visible strategies of a `Visible` set (others: none), in municipality and id order.
+pub fn strategies_where(
+    conn: &mut DbConnection,
+    set: Targets<'_>,
+) -> QueryResult<Vec<StrategyRow>> {
+    let Some(cond) = set.strategies() else {
+        return Ok(Vec::new());
+    };
+    strategies::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "strategies.id IN (SELECT s.id FROM strategies s WHERE {cond})"
+        )))
+        .select(StrategyRow::as_select())
+        .order((strategies::municipality_id.asc(), strategies::id.asc()))
+        .load(conn)
+}
+
+/// Nodes chosen by a condition over `nodes`, in strategy and position order.
+pub fn nodes_where(conn: &mut DbConnection, condition: &str) -> QueryResult<Vec<NodeRow>> {
+    nodes::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(condition))
+        .select(NodeRow::as_select())
+        .order((
+            nodes::strategy_id.asc(),
+            nodes::position.asc(),
+            nodes::id.asc(),
+        ))
+        .load(conn)
+}
+
+/// The units that own the chosen targets or the chosen nodes (a condition over `nodes`).
+pub fn units_where(
+    conn: &mut DbConnection,
+    set: Targets<'_>,
+    nodes: Option<&str>,
+) -> QueryResult<Vec<UnitRow>> {
+    let of_nodes = match nodes {
+        Some(cond) => format!(" OR units.id IN (SELECT nodes.unit_id FROM nodes WHERE {cond})"),
+        None => String::new(),
+    };
+    units::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "(units.id IN (SELECT targets.owner_unit_id FROM targets WHERE {}){of_nodes})",
+            set.condition()
+        )))
+        .select(UnitRow::as_select())
+        .load(conn)
+}
+
+/// The targets chosen, in strategy and position order.
+pub fn targets_where(conn: &mut DbConnection, set: Targets<'_>) -> QueryResult<Vec<TargetRow>> {
+    targets::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            &set.condition(),
+        ))
+        .select(TargetRow::as_select())
+        .order((
+            targets::strategy_id.asc(),
+            targets::position.asc(),
+            targets::id.asc(),
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LatestPoint {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub target_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub date: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub value: f64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub note: Option<String>,
+}
+
+/// Per target, the current measurements a view is judged by as of a day (see
+/// `progress::derive`): the latest two up to the day (trend, staleness) and the latest within
+/// the target's window (from its baseline date to the earlier of the day and its deadline).
+/// At most three rows per target, however long its history.
+pub fn latest_points(
+    conn: &mut DbConnection,
+    set: Targets<'_>,
+    as_of: NaiveDate,
+) -> QueryResult<HashMap<i64, Vec<LatestPoint>>> {
+    let in_window = "(targets.deadline IS NULL OR m.date <= targets.deadline) \
+                     AND (targets.baseline_date IS NULL OR m.date >= targets.baseline_date)";
+    let sql = format!(
+        "SELECT x.target_id, x.date, x.value, x.note FROM (\
+           SELECT m.target_id, m.date, m.value, m.note, \
+             ROW_NUMBER() OVER (PARTITION BY m.target_id ORDER BY m.date DESC) AS rn, \
+             CASE WHEN {in_window} THEN 1 ELSE 0 END AS inw, \
+             ROW_NUMBER() OVER (PARTITION BY m.target_id, CASE WHEN {in_window} THEN 1 ELSE 0 END \
+                                ORDER BY m.date DESC) AS rw \
+           FROM measurements m JOIN targets ON targets.id = m.target_id \
+           WHERE m.superseded_at IS NULL AND m.date <= $1 AND {cond}\
+         ) x WHERE x.rn <= 2 OR (x.inw = 1 AND x.rw = 1)",
+        cond = set.condition()
+    );
+    let rows: Vec<LatestPoint> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Date, _>(as_of)
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<LatestPoint>> = HashMap::new();
+    for r in rows {
+        map.entry(r.target_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct TaggedSlug {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    node: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    slug: String,
+}
+
+/// Theme slugs by node id and by target id: of the nodes of these strategies (`nodes`: SQL
+/// over `nodes`, or `None` for no nodes) and of the chosen targets, in one statement.
+#[allow(clippy::type_complexity)]
+pub fn theme_slugs_of(
+    conn: &mut DbConnection,
+    nodes: Option<&str>,
+    set: Targets<'_>,
+) -> QueryResult<(HashMap<i64, Vec<String>>, HashMap<i64, Vec<String>>)> {
+    let node_part = match nodes {
+        Some(cond) => format!(
+            "SELECT 1 AS node, nt.node_id AS id, th.slug AS slug, th.id AS tid FROM node_themes nt \
+             JOIN themes th ON th.id = nt.theme_id JOIN nodes ON nodes.id = nt.node_id WHERE {cond} UNION ALL "
+        ),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT node, id, slug FROM ({node_part}\
+         SELECT 0 AS node, tt.target_id AS id, th.slug AS slug, th.id AS tid FROM target_themes tt \
+         JOIN themes th ON th.id = tt.theme_id JOIN targets ON targets.id = tt.target_id WHERE {cond}) x \
+         ORDER BY node, id, tid",
+        cond = set.condition()
+    );
+    let rows: Vec<TaggedSlug> = diesel::sql_query(sql).load(conn)?;
+    let (mut by_node, mut by_target): (HashMap<i64, Vec<String>>, HashMap<i64, Vec<String>>) =
+        Default::default();
+    for r in rows {
+        let map = if r.node == 1 {
+            &mut by_node
+        } else {
+            &mut by_target
+        };
+        map.entry(r.id).or_default().push(r.slug);
+    }
+    Ok((by_node, by_target))
+}

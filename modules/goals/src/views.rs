@@ -14,18 +14,15 @@ use crate::model::*;
 use crate::progress::{self, Assessment, Point, Spec};
 use crate::{ops, repo};
 
-/// Theme slugs and unit names, loaded once per request.
+/// Unit names, loaded once per request.
 pub struct Lookup {
-    pub themes: HashMap<i64, String>,
     pub units: HashMap<i64, UnitRow>,
 }
 
 impl Lookup {
     pub fn load(conn: &mut DbConnection, municipality_ids: &[i64]) -> Result<Self, ApiError> {
-        let themes = repo::theme_slugs(conn)?;
         let units = repo::units_of(conn, municipality_ids)?;
         Ok(Self {
-            themes,
             units: units.into_iter().map(|u| (u.id, u)).collect(),
         })
     }
@@ -35,19 +32,10 @@ impl Lookup {
             .map(|u| UnitRef::from_row(u.clone()))
     }
 
-    pub fn slugs(&self, ids: Option<&Vec<i64>>) -> Vec<String> {
-        ids.map(|ids| {
-            ids.iter()
-                .filter_map(|id| self.themes.get(id).cloned())
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
-    /// A node with its unit and themes (`themes`: theme ids by node id).
-    pub fn node_view(&self, row: NodeRow, themes: &HashMap<i64, Vec<i64>>) -> NodeView {
+    /// A node with its unit and themes (`themes`: theme slugs by node id).
+    pub fn node_view(&self, row: NodeRow, themes: &HashMap<i64, Vec<String>>) -> NodeView {
         let unit = self.unit_ref(row.unit_id);
-        let slugs = self.slugs(themes.get(&row.id));
+        let slugs = themes.get(&row.id).cloned().unwrap_or_default();
         NodeView::from_row(row, unit, slugs)
     }
 }
@@ -103,6 +91,14 @@ pub fn node_view(
 ) -> Result<NodeView, ApiError> {
     let lookup = Lookup::load(conn, &[municipality_id])?;
     let themes = repo::node_themes_of(conn, &[row.id])?;
+    let slugs = repo::theme_slugs(conn)?;
+    let themes = themes
+        .into_iter()
+        .map(|(node, ids)| {
+            let names = ids.iter().filter_map(|id| slugs.get(id).cloned()).collect();
+            (node, names)
+        })
+        .collect();
     Ok(lookup.node_view(row, &themes))
 }
 
@@ -135,86 +131,134 @@ fn computed_dates(row: &TargetRow, as_of: NaiveDate) -> [NaiveDate; 2] {
     [at - Duration::days(days), at]
 }
 
-/// Builds the views of these targets; the order of `rows` is kept.
+/// Builds the views of these targets (`rows`, chosen by `set`); the order of `rows` is kept.
+/// Three statements whatever their number (themes, latest values, data versions when a target
+/// is computed), and computed values from the cache while their municipality's data is unchanged.
 pub fn target_views(
     conn: &mut DbConnection,
     lookup: &Lookup,
     indicators: &IndicatorRegistry,
     rows: &[TargetRow],
+    set: repo::Targets<'_>,
     as_of: NaiveDate,
 ) -> Result<Vec<TargetView>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let themes = repo::target_themes_of(conn, &ids)?;
-    let measured = repo::current_measurements(conn, &ids)?;
+    let (_, themes) = repo::theme_slugs_of(conn, None, set)?;
+    judge(conn, lookup, indicators, rows, set, &themes, as_of)
+}
 
-    // One computation per (indicator, municipality, date), however many targets share it.
-    let mut computed: HashMap<(String, i64, NaiveDate), Option<f64>> = HashMap::new();
-    for row in rows.iter().filter(|r| r.source == Source::Computed) {
-        let Some(key) = &row.computed_indicator else {
-            continue;
-        };
-        let Some(indicator) = indicators.get(key) else {
-            continue;
-        };
-        for date in computed_dates(row, as_of) {
-            let k = (key.clone(), row.municipality_id, date);
-            if let std::collections::hash_map::Entry::Vacant(e) = computed.entry(k) {
-                let value = indicator.compute(conn, row.municipality_id, date)?;
-                e.insert(value);
-            }
-        }
-    }
-
+/// [`target_views`] with the targets' theme slugs already loaded.
+pub fn judge(
+    conn: &mut DbConnection,
+    lookup: &Lookup,
+    indicators: &IndicatorRegistry,
+    rows: &[TargetRow],
+    set: repo::Targets<'_>,
+    themes: &HashMap<i64, Vec<String>>,
+    as_of: NaiveDate,
+) -> Result<Vec<TargetView>, ApiError> {
+    let computed = computed_values(conn, indicators, rows, as_of)?;
+    let measured = if rows.iter().any(|r| r.source != Source::Computed) {
+        repo::latest_points(conn, set, as_of)?
+    } else {
+        HashMap::new()
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let spec = spec(row);
-        let (points, notes): (Vec<Point>, HashMap<NaiveDate, Option<String>>) =
-            if row.source == Source::Computed {
-                let key = row.computed_indicator.clone().unwrap_or_default();
-                let points = computed_dates(row, as_of)
-                    .into_iter()
-                    .filter_map(|date| {
-                        computed
-                            .get(&(key.clone(), row.municipality_id, date))
-                            .copied()
-                            .flatten()
-                            .map(|value| Point { date, value })
-                    })
-                    .collect();
-                (points, HashMap::new())
-            } else {
-                let ms = measured.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-                (
-                    ms.iter()
-                        .map(|m| Point {
-                            date: m.date,
-                            value: m.value,
-                        })
-                        .collect(),
-                    ms.iter().map(|m| (m.date, m.note.clone())).collect(),
-                )
-            };
-        let derived = progress::derive(&spec, &points, as_of);
-        let latest = derived.current.map(|p| LatestValue {
-            date: p.date,
-            value: p.value,
-            note: notes.get(&p.date).cloned().flatten(),
-            computed: row.source == Source::Computed,
-        });
-        let derived = progress::Derived {
-            progress: derived.progress.map(round2),
-            progress_unclamped: derived.progress_unclamped.map(round2),
-            ..derived
-        };
+        let (derived, latest) = derive(row, &measured, &computed, as_of);
         out.push(TargetView::from_row(
             row.clone(),
             lookup.unit_ref(row.owner_unit_id),
-            lookup.slugs(themes.get(&row.id)),
+            themes.get(&row.id).cloned().unwrap_or_default(),
             latest,
             derived,
         ));
     }
     Ok(out)
+}
+
+type Computed = HashMap<(String, i64, NaiveDate), Option<f64>>;
+
+/// One value per (indicator, municipality, date), however many targets share it: from the
+/// cache while the municipality's data version is unchanged (one statement reads the versions),
+/// else computed and kept.
+fn computed_values(
+    conn: &mut DbConnection,
+    indicators: &IndicatorRegistry,
+    rows: &[TargetRow],
+    as_of: NaiveDate,
+) -> Result<Computed, ApiError> {
+    let mut computed: Computed = HashMap::new();
+    let mut versions = None;
+    for row in rows.iter().filter(|r| r.source == Source::Computed) {
+        let Some(key) = &row.computed_indicator else {
+            continue;
+        };
+        for date in computed_dates(row, as_of) {
+            let k = (key.clone(), row.municipality_id, date);
+            if computed.contains_key(&k) {
+                continue;
+            }
+            let versions = match &mut versions {
+                Some(v) => v,
+                None => versions.insert(retning_kernel::versions::Versions::read(conn)?),
+            };
+            let value = indicators.value(conn, versions, key, row.municipality_id, date)?;
+            computed.insert(k, value);
+        }
+    }
+    Ok(computed)
+}
+
+/// Progress, assessment, trend and staleness of one target, and the value it is judged by.
+fn derive(
+    row: &TargetRow,
+    measured: &HashMap<i64, Vec<repo::LatestPoint>>,
+    computed: &Computed,
+    as_of: NaiveDate,
+) -> (progress::Derived, Option<LatestValue>) {
+    let spec = spec(row);
+    let (points, notes): (Vec<Point>, Vec<(NaiveDate, Option<String>)>) =
+        if row.source == Source::Computed {
+            let key = row.computed_indicator.clone().unwrap_or_default();
+            let points = computed_dates(row, as_of)
+                .into_iter()
+                .filter_map(|date| {
+                    computed
+                        .get(&(key.clone(), row.municipality_id, date))
+                        .copied()
+                        .flatten()
+                        .map(|value| Point { date, value })
+                })
+                .collect();
+            (points, Vec::new())
+        } else {
+            let ms = measured.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+            (
+                ms.iter()
+                    .map(|m| Point {
+                        date: m.date,
+                        value: m.value,
+                    })
+                    .collect(),
+                ms.iter().map(|m| (m.date, m.note.clone())).collect(),
+            )
+        };
+    let derived = progress::derive(&spec, &points, as_of);
+    let latest = derived.current.map(|p| LatestValue {
+        date: p.date,
+        value: p.value,
+        note: notes
+            .iter()
+            .find(|(d, _)| *d == p.date)
+            .and_then(|(_, n)| n.clone()),
+        computed: row.source == Source::Computed,
+    });
+    let derived = progress::Derived {
+        progress: derived.progress.map(round2),
+        progress_unclamped: derived.progress_unclamped.map(round2),
+        ..derived
+    };
+    (derived, latest)
 }
 
 /// The view of one target.
@@ -225,9 +269,17 @@ pub fn target_view(
     row: TargetRow,
     as_of: NaiveDate,
 ) -> Result<TargetView, ApiError> {
-    target_views(conn, lookup, indicators, &[row], as_of)?
-        .pop()
-        .ok_or_else(|| ApiError::internal("target view missing"))
+    let id = row.id;
+    target_views(
+        conn,
+        lookup,
+        indicators,
+        &[row],
+        repo::Targets::Ids(&[id]),
+        as_of,
+    )?
+    .pop()
+    .ok_or_else(|| ApiError::internal("target view missing"))
 }
 
 fn round2(v: f64) -> f64 {
@@ -243,7 +295,7 @@ fn round2(v: f64) -> f64 {
 /// Assembles the tree: children in position order, targets on their nodes.
 pub fn build_tree(
     nodes: &[NodeRow],
-    node_themes: &HashMap<i64, Vec<i64>>,
+    node_themes: &HashMap<i64, Vec<String>>,
     targets: Vec<TargetView>,
     lookup: &Lookup,
 ) -> Vec<TreeNode> {
@@ -259,7 +311,7 @@ pub fn build_tree(
         parent: Option<i64>,
         children: &HashMap<Option<i64>, Vec<&NodeRow>>,
         targets: &mut HashMap<i64, Vec<TargetView>>,
-        themes: &HashMap<i64, Vec<i64>>,
+        themes: &HashMap<i64, Vec<String>>,
         lookup: &Lookup,
         depth: usize,
     ) -> Vec<TreeNode> {
@@ -290,9 +342,9 @@ pub fn build_tree(
     )
 }
 
-/// A strategy with its whole tree, as of a date: a fixed number of queries whatever its size
-/// (strategy, follow-ups, themes, units, nodes, node themes, targets, target themes,
-/// measurements, plus one computation per computed indicator and date).
+/// A strategy with its whole tree, as of a date, in a fixed number of statements whatever its
+/// size: follow-ups, units, nodes, node and target themes (one), targets, their latest values,
+/// and for computed targets the data versions (values from the cache, or computed once).
 pub fn strategy_tree(
     conn: &mut DbConnection,
     m: &retning_kernel::tenancy::Municipality,
@@ -306,10 +358,19 @@ pub fn strategy_tree(
         .unwrap_or_default();
     let lookup = Lookup::load(conn, &[m.id])?;
     let nodes = repo::nodes_of_strategies(conn, &[id])?;
-    let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
-    let node_themes = repo::node_themes_of(conn, &node_ids)?;
+    let set = repo::Targets::OfStrategy(id);
+    let (node_themes, target_themes) =
+        repo::theme_slugs_of(conn, Some(&format!("nodes.strategy_id = {id}")), set)?;
     let target_rows = repo::targets_of_strategies(conn, &[id])?;
-    let targets = target_views(conn, &lookup, indicators, &target_rows, as_of)?;
+    let targets = judge(
+        conn,
+        &lookup,
+        indicators,
+        &target_rows,
+        set,
+        &target_themes,
+        as_of,
+    )?;
     let mut by_kind = std::collections::BTreeMap::new();
     for n in &nodes {
         *by_kind.entry(n.kind.clone()).or_insert(0) += 1;
@@ -328,8 +389,23 @@ pub fn strategy_tree(
     })
 }
 
+/// The municipalities (of all with goals on) whose internal strategies the caller may see:
+/// part of the key of a cached view across municipalities.
+pub fn internal_everywhere(conn: &mut DbConnection, who: &Principal) -> Result<Vec<i64>, ApiError> {
+    Ok(internal_of(who, &ops::municipalities_for(conn, None)?))
+}
+
+/// The municipalities among `ms` whose internal strategies the caller may see.
+fn internal_of(who: &Principal, ms: &[retning_kernel::tenancy::Municipality]) -> Vec<i64> {
+    ms.iter()
+        .filter(|m| ops::sees_internal(who, m))
+        .map(|m| m.id)
+        .collect()
+}
+
 /// Per municipality, the nodes and targets on a theme (directly, or targets on a node with it),
-/// with progress and assessment: public strategies, plus the caller's own internal ones.
+/// with progress and assessment: public strategies, plus the caller's own internal ones. A
+/// fixed number of statements, whatever the number of municipalities and targets.
 pub fn comparison(
     conn: &mut DbConnection,
     who: &Principal,
@@ -351,18 +427,66 @@ pub fn comparison(
     let theme_id = theme.id;
     let theme = theme_view(conn, theme)?;
     let ms = ops::municipalities_for(conn, municipalities)?;
-    let strategies = ops::visible_strategies(conn, who, &ms)?;
-    let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
+    let chosen_ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let internal = internal_of(who, &ms);
+    let set = repo::Targets::Visible {
+        municipalities: municipalities.is_some().then_some(chosen_ids.as_slice()),
+        internal_of: &internal,
+        theme: Some(theme_id),
+    };
+    let strategies = repo::strategies_where(conn, set)?;
     let titles: HashMap<i64, &str> = strategies
         .iter()
         .map(|s| (s.id, s.title.as_str()))
         .collect();
-    let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
-    let nodes = repo::nodes_on_theme(conn, &strategy_ids, theme_id)?;
-    let node_ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
-    let node_themes = repo::node_themes_of(conn, &node_ids)?;
-    let chosen = repo::targets_on_theme(conn, &strategy_ids, theme_id)?;
-    let target_views = target_views(conn, &lookup, indicators, &chosen, as_of)?;
+    let node_condition = set.nodes_on_theme();
+    let lookup = Lookup {
+        units: repo::units_where(conn, set, node_condition.as_deref())?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect(),
+    };
+    let nodes = repo::nodes_where(conn, node_condition.as_deref().unwrap_or("1 = 0"))?;
+    let (node_themes, target_themes) = repo::theme_slugs_of(conn, node_condition.as_deref(), set)?;
+    let chosen = repo::targets_where(conn, set)?;
+    let target_views = judge(
+        conn,
+        &lookup,
+        indicators,
+        &chosen,
+        set,
+        &target_themes,
+        as_of,
+    )?;
+    let mut nodes_by: HashMap<i64, Vec<ComparedNode>> = HashMap::new();
+    for n in nodes {
+        nodes_by
+            .entry(n.municipality_id)
+            .or_default()
+            .push(ComparedNode {
+                strategy_id: n.strategy_id,
+                strategy_title: titles
+                    .get(&n.strategy_id)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                node: lookup.node_view(n, &node_themes),
+            });
+    }
+    let mut targets_by: HashMap<i64, Vec<ComparedTarget>> = HashMap::new();
+    for (t, row) in target_views.into_iter().zip(&chosen) {
+        targets_by
+            .entry(row.municipality_id)
+            .or_default()
+            .push(ComparedTarget {
+                strategy_title: titles
+                    .get(&t.strategy_id)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                target: t,
+            });
+    }
     let municipalities = ms
         .iter()
         .map(|m| MunicipalityComparison {
@@ -370,32 +494,8 @@ pub fn comparison(
                 slug: m.slug.clone(),
                 name: m.name.clone(),
             },
-            nodes: nodes
-                .iter()
-                .filter(|n| n.municipality_id == m.id)
-                .map(|n| ComparedNode {
-                    strategy_id: n.strategy_id,
-                    strategy_title: titles
-                        .get(&n.strategy_id)
-                        .copied()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    node: lookup.node_view(n.clone(), &node_themes),
-                })
-                .collect(),
-            targets: target_views
-                .iter()
-                .zip(&chosen)
-                .filter(|(_, row)| row.municipality_id == m.id)
-                .map(|(t, _)| ComparedTarget {
-                    strategy_title: titles
-                        .get(&t.strategy_id)
-                        .copied()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    target: t.clone(),
-                })
-                .collect(),
+            nodes: nodes_by.remove(&m.id).unwrap_or_default(),
+            targets: targets_by.remove(&m.id).unwrap_or_default(),
         })
         .collect();
     Ok(Comparison {
@@ -405,7 +505,8 @@ pub fn comparison(
     })
 }
 
-/// Each municipality's targets counted by assessment (public strategies, plus the caller's own).
+/// Each municipality's targets counted by assessment (public strategies, plus the caller's
+/// own): the targets' rules and their latest values, in a fixed number of statements.
 pub fn overview(
     conn: &mut DbConnection,
     who: &Principal,
@@ -416,41 +517,55 @@ pub fn overview(
     // municipality's measures, and show only what any visitor may see.
     retning_kernel::db::scope_to_platform(conn)?;
     let ms = ops::municipalities_for(conn, None)?;
-    let strategies = ops::visible_strategies(conn, who, &ms)?;
-    let strategy_ids: Vec<i64> = strategies.iter().map(|s| s.id).collect();
-    let lookup = Lookup::load(conn, &ms.iter().map(|m| m.id).collect::<Vec<_>>())?;
-    let rows = repo::targets_of_strategies(conn, &strategy_ids)?;
-    let targets = target_views(conn, &lookup, indicators, &rows, as_of)?;
+    let internal = internal_of(who, &ms);
+    let set = repo::Targets::Visible {
+        municipalities: None,
+        internal_of: &internal,
+        theme: None,
+    };
+    let strategies = repo::strategies_where(conn, set)?;
+    let rows = repo::targets_where(conn, set)?;
+    let computed = computed_values(conn, indicators, &rows, as_of)?;
+    let measured = repo::latest_points(conn, set, as_of)?;
+    #[derive(Default)]
+    struct Tally {
+        strategies: usize,
+        targets: usize,
+        stale: usize,
+        by_assessment: HashMap<Assessment, usize>,
+    }
+    let mut tallies: HashMap<i64, Tally> = HashMap::new();
+    for s in &strategies {
+        tallies.entry(s.municipality_id).or_default().strategies += 1;
+    }
+    for row in &rows {
+        let (derived, _) = derive(row, &measured, &computed, as_of);
+        let t = tallies.entry(row.municipality_id).or_default();
+        t.targets += 1;
+        t.stale += usize::from(derived.stale);
+        *t.by_assessment.entry(derived.assessment).or_insert(0) += 1;
+    }
     let municipalities = ms
         .iter()
         .map(|m| {
-            let mut by_assessment: BTreeMap<String, usize> = Assessment::ALL
-                .iter()
-                .map(|a| (a.as_str().to_owned(), 0))
-                .collect();
-            let mine: Vec<_> = targets
-                .iter()
-                .zip(&rows)
-                .filter(|(_, r)| r.municipality_id == m.id)
-                .map(|(t, _)| t)
-                .collect();
-            for t in &mine {
-                *by_assessment
-                    .entry(t.assessment.as_str().to_owned())
-                    .or_insert(0) += 1;
-            }
+            let t = tallies.remove(&m.id).unwrap_or_default();
             MunicipalityOverview {
                 municipality: MunicipalityRef {
                     slug: m.slug.clone(),
                     name: m.name.clone(),
                 },
-                strategies: strategies
+                strategies: t.strategies,
+                targets: t.targets,
+                stale: t.stale,
+                by_assessment: Assessment::ALL
                     .iter()
-                    .filter(|s| s.municipality_id == m.id)
-                    .count(),
-                targets: mine.len(),
-                stale: mine.iter().filter(|t| t.stale).count(),
-                by_assessment,
+                    .map(|a| {
+                        (
+                            a.as_str().to_owned(),
+                            t.by_assessment.get(a).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect::<BTreeMap<String, usize>>(),
             }
         })
         .collect();

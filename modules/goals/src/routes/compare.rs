@@ -1,7 +1,8 @@
 //! Side by side: the municipalities' nodes and targets on one theme, and their assessments.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::cache::{self, DependsOn};
+use retning_kernel::http::{Query, Rendered};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::{ApiError, Db, Principal};
 
@@ -27,19 +28,28 @@ pub async fn compare(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.public()?;
     let as_of = as_of(q.as_of);
-    let result = db
+    let caches = db.caches().clone();
+    let rendered = db
         .run(move |conn| {
-            views::comparison(
-                conn,
-                &who,
-                &indicators,
-                &q.theme,
-                q.municipalities.as_deref(),
-                as_of,
-            )
+            let key = format!(
+                "goals.compare|{}|{}|{as_of}|{:?}",
+                q.theme,
+                q.municipalities.as_deref().unwrap_or("*"),
+                views::internal_everywhere(conn, &who)?,
+            );
+            cache::rendered(&caches, conn, key, DependsOn::Everything, |conn| {
+                Rendered::json(&views::comparison(
+                    conn,
+                    &who,
+                    &indicators,
+                    &q.theme,
+                    q.municipalities.as_deref(),
+                    as_of,
+                )?)
+            })
         })
         .await?;
-    json_with_etag(&req, &result)
+    Ok(rendered.respond(&req))
 }
 
 /// Each municipality's targets counted by assessment (public strategies, plus the caller's own).
@@ -59,8 +69,17 @@ pub async fn overview(
     q: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let as_of = as_of(q.public()?.as_of);
-    let result = db
-        .run(move |conn| views::overview(conn, &who, &indicators, as_of))
+    let caches = db.caches().clone();
+    let rendered = db
+        .run(move |conn| {
+            let key = format!(
+                "goals.overview|{as_of}|{:?}",
+                views::internal_everywhere(conn, &who)?
+            );
+            cache::rendered(&caches, conn, key, DependsOn::Everything, |conn| {
+                Rendered::json(&views::overview(conn, &who, &indicators, as_of)?)
+            })
+        })
         .await?;
-    json_with_etag(&req, &result)
+    Ok(rendered.respond(&req))
 }
