@@ -2,7 +2,8 @@
 //! aggregated with small counts suppressed for everyone else (see `crate::stats`).
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::cache::{self, DependsOn};
+use retning_kernel::http::{json_with_etag, Query, Rendered};
 use retning_kernel::pagination::MunicipalityPath;
 use retning_kernel::scope::Scoped;
 use retning_kernel::{ApiError, Db, Principal};
@@ -33,16 +34,25 @@ pub async fn statistics(
     slug: web::Path<String>,
     q: Query<StatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let caches = db.caches().clone();
     let view = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
             let q = q.open(scope)?;
             let m = &scope.municipality;
             let audience = audience(&scope.who, m);
             let period = stats::period(&q, audience)?;
-            stats::statistics(conn, &m.slug, m.id, period, audience)
+            // Computed once per change of the municipality's data (a year of a large
+            // municipality is hundreds of thousands of measures).
+            let key = format!(
+                "placements.statistics|{}|{}|{}|{audience:?}",
+                m.id, period.from, period.to
+            );
+            cache::rendered(&caches, conn, key, DependsOn::Municipality(m.id), |conn| {
+                Rendered::json(&stats::statistics(conn, &m.slug, m.id, period, audience)?)
+            })
         })
         .await?;
-    json_with_etag(&req, &view)
+    Ok(view.respond(&req))
 }
 
 /// Placements month by month (`from` and `to` name the first and last month): placed on each
