@@ -73,7 +73,9 @@ fn postgres_admin_url() -> (String, bool) {
 pub struct TestDb {
     pub url: String,
     backend: Backend,
-    _dir: TempDir,
+    dir: PathBuf,
+    /// `None` for a second handle on another's database (it removes nothing when dropped).
+    _owned: Option<TempDir>,
     pg: Option<(String, String)>,
 }
 
@@ -103,7 +105,8 @@ impl TestDb {
                 Some(Self {
                     url,
                     backend,
-                    _dir: dir,
+                    dir: dir.0.clone(),
+                    _owned: Some(dir),
                     pg: None,
                 })
             }
@@ -130,7 +133,8 @@ impl TestDb {
                 Some(Self {
                     url,
                     backend,
-                    _dir: dir,
+                    dir: dir.0.clone(),
+                    _owned: Some(dir),
                     pg: Some((admin_url.clone(), name)),
                 })
             }
@@ -138,7 +142,18 @@ impl TestDb {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self._dir.0.clone()
+        self.dir.clone()
+    }
+
+    /// Another handle on the same database, which leaves it in place when dropped.
+    fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            backend: self.backend,
+            dir: self.dir.clone(),
+            _owned: None,
+            pg: None,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -230,6 +245,23 @@ impl TestApp {
 
     pub async fn with(backend: Backend, options: Options) -> Option<Self> {
         let db = TestDb::create(backend)?;
+        Some(Self::on(db, options).await)
+    }
+
+    /// A second server process on this one's database (its own pool and caches; seeding is
+    /// left to the first): what another instance behind a load balancer would be.
+    pub async fn second_process(&self) -> Self {
+        Self::on(
+            self.db.shared(),
+            Options {
+                unseeded: true,
+                ..Options::default()
+            },
+        )
+        .await
+    }
+
+    async fn on(db: TestDb, options: Options) -> Self {
         let overrides = Overrides {
             config_file: None,
             database_url: Some(db.url.clone()),
@@ -263,12 +295,12 @@ impl TestApp {
         let ctx = retning_api::cli::prepare_with(&settings, registry)
             .unwrap_or_else(|e| panic!("prepare: {e}"));
         let service = test::init_service(retning_api::server::build_app(&ctx)).await;
-        Some(Self {
+        Self {
             service: Box::new(Boxed(service)),
             ctx,
             settings,
             db,
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {

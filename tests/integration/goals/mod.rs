@@ -2,6 +2,7 @@
 //! measurements, derived progress, computed indicators, comparison, ETag, CSV.
 
 mod compare;
+mod dashboard;
 mod indicators;
 mod progress;
 mod strategies;

@@ -695,9 +695,11 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
     let (q_small, n_small, t_small) = count(small);
     let (q_big, n_big, t_big) = count(sid);
     assert_eq!((n_small, t_small, n_big, t_big), (7, 7, 60, 50));
-    assert_eq!(
-        q_small, q_big,
-        "the tree's queries must not grow with its size"
+    // The small tree has computed targets (their data versions are read once), the big one
+    // none: the big one may take fewer, never more.
+    assert!(
+        q_big <= q_small,
+        "the tree's queries must not grow with its size: {q_small} then {q_big}"
     );
-    assert!(q_big <= 10, "{q_big} queries");
+    assert!(q_small <= 8, "{q_small} queries");
 }
