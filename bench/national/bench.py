@@ -111,9 +111,10 @@ def cpu_snapshot(server_pid, db=None):
                         database += j
         except (OSError, ValueError, IndexError):
             continue
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The load generator: wrk (a child) or this process (sequential requests).
+    ru, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     return {"t": time.perf_counter(), "busy": total - idle, "server": server, "database": database,
-            "client": ru.ru_utime + ru.ru_stime}
+            "client": ru.ru_utime + ru.ru_stime + me.ru_utime + me.ru_stime}
 
 
 def cpu_delta(a, b):
