@@ -181,7 +181,8 @@ def section(res):
     L.append("<details><summary>Every run</summary>")
     L.append("")
     L.append("CPU in cores (of 2) during the run: server / its PostgreSQL sessions / load generator / other "
-             "processes; drain: seconds the server went on working after wrk stopped (waited out before the next run).")
+             "processes (everything else on the machine, PostgreSQL's short-lived parallel query workers included); "
+             "drain: seconds the server went on working after wrk stopped (waited out before the next run).")
     L.append("")
     L.append("| run | binary | path | requests | req/s | p50 | p90 | p99 | max | statuses | CPU | drain |")
     L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
