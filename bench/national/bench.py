@@ -361,6 +361,17 @@ def floor_script(db, offset, out_path):
     return sql, note
 
 
+# The issue's floor: the four statements a tree needs at the least (the strategy, its nodes, its
+# targets, the latest two current measurements per target), hand-written, the same for every
+# binary, each its own round trip and transaction (no role, no row-level-security scope).
+MINIMAL_FLOOR = """\\set sid {sid}
+SELECT * FROM strategies WHERE id = :sid;
+SELECT * FROM nodes WHERE strategy_id = :sid ORDER BY parent_id, position, id;
+SELECT * FROM targets WHERE strategy_id = :sid ORDER BY node_id, position, id;
+SELECT x.target_id, x.date, x.value, x.note FROM (SELECT m.target_id, m.date, m.value, m.note, ROW_NUMBER() OVER (PARTITION BY m.target_id ORDER BY m.date DESC) AS rn FROM measurements m JOIN targets t ON t.id = m.target_id WHERE t.strategy_id = :sid AND m.superseded_at IS NULL AND m.date <= CURRENT_DATE) x WHERE x.rn <= 2;
+"""
+
+
 def pgbench(db, script, clients=None, duration=None, transactions=None):
     cmd = ["pgbench", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-n", "-M", "prepared",
            "-f", script]
@@ -533,6 +544,11 @@ def run_binary(b, label, binary, look, res):
         if b.name == "postgres" and r["floor_capture"].get("statements") and not r["floor_capture"].get("error"):
             log(f"{b.name}/{label}: pgbench floor")
             w["w1_floor"] = pgbench(DB_PREFIX + inst, script)
+        if b.name == "postgres":
+            minimal = os.path.join(b.work, f"floor-minimal-{label}.sql")
+            with open(minimal, "w") as f:
+                f.write(MINIMAL_FLOOR.replace("{sid}", str(look["tree"])))
+            w["w1_floor_minimal"] = pgbench(DB_PREFIX + inst, minimal)
         log(f"{b.name}/{label}: W1b, targets list, W2")
         w["w1b_seq"] = sequential(f"/api/v1/municipalities/vejle/strategies/{look['tree_b']}/tree")
         w["targets_c16"] = wrk("/api/v1/municipalities/vejle/targets?limit=50")
