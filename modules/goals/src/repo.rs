@@ -1034,26 +1034,45 @@ pub struct LatestPoint {
 /// Per target, the current measurements a view is judged by as of a day (see
 /// `progress::derive`): the latest two up to the day (trend, staleness) and the latest within
 /// the target's window (from its baseline date to the earlier of the day and its deadline).
-/// At most three rows per target, however long its history.
+/// At most three rows per target, each found by a seek on the index of current measurements
+/// (target, date), however long the history: a lateral join on PostgreSQL, correlated
+/// sub-selects of ids on SQLite (which has no lateral join). Ranking every measurement with a
+/// window function instead cost more than loading them all, on both backends.
 pub fn latest_points(
     conn: &mut DbConnection,
     set: Targets<'_>,
     as_of: NaiveDate,
 ) -> QueryResult<HashMap<i64, Vec<LatestPoint>>> {
-    let in_window = "(targets.deadline IS NULL OR m.date <= targets.deadline) \
-                     AND (targets.baseline_date IS NULL OR m.date >= targets.baseline_date)";
-    let sql = format!(
-        "SELECT x.target_id, x.date, x.value, x.note FROM (\
-           SELECT m.target_id, m.date, m.value, m.note, \
-             ROW_NUMBER() OVER (PARTITION BY m.target_id ORDER BY m.date DESC) AS rn, \
-             CASE WHEN {in_window} THEN 1 ELSE 0 END AS inw, \
-             ROW_NUMBER() OVER (PARTITION BY m.target_id, CASE WHEN {in_window} THEN 1 ELSE 0 END \
-                                ORDER BY m.date DESC) AS rw \
-           FROM measurements m JOIN targets ON targets.id = m.target_id \
-           WHERE m.superseded_at IS NULL AND m.date <= $1 AND {cond}\
-         ) x WHERE x.rn <= 2 OR (x.inw = 1 AND x.rw = 1)",
-        cond = set.condition()
-    );
+    let cond = set.condition();
+    let current = "m2.target_id = targets.id AND m2.superseded_at IS NULL AND m2.date <= $1";
+    let in_window = "(targets.deadline IS NULL OR m2.date <= targets.deadline) \
+                     AND (targets.baseline_date IS NULL OR m2.date >= targets.baseline_date)";
+    let sql = match conn.backend() {
+        retning_kernel::db::Backend::Postgres => format!(
+            "SELECT l.target_id, l.date, l.value, l.note FROM targets CROSS JOIN LATERAL (\
+               (SELECT m2.target_id, m2.date, m2.value, m2.note FROM measurements m2 \
+                WHERE {current} ORDER BY m2.date DESC LIMIT 2) \
+               UNION \
+               (SELECT m2.target_id, m2.date, m2.value, m2.note FROM measurements m2 \
+                WHERE {current} AND {in_window} ORDER BY m2.date DESC LIMIT 1)\
+             ) l WHERE {cond}"
+        ),
+        retning_kernel::db::Backend::Sqlite => {
+            let pick = |extra: &str, offset: u8| {
+                format!(
+                    "SELECT (SELECT m2.id FROM measurements m2 WHERE {current}{extra} \
+                     ORDER BY m2.date DESC LIMIT 1 OFFSET {offset}) FROM targets WHERE {cond}"
+                )
+            };
+            format!(
+                "SELECT m.target_id, m.date, m.value, m.note FROM measurements m WHERE m.id IN \
+                 ({} UNION {} UNION {})",
+                pick("", 0),
+                pick("", 1),
+                pick(&format!(" AND {in_window}"), 0)
+            )
+        }
+    };
     let rows: Vec<LatestPoint> = diesel::sql_query(sql)
         .bind::<diesel::sql_types::Date, _>(as_of)
         .load(conn)?;

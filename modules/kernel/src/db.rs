@@ -1,7 +1,7 @@
 //! One connection type over SQLite and PostgreSQL, the pool, migrations and transactions.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -18,10 +18,6 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../mig
 
 thread_local! {
     static QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// The SQLite writer lock of the database whose work runs on this thread ([`Db::run`]).
-    static WRITER: std::cell::RefCell<Option<Arc<Mutex<()>>>> = const { std::cell::RefCell::new(None) };
-    /// Whether this thread holds that lock.
-    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Statements run so far by connections on this thread (every connection of the pool counts
@@ -282,12 +278,13 @@ impl Db {
         actix_web::web::block(move || {
             let _in_request = span.enter();
             // A write queues for the writer lock before it takes a connection, so waiting
-            // writers never hold connections readers need.
+            // writers never hold connections readers need (and a writer holding the lock never
+            // waits for a connection a waiting writer holds). A write inside a read unit of work
+            // (one that hashes a password before it writes) is left to SQLite's busy handler.
             let _writing = match (&writer, writes) {
-                (Some(lock), true) => Some(WriterGuard::take(lock)),
+                (Some(lock), true) => Some(lock.lock().unwrap_or_else(PoisonError::into_inner)),
                 _ => None,
             };
-            let _on_thread = WriterOnThread::set(writer.clone());
             let mut conn = pool
                 .get()
                 .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
@@ -399,15 +396,6 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    // This process's SQLite writers take the writer lock in turn (if the work did not take it
-    // before its connection, see `Db::write`).
-    let lock = match conn {
-        DbConnection::Sqlite(_) if !HOLDS_WRITER.with(std::cell::Cell::get) => {
-            WRITER.with(|w| w.borrow().clone())
-        }
-        _ => None,
-    };
-    let _writing = lock.as_deref().map(WriterGuard::take);
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
@@ -457,43 +445,6 @@ where
                 );
             Err(e)
         }
-    }
-}
-
-/// Holds the SQLite writer lock, and marks this thread as holding it, until dropped.
-struct WriterGuard<'a> {
-    _guard: MutexGuard<'a, ()>,
-}
-
-impl<'a> WriterGuard<'a> {
-    fn take(lock: &'a Mutex<()>) -> Self {
-        // A writer that panicked left no transaction open (the connection is discarded), so a
-        // poisoned lock is still a good lock.
-        let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        HOLDS_WRITER.with(|h| h.set(true));
-        Self { _guard: guard }
-    }
-}
-
-impl Drop for WriterGuard<'_> {
-    fn drop(&mut self) {
-        HOLDS_WRITER.with(|h| h.set(false));
-    }
-}
-
-/// Makes a database's writer lock known to the work running on this thread, until dropped.
-struct WriterOnThread;
-
-impl WriterOnThread {
-    fn set(lock: Option<Arc<Mutex<()>>>) -> Self {
-        WRITER.with(|w| *w.borrow_mut() = lock);
-        Self
-    }
-}
-
-impl Drop for WriterOnThread {
-    fn drop(&mut self) {
-        WRITER.with(|w| *w.borrow_mut() = None);
     }
 }
 
