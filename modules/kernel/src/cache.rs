@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::http::Rendered;
-use crate::versions::Versions;
+use crate::versions::{Versions, PLATFORM};
 
 pub struct VersionedCache<K, V> {
     inner: Mutex<Inner<K, V>>,
@@ -90,7 +90,7 @@ impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
     }
 }
 
-/// What a cached view depends on: the data of one municipality, or of all.
+/// What a cached view depends on: the data of one municipality (and the platform's), or of all.
 #[derive(Debug, Clone, Copy)]
 pub enum DependsOn {
     Municipality(i64),
@@ -109,7 +109,9 @@ pub fn rendered(
 ) -> Result<Arc<Rendered>, ApiError> {
     let versions = Versions::read(conn)?;
     let version = match depends_on {
-        DependsOn::Municipality(id) => versions.of(id),
+        // A platform-wide change (a theme, the programme catalogue) may show in any
+        // municipality's views.
+        DependsOn::Municipality(id) => versions.of(id) + versions.of(PLATFORM),
         DependsOn::Everything => versions.total(),
     };
     if let Some(hit) = caches.responses.get(&key, version) {

@@ -188,6 +188,7 @@ async fn cached_reads(app: &TestApp, strategy: i64) -> Vec<Value> {
         format!("/api/v1/compare?theme={THEME}"),
         "/api/v1/compare/overview".to_owned(),
         "/api/v1/municipalities/vejle/placements/statistics?year=2016".to_owned(),
+        "/api/v1/municipalities/vejle/targets?limit=50".to_owned(),
     ] {
         out.push(app.get(&path).send().await.ok(200));
     }
@@ -217,6 +218,16 @@ fn recomputed(app: &TestApp, strategy: i64) -> Vec<Value> {
             period,
             retning_placements::dto::Audience::Public,
         );
+        let scope = Scope {
+            municipality: vejle.clone(),
+            who: Principal::anonymous(),
+        };
+        let filter: TargetFilter =
+            serde_json::from_value(json!({})).unwrap_or_else(|e| panic!("{e}"));
+        let (rows, total) =
+            retning_goals::ops::select_targets(c, &uncached, &scope, &filter, Some((0, 51)))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let list = retning_kernel::Page::from_offset(rows, 0, 50, Some(total as i64));
         let json = |v: Result<Value, serde_json::Error>| v.unwrap_or_else(|e| panic!("{e}"));
         vec![
             json(serde_json::to_value(tree.unwrap_or_else(|e| panic!("{e}")))),
@@ -229,6 +240,7 @@ fn recomputed(app: &TestApp, strategy: i64) -> Vec<Value> {
             json(serde_json::to_value(
                 stats.unwrap_or_else(|e| panic!("{e}")),
             )),
+            json(serde_json::to_value(list)),
         ]
     })
 }

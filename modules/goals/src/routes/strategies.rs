@@ -2,7 +2,8 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, Query};
+use retning_kernel::cache::{self, DependsOn};
+use retning_kernel::http::{json_with_etag, Query, Rendered};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page};
 use retning_kernel::scope::{created, JsonBody, Scoped};
@@ -193,14 +194,31 @@ pub async fn tree(
     q: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
+    let caches = db.caches().clone();
     let tree = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
             // Whether the caller may see the strategy comes before what the query asks.
             let internal = sees_internal(&scope.who, &scope.municipality);
             let row = repo::strategy(conn, scope.id(), id, internal)?;
             let as_of = as_of(q.open(scope)?.as_of);
-            views::strategy_tree(conn, &scope.municipality, row, &indicators, as_of)
+            // Anyone who may see the strategy sees the same tree.
+            let key = format!("goals.tree|{id}|{as_of}");
+            cache::rendered(
+                &caches,
+                conn,
+                key,
+                DependsOn::Municipality(scope.id()),
+                |conn| {
+                    Rendered::json(&views::strategy_tree(
+                        conn,
+                        &scope.municipality,
+                        row,
+                        &indicators,
+                        as_of,
+                    )?)
+                },
+            )
         })
         .await?;
-    json_with_etag(&req, &tree)
+    Ok(tree.respond(&req))
 }

@@ -3,7 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, with_etag, Query};
+use retning_kernel::cache::{self, DependsOn};
+use retning_kernel::http::{json_with_etag, with_etag, Query, Rendered};
 use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Unsorted};
 use retning_kernel::scope::{created, JsonBody, Scoped};
@@ -62,6 +63,7 @@ pub async fn list(
     slug: web::Path<String>,
     q: ListQuery<TargetFilter>,
 ) -> Result<HttpResponse, ApiError> {
+    let caches = db.caches().clone();
     let page = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
             let q = q.open(scope)?;
@@ -70,12 +72,28 @@ pub async fn list(
                 usize::try_from(offset).unwrap_or(0),
                 usize::try_from(limit + 1).unwrap_or(0),
             );
-            let (rows, total) =
-                ops::select_targets(conn, &indicators, scope, &q.filter, Some(window))?;
-            Ok(Page::from_offset(rows, offset, limit, Some(total as i64)))
+            // What the caller may see is part of the key: with or without internal strategies.
+            let key = format!(
+                "goals.targets|{}|{}|{}|{limit}|{offset}|{:?}",
+                scope.id(),
+                sees_internal(&scope.who, &scope.municipality),
+                as_of(q.filter.as_of),
+                q.filter,
+            );
+            cache::rendered(
+                &caches,
+                conn,
+                key,
+                DependsOn::Municipality(scope.id()),
+                |conn| {
+                    let (rows, total) =
+                        ops::select_targets(conn, &indicators, scope, &q.filter, Some(window))?;
+                    Rendered::json(&Page::from_offset(rows, offset, limit, Some(total as i64)))
+                },
+            )
         })
         .await?;
-    json_with_etag(&req, &page)
+    Ok(page.respond(&req))
 }
 
 /// The same targets as CSV (UTF-8 with a byte-order mark and a header row, so a spreadsheet
