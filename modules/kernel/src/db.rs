@@ -289,7 +289,9 @@ impl Db {
                 .get()
                 .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
             let before = queries_on_this_thread();
+            crate::versions::forget_module();
             let result = as_application(&mut conn, f);
+            crate::versions::forget_module();
             tracing::debug!(queries = queries_on_this_thread() - before, "database work");
             result
         })

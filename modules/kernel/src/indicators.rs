@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::cache::Caches;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
-use crate::versions::Versions;
+use crate::versions::{Versions, PLATFORM};
 
 pub trait ComputedIndicator: Send + Sync {
     /// `<module>.<name>`, e.g. `placements.full_year_placements`.
@@ -19,6 +19,11 @@ pub trait ComputedIndicator: Send + Sync {
     fn description(&self) -> &'static str;
     /// `count`, `percent`, `dkk` or `ratio`.
     fn unit(&self) -> &'static str;
+    /// The modules whose data of the municipality the value is computed from (its cache is
+    /// kept while their data is unchanged); `None`, the default, for all of it.
+    fn inputs(&self) -> Option<&'static [&'static str]> {
+        None
+    }
     /// The value for a municipality for the period ending on `on` (a year for yearly figures),
     /// or `None` where there is no data to compute it from.
     fn compute(
@@ -70,7 +75,8 @@ impl IndicatorRegistry {
 
     /// The value of an indicator for a municipality on a day (`None`: unknown indicator, or
     /// nothing to compute it from). Cached per (indicator, municipality, day) while the
-    /// municipality's data version (`versions`, read by the caller before) is unchanged, so a
+    /// data versions of its inputs in that municipality (`versions`, read by the caller
+    /// before) are unchanged, so a
     /// computation runs once per change of its inputs, not once per read.
     pub fn value(
         &self,
@@ -86,7 +92,10 @@ impl IndicatorRegistry {
         let Some(cache) = &self.cache else {
             return indicator.compute(conn, municipality_id, on);
         };
-        let version = versions.of(municipality_id);
+        let version = match indicator.inputs() {
+            Some(modules) => versions.of_modules(municipality_id, modules),
+            None => versions.of(municipality_id) + versions.of(PLATFORM),
+        };
         let cache_key = (indicator.key(), municipality_id, on);
         if let Some(hit) = cache.indicators.get(&cache_key, version) {
             return Ok(hit);

@@ -115,6 +115,8 @@ impl Scoped {
 
     fn enter(self, conn: &mut DbConnection) -> Result<Scope, ApiError> {
         let municipality = tenancy::resolve(conn, &self.slug, self.module)?;
+        // The changes of this unit of work are the module's (see `versions`).
+        crate::versions::in_module(self.module);
         if let Access::Needs(permission) = self.access {
             self.who.require(&permission, Some(municipality.id))?;
         }

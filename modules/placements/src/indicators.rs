@@ -102,6 +102,10 @@ impl ComputedIndicator for Indicator {
             }
         }
     }
+    fn inputs(&self) -> Option<&'static [&'static str]> {
+        // Measures, steps and their links are written by this module's calls only.
+        Some(&[crate::NAME])
+    }
     fn unit(&self) -> &'static str {
         match self.0 {
             Which::FullYear | Which::PlacedOnDate => "count",

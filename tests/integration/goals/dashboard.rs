@@ -173,6 +173,48 @@ async fn dashboard_reads_take_a_fixed_number_of_statements(app: TestApp) {
     ] {
         assert!(warm < cold, "{name}: warm {warm} not below cold {cold}");
     }
+    // A goals write leaves the cached values of the placements indicators alone: after a
+    // measurement is written, the tree computes no indicator again (its own statements only).
+    let tree_json = app
+        .get(&format!(
+            "/api/v1/municipalities/vejle/strategies/{big}/tree"
+        ))
+        .send()
+        .await
+        .ok(200);
+    let mut targets = Vec::new();
+    retning_tests::tree::all_targets(&tree_json["nodes"], &mut targets);
+    let manual = targets
+        .iter()
+        .find(|t| t["source"] == "manual")
+        .and_then(|t| t["id"].as_i64())
+        .unwrap_or_else(|| panic!("a measured target"));
+    app.member("vejle", Role::Editor)
+        .put(&format!(
+            "/api/v1/municipalities/vejle/targets/{manual}/measurements/2025-09-30"
+        ))
+        .json(&json!({"value": 44}))
+        .send()
+        .await
+        .ok(201);
+    let cached = app.ctx.registry.indicators.for_db(app.db());
+    let on = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap_or_default();
+    let after_write = statements(&app, |c| {
+        let vejle = tenancy::find_by_slug(c, "vejle")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("vejle"));
+        let row = retning_goals::repo::strategy(c, vejle.id, big, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        retning_goals::views::strategy_tree(c, &vejle, row, &cached, on)
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(
+        after_write,
+        tree.1 + 1,
+        "after a measurement the tree recomputed an indicator (warm: {} + finding Vejle)",
+        tree.1
+    );
     // The tree: follow-ups, units, nodes, themes, targets, latest values, versions (+ the
     // strategy itself, loaded by the caller).
     assert!(tree.1 <= 8, "tree takes {} statements", tree.1);
