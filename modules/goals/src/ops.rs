@@ -61,25 +61,6 @@ pub fn municipalities_for(
     }
 }
 
-/// Active strategies each caller may see: public ones, and internal ones of their own municipality.
-pub fn visible_strategies(
-    conn: &mut DbConnection,
-    who: &Principal,
-    ms: &[Municipality],
-) -> Result<Vec<StrategyRow>, ApiError> {
-    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
-    let rows = repo::active_strategies_of(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .filter(|s| {
-            s.is_public()
-                || ms
-                    .iter()
-                    .any(|m| m.id == s.municipality_id && sees_internal(who, m))
-        })
-        .collect())
-}
-
 // ------------------------------------------------------------------------------------------
 // Themes and units
 

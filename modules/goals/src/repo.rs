@@ -287,19 +287,6 @@ pub fn active_strategy_ids(
     q.load(conn)
 }
 
-/// The active strategies of these municipalities, internal ones included, by id.
-pub fn active_strategies_of(
-    conn: &mut DbConnection,
-    municipality_ids: &[i64],
-) -> QueryResult<Vec<StrategyRow>> {
-    strategies::table
-        .filter(strategies::municipality_id.eq_any(municipality_ids))
-        .filter(strategies::status.eq(StrategyStatus::Active))
-        .select(StrategyRow::as_select())
-        .order(strategies::id.asc())
-        .load(conn)
-}
-
 /// A strategy of this municipality that the caller may see; 404 otherwise.
 pub fn strategy(
     conn: &mut DbConnection,
@@ -728,24 +715,6 @@ pub fn next_target_position(conn: &mut DbConnection, node_id: i64) -> QueryResul
 // ------------------------------------------------------------------------------------------
 // Measurements
 
-/// The current measurements of these targets, grouped by target.
-pub fn current_measurements(
-    conn: &mut DbConnection,
-    target_ids: &[i64],
-) -> QueryResult<HashMap<i64, Vec<MeasurementRow>>> {
-    let rows: Vec<MeasurementRow> = measurements::table
-        .filter(measurements::target_id.eq_any(target_ids))
-        .filter(measurements::superseded_at.is_null())
-        .select(MeasurementRow::as_select())
-        .order((measurements::target_id.asc(), measurements::date.asc()))
-        .load(conn)?;
-    let mut map: HashMap<i64, Vec<MeasurementRow>> = HashMap::new();
-    for r in rows {
-        map.entry(r.target_id).or_default().push(r);
-    }
-    Ok(map)
-}
-
 pub fn measurement_history(
     conn: &mut DbConnection,
     target_id: i64,
@@ -803,62 +772,6 @@ pub fn insert_measurement(
         .values(new)
         .returning(measurements::all_columns)
         .get_result(conn)
-}
-
-// ------------------------------------------------------------------------------------------
-// Comparison by theme: only the rows on the theme leave the database.
-
-pub fn nodes_on_theme(
-    conn: &mut DbConnection,
-    strategy_ids: &[i64],
-    theme_id: i64,
-) -> QueryResult<Vec<NodeRow>> {
-    nodes::table
-        .filter(nodes::strategy_id.eq_any(strategy_ids))
-        .filter(
-            nodes::id.eq_any(
-                node_themes::table
-                    .filter(node_themes::theme_id.eq(theme_id))
-                    .select(node_themes::node_id),
-            ),
-        )
-        .select(NodeRow::as_select())
-        .order((
-            nodes::strategy_id.asc(),
-            nodes::position.asc(),
-            nodes::id.asc(),
-        ))
-        .load(conn)
-}
-
-/// Targets tagged with the theme, or sitting on a node tagged with it.
-pub fn targets_on_theme(
-    conn: &mut DbConnection,
-    strategy_ids: &[i64],
-    theme_id: i64,
-) -> QueryResult<Vec<TargetRow>> {
-    targets::table
-        .filter(targets::strategy_id.eq_any(strategy_ids))
-        .filter(
-            targets::id
-                .eq_any(
-                    target_themes::table
-                        .filter(target_themes::theme_id.eq(theme_id))
-                        .select(target_themes::target_id),
-                )
-                .or(targets::node_id.eq_any(
-                    node_themes::table
-                        .filter(node_themes::theme_id.eq(theme_id))
-                        .select(node_themes::node_id),
-                )),
-        )
-        .select(TargetRow::as_select())
-        .order((
-            targets::strategy_id.asc(),
-            targets::position.asc(),
-            targets::id.asc(),
-        ))
-        .load(conn)
 }
 
 // ------------------------------------------------------------------------------------------
