@@ -57,6 +57,49 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    // SQL the two backends spell differently, for the statements modules write by hand
+    // (statistics, figures): each spelling lives here once.
+
+    /// Days from date `b` to date `a`.
+    pub fn date_diff(self, a: &str, b: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("CAST(julianday({a}) - julianday({b}) AS INTEGER)"),
+            Backend::Postgres => format!("({a} - {b})"),
+        }
+    }
+
+    /// The smaller of two values.
+    pub fn least(self, a: &str, b: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("MIN({a}, {b})"),
+            Backend::Postgres => format!("LEAST({a}, {b})"),
+        }
+    }
+
+    /// The larger of two values.
+    pub fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("MAX({a}, {b})"),
+            Backend::Postgres => format!("GREATEST({a}, {b})"),
+        }
+    }
+
+    /// The year of a date, as an integer.
+    pub fn year_of(self, d: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("CAST(strftime('%Y', {d}) AS INTEGER)"),
+            Backend::Postgres => format!("CAST(EXTRACT(YEAR FROM {d}) AS INTEGER)"),
+        }
+    }
+
+    /// The floating-point type to cast to.
+    pub fn double_type(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "REAL",
+            Backend::Postgres => "DOUBLE PRECISION",
+        }
+    }
 }
 
 /// A database location, decided from the URL scheme and nothing else.

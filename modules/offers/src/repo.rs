@@ -631,47 +631,22 @@ pub fn list_requests(
 // ---------------------------------------------------------------------------------------------
 // Figures: place-days sold, occupancy and revenue, computed from the request rows each time
 
-/// Date arithmetic, per backend (the statements are otherwise the same on both).
+/// The figures' SQL helpers (each backend's spellings come from `Backend`).
 struct Sql(Backend);
 
 impl Sql {
-    /// Days from `b` to `a` (a date minus a date).
-    fn diff(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("CAST(julianday({a}) - julianday({b}) AS INTEGER)"),
-            Backend::Postgres => format!("({a} - {b})"),
-        }
-    }
-    fn least(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("MIN({a}, {b})"),
-            Backend::Postgres => format!("LEAST({a}, {b})"),
-        }
-    }
-    fn greatest(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("MAX({a}, {b})"),
-            Backend::Postgres => format!("GREATEST({a}, {b})"),
-        }
-    }
-    fn double(&self) -> &'static str {
-        match self.0 {
-            Backend::Sqlite => "REAL",
-            Backend::Postgres => "DOUBLE PRECISION",
-        }
-    }
     /// Place-days of booking `r` within the period `$2`..`$3` (both included); `r` overlaps it.
     fn place_days(&self, r: &str) -> String {
-        let end = self.least(&format!("{r}.period_end"), "$3");
-        let start = self.greatest(&format!("{r}.period_start"), "$2");
-        format!("{r}.places * ({} + 1)", self.diff(&end, &start))
+        let end = self.0.least(&format!("{r}.period_end"), "$3");
+        let start = self.0.greatest(&format!("{r}.period_start"), "$2");
+        format!("{r}.places * ({} + 1)", self.0.date_diff(&end, &start))
     }
     /// `sold` place-days as a percent of `capacity` places × `$4` days, one decimal; NULL
     /// without capacity.
     fn percent(&self, sold: &str, capacity: &str) -> String {
         format!(
             "CASE WHEN {capacity} > 0 THEN CAST(ROUND({sold} * 1000.0 / ({capacity} * $4)) / 10.0 AS {}) END",
-            self.double()
+            self.0.double_type()
         )
     }
 }

@@ -443,46 +443,15 @@ pub fn delete_synthetic(conn: &mut DbConnection, municipality_id: i64) -> QueryR
 // ------------------------------------------------------------------------------------------
 // Statistics
 
-/// Date arithmetic and the like, per backend.
+/// The statistics' SQL helpers (each backend's spellings come from `Backend`).
 struct Sql(Backend);
 
 impl Sql {
-    /// Days from `b` to `a` (a date minus a date).
-    fn diff(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("CAST(julianday({a}) - julianday({b}) AS INTEGER)"),
-            Backend::Postgres => format!("({a} - {b})"),
-        }
-    }
-    fn least(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("MIN({a}, {b})"),
-            Backend::Postgres => format!("LEAST({a}, {b})"),
-        }
-    }
-    fn greatest(&self, a: &str, b: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("MAX({a}, {b})"),
-            Backend::Postgres => format!("GREATEST({a}, {b})"),
-        }
-    }
-    fn year(&self, d: &str) -> String {
-        match self.0 {
-            Backend::Sqlite => format!("CAST(strftime('%Y', {d}) AS INTEGER)"),
-            Backend::Postgres => format!("CAST(EXTRACT(YEAR FROM {d}) AS INTEGER)"),
-        }
-    }
-    fn double(&self) -> &'static str {
-        match self.0 {
-            Backend::Sqlite => "REAL",
-            Backend::Postgres => "DOUBLE PRECISION",
-        }
-    }
     /// Days of `m` within [`from`, `to`], both counted; `m` overlaps the period.
     fn overlap(&self, from: &str, to: &str) -> String {
-        let end = self.least(&format!("COALESCE(m.end_date, {to})"), to);
-        let start = self.greatest("m.start_date", from);
-        format!("({} + 1)", self.diff(&end, &start))
+        let end = self.0.least(&format!("COALESCE(m.end_date, {to})"), to);
+        let start = self.0.greatest("m.start_date", from);
+        format!("({} + 1)", self.0.date_diff(&end, &start))
     }
     fn sum(&self, expr: &str) -> String {
         format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
@@ -567,7 +536,7 @@ fn group_sql(s: &Sql, category: MeasureCategory, key: &str, group_by: &str) -> S
         days = s.sum(&s.overlap("$2", "$3")),
         on_end = s.count_if(ACTIVE_ON_END),
         on_end_children = s.children_if(ACTIVE_ON_END),
-        dbl = s.double(),
+        dbl = s.0.double_type(),
         overlap = s.overlap("$2", "$3"),
         synthetic = s.count_if("m.synthetic"),
     )
@@ -680,7 +649,7 @@ pub struct TotalsRow {
 fn totals_sql(s: &Sql, category: MeasureCategory) -> String {
     let over_14 = format!(
         "{STARTED} AND {} - m.birth_year >= 15",
-        s.year("m.start_date")
+        s.0.year_of("m.start_date")
     );
     let over_14_programme = format!("{over_14} AND {WITH_PROGRAMME}");
     let over_14_other = format!("{over_14} AND m.evidence_programme_id IS NULL");
@@ -710,7 +679,7 @@ fn totals_sql(s: &Sql, category: MeasureCategory) -> String {
         new_over_14_programme = s.count_if(&over_14_programme),
         over_14_programme_children = s.children_if(&over_14_programme),
         over_14_other_children = s.children_if(&over_14_other),
-        dbl = s.double(),
+        dbl = s.0.double_type(),
         overlap = s.overlap("$2", "$3"),
         synthetic = s.count_if("m.synthetic"),
     )
@@ -768,7 +737,7 @@ pub fn durations(
     to: NaiveDate,
 ) -> QueryResult<DurationRow> {
     let sql = |s: &Sql| {
-        let dbl = s.double();
+        let dbl = s.0.double_type();
         format!(
             "SELECT COUNT(*) AS ended, AVG(CAST(r.d AS {dbl})) AS average_days, \
              AVG(CASE WHEN r.rn IN ((r.cnt + 1) / 2, (r.cnt + 2) / 2) THEN CAST(r.d AS {dbl}) END) AS median_days \
@@ -776,7 +745,7 @@ pub fn durations(
                    FROM (SELECT ({len} + 1) AS d FROM placement_measures m \
                          WHERE m.municipality_id = $1 AND m.category = '{placement}' \
                          AND m.end_date IS NOT NULL AND m.end_date >= $2 AND m.end_date <= $3) x) r",
-            len = s.diff("m.end_date", "m.start_date"),
+            len = s.0.date_diff("m.end_date", "m.start_date"),
             placement = MeasureCategory::Placement.as_str(),
         )
     };
@@ -832,7 +801,7 @@ pub fn months(
              GROUP BY b.m_start, b.m_end ORDER BY b.m_start",
             days = s.sum(&format!(
                 "({} + 1)",
-                s.diff(&s.least("COALESCE(m.end_date, b.m_end)", "b.m_end"), &s.greatest("m.start_date", "b.m_start"))
+                s.0.date_diff(&s.0.least("COALESCE(m.end_date, b.m_end)", "b.m_end"), &s.0.greatest("m.start_date", "b.m_start"))
             )),
             on_end = s.count_if("m.id IS NOT NULL AND (m.end_date IS NULL OR m.end_date >= b.m_end)"),
             started = s.count_if("m.start_date >= b.m_start"),
