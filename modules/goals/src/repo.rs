@@ -95,14 +95,6 @@ pub fn theme_ids(
     }
 }
 
-pub fn theme_slugs(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>> {
-    Ok(themes::table
-        .select((themes::id, themes::slug))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// The slug of the theme with this id (a theme's parent).
 pub fn theme_slug(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
     themes::table

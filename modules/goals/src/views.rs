@@ -90,15 +90,11 @@ pub fn node_view(
     row: NodeRow,
 ) -> Result<NodeView, ApiError> {
     let lookup = Lookup::load(conn, &[municipality_id])?;
-    let themes = repo::node_themes_of(conn, &[row.id])?;
-    let slugs = repo::theme_slugs(conn)?;
-    let themes = themes
-        .into_iter()
-        .map(|(node, ids)| {
-            let names = ids.iter().filter_map(|id| slugs.get(id).cloned()).collect();
-            (node, names)
-        })
-        .collect();
+    let (themes, _) = repo::theme_slugs_of(
+        conn,
+        Some(&format!("nodes.id = {}", row.id)),
+        repo::Targets::Ids(&[]),
+    )?;
     Ok(lookup.node_view(row, &themes))
 }
 
