@@ -1,6 +1,8 @@
 //! The OpenAPI document: paths come from route registration; this adds what is common.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{self, ContentBuilder, OpenApi, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi as _};
 
@@ -23,6 +25,7 @@ use utoipa::{Modify, OpenApi as _};
         (name = "goals", description = "Strategies as trees, measurable targets, measurements, derived progress and assessment, themes, comparison"),
         (name = "placements", description = "Measures on the staircase and the statistics the targets are written in (no CPR number, ever)"),
         (name = "evidence", description = "Evidence programmes: the catalogue, which municipality runs what, partnerships and their shares"),
+        (name = "offers", description = "Inter-municipal shared offers: places published by one municipality, requested by others, never overbooked"),
     ),
     modifiers(&Common)
 )]
@@ -45,6 +48,13 @@ impl Modify for Common {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "An API key (rtn_…), as an alternative to `Authorization: Bearer <key>`; send one of the two headers, not both.",
+            ))),
+        );
     }
 }
 
@@ -56,8 +66,169 @@ pub fn base() -> OpenApi {
 /// problem responses, and the rules of request texts.
 pub fn complete(doc: &mut OpenApi) {
     one_parameter_per_name(doc);
+    add_api_key_header(doc);
     add_problem_responses(doc);
     add_request_rules(doc);
+    add_conditional_get(doc);
+    add_request_id(doc);
+    add_examples(doc);
+}
+
+fn operations(
+    item: &mut openapi::PathItem,
+) -> [(&'static str, Option<&mut openapi::path::Operation>); 5] {
+    [
+        ("GET", item.get.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("PATCH", item.patch.as_mut()),
+        ("DELETE", item.delete.as_mut()),
+    ]
+}
+
+/// Every operation that takes a bearer credential takes an API key in `X-API-Key` as well.
+fn add_api_key_header(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let Some(op) = op else { continue };
+            let Some(security) = op.security.as_mut() else {
+                continue;
+            };
+            let bearer = security
+                .iter()
+                .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()));
+            if bearer {
+                security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
+            }
+        }
+    }
+}
+
+fn string_header(description: &str) -> openapi::header::Header {
+    openapi::header::HeaderBuilder::new()
+        .schema(openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String))
+        .description(Some(description))
+        .build()
+}
+
+/// Every successful GET carries an `ETag` and answers `If-None-Match` with that tag by `304 Not
+/// Modified` (`http::etag_middleware`, or the cached views' own tags): documented on every GET.
+fn add_conditional_get(doc: &mut OpenApi) {
+    use openapi::path::{ParameterBuilder, ParameterIn};
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        let params = op.parameters.get_or_insert_with(Vec::new);
+        if !params.iter().any(|p| p.name == "If-None-Match") {
+            params.push(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(openapi::Required::False)
+                    .description(Some(
+                        "An `ETag` of an earlier answer: when the answer is still the same, `304 Not Modified` with no body.",
+                    ))
+                    .schema(Some(
+                        openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String),
+                    ))
+                    .build(),
+            );
+        }
+        if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+            ok.headers.insert(
+                "ETag".to_owned(),
+                string_header("The answer's entity tag; send it back in `If-None-Match`."),
+            );
+        }
+        let mut unchanged = ResponseBuilder::new()
+            .description("Unchanged since the ETag in If-None-Match (no body)")
+            .build();
+        unchanged.headers.insert(
+            "ETag".to_owned(),
+            string_header("The entity tag, unchanged."),
+        );
+        op.responses
+            .responses
+            .insert("304".to_owned(), RefOr::T(unchanged));
+    }
+}
+
+/// Every answer carries `x-request-id` (the caller's, when it is short and plain, else a new
+/// one); problems repeat it as `request_id`.
+fn add_request_id(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let Some(op) = op else { continue };
+            for response in op.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    response.headers.insert(
+                        "x-request-id".to_owned(),
+                        string_header(
+                            "The request's id: the caller's own `x-request-id` when it is at most 64 letters, digits, `-`, `_` or `.`, else a new one. Quote it when reporting a problem; it is in the server's log.",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Examples of what a dashboard reads most, and of a problem.
+fn add_examples(doc: &mut OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for (name, example) in [
+        ("TargetView", target_example()),
+        ("Problem", problem_example()),
+    ] {
+        if let Some(RefOr::T(openapi::Schema::Object(obj))) = components.schemas.get_mut(name) {
+            obj.examples = vec![example];
+        }
+    }
+}
+
+/// One of Vordingborg's targets as the seed has it, judged from (synthetic) demo measurements.
+fn target_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": 212,
+        "strategy_id": 4,
+        "node_id": 131,
+        "title": "Andelen af anbringelser i plejefamilie øges",
+        "indicator": "Andel af anbragte børn og unge, der er anbragt i plejefamilie",
+        "unit": "percent",
+        "direction": "increase",
+        "baseline_value": 50.0,
+        "baseline_date": "2013-12-31",
+        "target_value": 60.0,
+        "deadline": "2018-12-31",
+        "frequency": "annual",
+        "owner_unit": {"key": "familieafdelingen", "name": "Familieafdelingen"},
+        "source": "manual",
+        "computed_indicator": null,
+        "themes": ["placement-pattern"],
+        "latest": {"date": "2017-12-31", "value": 57.5, "note": "Syntetisk demodata", "computed": false},
+        "progress": 75.0,
+        "progress_unclamped": 75.0,
+        "assessment": "likely",
+        "trend": "positive",
+        "stale": false,
+        "created_at": "2026-12-01T08:00:00Z",
+        "updated_at": "2026-12-01T08:00:00Z"
+    })
+}
+
+fn problem_example() -> serde_json::Value {
+    serde_json::json!({
+        "type": "urn:retning:problem:validation.failed",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": "the request has invalid fields",
+        "code": "validation.failed",
+        "request_id": "6f1c0a9e2b7d4c3a8e5f1b2c",
+        "errors": [{"field": "target_value", "code": "required", "message": "is required for a target with a deadline"}]
+    })
 }
 
 /// utoipa adds a path parameter it finds in the handler's arguments (`web::Path<String>`) even
@@ -86,7 +257,48 @@ fn one_parameter_per_name(doc: &mut OpenApi) {
     }
 }
 
-fn problem(description: &str) -> RefOr<openapi::Response> {
+fn problem(status: &str, description: &str) -> RefOr<openapi::Response> {
+    let (code, detail) = match status {
+        "400" => ("request.malformed_json", "the body is not valid JSON"),
+        "401" => (
+            "auth.required",
+            "this action needs a bearer token or API key",
+        ),
+        "403" => ("auth.forbidden", "your role does not allow this action"),
+        "404" => ("not_found", "strategy not found"),
+        "409" => (
+            "conflict.duplicate",
+            "an object with this key exists already",
+        ),
+        "413" => ("request.too_large", "the request body is too large"),
+        "415" => (
+            "request.unsupported_media_type",
+            "the body must be application/json",
+        ),
+        "500" => (
+            "internal",
+            "an internal error occurred; quote the request id when reporting it",
+        ),
+        "503" => ("unavailable", "the database is busy or unreachable; retry"),
+        _ => ("validation.failed", "the request has invalid fields"),
+    };
+    let mut example = problem_example();
+    if status != "422" {
+        example["type"] = format!("urn:retning:problem:{code}").into();
+        example["title"] = actix_web::http::StatusCode::from_bytes(status.as_bytes())
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error")
+            .into();
+        example["status"] = status.parse::<u16>().unwrap_or(500).into();
+        example["detail"] = detail.into();
+        example["code"] = code.into();
+        example["errors"] = serde_json::json!([]);
+    }
+    problem_with(description, example)
+}
+
+fn problem_with(description: &str, example: serde_json::Value) -> RefOr<openapi::Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description(description)
@@ -94,6 +306,7 @@ fn problem(description: &str) -> RefOr<openapi::Response> {
                 retning_kernel::error::PROBLEM_CONTENT_TYPE,
                 ContentBuilder::new()
                     .schema(Some(openapi::Ref::from_schema_name("Problem")))
+                    .example(Some(example))
                     .build(),
             )
             .build(),
@@ -124,7 +337,7 @@ fn add_problem_responses(doc: &mut OpenApi) {
                 op.responses
                     .responses
                     .entry(status.to_owned())
-                    .or_insert_with(|| problem(description));
+                    .or_insert_with(|| problem(status, description));
             };
             if has_body || has_params {
                 add("400", "Malformed request (JSON syntax, path parameter)");

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use retning_kernel::audit::{self, Subject};
 use retning_kernel::indicators::IndicatorRegistry;
+use retning_kernel::pagination::Sort;
 use retning_kernel::scope::Scope;
 use retning_kernel::tenancy::Municipality;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
@@ -868,6 +869,7 @@ pub fn select_targets(
     indicators: &IndicatorRegistry,
     scope: &Scope,
     q: &TargetFilter,
+    sort: Sort<TargetSort>,
     window: Option<(usize, usize)>,
 ) -> Result<(Vec<TargetView>, usize), ApiError> {
     let include_internal = sees_internal(&scope.who, &scope.municipality);
@@ -901,8 +903,23 @@ pub fn select_targets(
                 || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
         });
     }
+    // Orders by the row's own fields come before paging; a stable sort keeps the tree's order
+    // among equals.
+    match sort.key {
+        TargetSort::Title => rows.sort_by_cached_key(|r| danish_key(&r.title)),
+        TargetSort::Deadline => rows.sort_by_key(|r| (r.deadline.is_none(), r.deadline)),
+        TargetSort::Position | TargetSort::Progress | TargetSort::Assessment => {}
+    }
+    if sort.descending && matches!(sort.key, TargetSort::Title | TargetSort::Position) {
+        rows.reverse();
+    } else if sort.descending && sort.key == TargetSort::Deadline {
+        // Reversed, with the targets without a deadline still last.
+        let dated = rows.iter().take_while(|r| r.deadline.is_some()).count();
+        rows[..dated].reverse();
+    }
     let lookup = Lookup::load(conn, &[scope.id()])?;
-    let derived_filter = q.assessment.is_some() || q.stale.is_some();
+    let derived_sort = matches!(sort.key, TargetSort::Progress | TargetSort::Assessment);
+    let derived_filter = q.assessment.is_some() || q.stale.is_some() || derived_sort;
     if let (Some((skip, take)), false) = (window, derived_filter) {
         let total = rows.len();
         let page: Vec<TargetRow> = rows.into_iter().skip(skip).take(take).collect();
@@ -935,6 +952,31 @@ pub fn select_targets(
     }
     if let Some(s) = q.stale {
         out.retain(|t| t.stale == s);
+    }
+    match sort.key {
+        TargetSort::Progress => {
+            // Without a progress last, whichever the direction.
+            out.sort_by(|a, b| match (a.progress, b.progress) {
+                (Some(x), Some(y)) if sort.descending => y.total_cmp(&x),
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+        }
+        TargetSort::Assessment => {
+            let rank = |a: crate::progress::Assessment| {
+                crate::progress::Assessment::ALL
+                    .iter()
+                    .position(|x| *x == a)
+            };
+            if sort.descending {
+                out.sort_by_key(|t| std::cmp::Reverse(rank(t.assessment)));
+            } else {
+                out.sort_by_key(|t| rank(t.assessment));
+            }
+        }
+        _ => {}
     }
     let total = out.len();
     if let Some((skip, take)) = window {
@@ -1053,4 +1095,19 @@ pub fn remove_measurement(
         Some(&MeasurementView::from_row(cur)),
         None,
     )
+}
+
+/// A title as the Danish alphabet orders it: letters case-folded, and æ, ø, å after z in that
+/// order (Unicode puts å before æ).
+fn danish_key(title: &str) -> Vec<u32> {
+    title
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'æ' | 'ä' => 0x11_0000,
+            'ø' | 'ö' => 0x11_0001,
+            'å' => 0x11_0002,
+            c => u32::from(c),
+        })
+        .collect()
 }

@@ -438,6 +438,19 @@ pub struct TokenSubject {
 
 pub const API_KEY_PREFIX: &str = "rtn_";
 
+/// Compares two secrets in time that depends on neither (their digests are compared byte by
+/// byte without stopping early).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
+/// The header that carries an API key as an alternative to `Authorization: Bearer <key>`.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
 /// A new random key: what is shown once, its display prefix, and the hash that is stored.
 /// A fast hash suffices: the key has 256 bits of entropy, so there is nothing to brute-force.
 pub fn new_api_key() -> (String, String, String) {
@@ -579,31 +592,53 @@ impl FromRequest for Principal {
             .headers()
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned));
+        let key_header = req
+            .headers()
+            .get(API_KEY_HEADER)
+            .map(|v| v.to_str().map(|s| s.trim().to_owned()));
         let request_id = crate::request_id::current();
         Box::pin(async move {
-            let Some(value) = header_value else {
-                return Ok(Principal {
-                    request_id,
-                    ..Principal::anonymous()
-                });
-            };
-            let value = value.map_err(|_| {
-                ApiError::unauthorized(
-                    crate::codes::INVALID_TOKEN,
-                    "malformed Authorization header",
-                )
-            })?;
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    ApiError::unauthorized(
+            let token = match (header_value, key_header) {
+                (None, None) => {
+                    return Ok(Principal {
+                        request_id,
+                        ..Principal::anonymous()
+                    })
+                }
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::unauthorized(
                         crate::codes::INVALID_TOKEN,
-                        "expected 'Authorization: Bearer <token>'",
+                        "send credentials in one header: 'Authorization: Bearer <token>' or 'X-API-Key: <key>', not both",
+                    ))
+                }
+                (None, Some(key)) => key.ok().filter(|k| k.starts_with(API_KEY_PREFIX)).ok_or_else(|| {
+                    ApiError::unauthorized(
+                        crate::codes::INVALID_API_KEY,
+                        "the X-API-Key header takes an API key (rtn_…); access tokens go in 'Authorization: Bearer <token>'",
                     )
-                })?;
+                })?,
+                (Some(value), None) => {
+                    let value = value.map_err(|_| {
+                        ApiError::unauthorized(
+                            crate::codes::INVALID_TOKEN,
+                            "malformed Authorization header",
+                        )
+                    })?;
+                    value
+                        .strip_prefix("Bearer ")
+                        .or_else(|| value.strip_prefix("bearer "))
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .ok_or_else(|| {
+                            ApiError::unauthorized(
+                                crate::codes::INVALID_TOKEN,
+                                "expected 'Authorization: Bearer <token>'",
+                            )
+                        })?
+                        .to_owned()
+                }
+            };
+            let token = token.as_str();
             let state =
                 state.ok_or_else(|| ApiError::internal("AuthState missing from app data"))?;
             if token.starts_with(API_KEY_PREFIX) {

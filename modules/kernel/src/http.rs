@@ -22,6 +22,107 @@ use crate::request_id;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+tokio::task_local! {
+    /// The first query parameter of the request that its operation does not declare.
+    static UNKNOWN_QUERY: Option<String>;
+}
+
+/// The refusal of a query parameter the operation does not declare, if the request has one.
+/// Checked once the caller is admitted: by [`crate::scope::Scoped`] (every municipality route),
+/// by the body decoders of platform-wide writes, and for reads by the request middleware, which
+/// replaces a successful answer by this refusal; so an unknown parameter is never silently
+/// ignored, and an outsider still gets the 401/403/404 it would get without it.
+pub fn unknown_query_refusal() -> Option<ApiError> {
+    UNKNOWN_QUERY
+        .try_with(|u| u.as_deref().map(unknown_parameter))
+        .ok()
+        .flatten()
+}
+
+fn unknown_parameter(name: &str) -> ApiError {
+    // A name that does not read like a parameter is not repeated back.
+    let field = if is_plain_key(name) {
+        format!("query.{name}")
+    } else {
+        "query".to_owned()
+    };
+    ApiError::field(
+        field,
+        "unknown_parameter",
+        "is not a parameter of this operation (see the OpenAPI document)",
+    )
+}
+
+/// The first query key the operation at `path` with `method` does not declare.
+fn unknown_query(routes: &RouteMethods, path: &str, method: &str, query: &str) -> Option<String> {
+    if query.is_empty() {
+        return None;
+    }
+    let route = routes.operation(path, method)?;
+    let declared = route
+        .queries
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, names)| names.as_slice())
+        .unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, _)| k)
+        .find(|k| !declared.iter().any(|d| d == k))
+        .map(|k| k.into_owned())
+}
+
+/// Whether the request asks for CSV rather than JSON (`Accept: text/csv`, without JSON or
+/// `*/*` ranked at least as high).
+fn wants_csv(req: &ServiceRequest) -> bool {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let quality = |want: &str| {
+        accept
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let media = bits.next()?.trim();
+                (media.eq_ignore_ascii_case(want)).then(|| {
+                    bits.find_map(|b| b.trim().strip_prefix("q=").map(str::to_owned))
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .unwrap_or(1.0)
+                })
+            })
+            .fold(0.0_f32, f32::max)
+    };
+    let csv = quality("text/csv");
+    csv > 0.0 && csv > quality("application/json") && csv > quality("*/*")
+}
+
+/// A list asked for as CSV is answered by its CSV export: `GET …/targets` with
+/// `Accept: text/csv` is routed to `…/targets.csv`, with the same query.
+fn route_to_csv(req: &mut ServiceRequest, routes: &RouteMethods) {
+    let path = req.path().to_owned();
+    let Some(route) = routes.operation(&path, "GET") else {
+        return;
+    };
+    let csv_template = format!("{}.csv", route.template);
+    if routes
+        .by_template(&csv_template)
+        .is_none_or(|r| !r.methods.contains(&"GET"))
+    {
+        return;
+    }
+    let target = match req.query_string() {
+        "" => format!("{path}.csv"),
+        q => format!("{path}.csv?{q}"),
+    };
+    if let Ok(uri) = target.parse::<actix_web::http::Uri>() {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
+}
+
 /// The largest JSON body accepted (app data; default 1 MiB).
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
@@ -50,14 +151,46 @@ pub async fn request_middleware(
         Err(_) => "(refused by the screen)".to_owned(),
     };
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let metrics = req
+        .app_data::<web::Data<crate::Db>>()
+        .map(|db| std::sync::Arc::clone(db.metrics()));
     let mut res = match screened {
         Ok(()) => {
+            let mut unknown = None;
+            if let Some(routes) = req.app_data::<web::Data<RouteMethods>>().cloned() {
+                if method == actix_web::http::Method::GET && wants_csv(&req) {
+                    route_to_csv(&mut req, &routes);
+                }
+                unknown = unknown_query(&routes, req.path(), method.as_str(), req.query_string());
+            }
+            let refuse_after = unknown.is_some();
             let result = request_id::REQUEST_ID
-                .scope(id.clone(), next.call(req).instrument(span.clone()))
+                .scope(
+                    id.clone(),
+                    UNKNOWN_QUERY.scope(unknown.clone(), next.call(req).instrument(span.clone())),
+                )
                 .await;
             // Handlers and extractors turn their errors into responses; an `Err` here comes from
             // a middleware and is rendered by actix itself.
-            result?.map_into_boxed_body()
+            let res = result?.map_into_boxed_body();
+            // A read that went through (the caller was admitted) but named a parameter its
+            // operation does not declare is refused as such, not answered as if it were absent.
+            if refuse_after
+                && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED)
+            {
+                let refusal = request_id::REQUEST_ID.sync_scope(id.clone(), || {
+                    unknown
+                        .as_deref()
+                        .map(unknown_parameter)
+                        .map(|e| e.error_response())
+                });
+                match refusal {
+                    Some(r) => res.into_response(r),
+                    None => res,
+                }
+            } else {
+                res
+            }
         }
         Err(refusal) => {
             let response = request_id::REQUEST_ID
@@ -93,17 +226,34 @@ pub async fn request_middleware(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    let csp = if path.starts_with("/docs") {
+    let csp = if path == "/" || path.starts_with("/dashboard/") {
+        // The reference dashboard: its own script and style, reading this API only.
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    } else if path.starts_with("/docs") {
         // Swagger UI: its own scripts and styles, served from this binary.
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // A handler that serves a document of its own (a printable report) may set a policy
+    // that fits it; every other answer gets the one above.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        let route = res.request().match_pattern();
+        metrics.request(
+            route.as_deref().unwrap_or("unmatched"),
+            method.as_str(),
+            status.as_u16(),
+            elapsed,
+        );
+    }
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status.is_server_error() {
             tracing::error!(status = status.as_u16(), elapsed_ms, "request done");
@@ -112,6 +262,72 @@ pub async fn request_middleware(
         }
     });
     Ok(res)
+}
+
+/// Every successful GET carries an entity tag, and `If-None-Match` with it gets `304 Not
+/// Modified`: a dashboard polling any view, list or object pays for the body only when it
+/// changed. Views that keep their rendered answer ([`Rendered`]) set their tag themselves;
+/// everything else gets the digest of its body here. Wrapped inside compression, so the tag
+/// names the representation before encoding.
+pub async fn etag_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_get = req.method() == actix_web::http::Method::GET;
+    let res = next.call(req).await?;
+    if !is_get || res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(b) => b,
+        Err(_) => {
+            let failed = ApiError::internal("the answer could not be read for its entity tag");
+            return Ok(ServiceResponse::new(req, failed.error_response()));
+        }
+    };
+    let etag = entity_tag(&bytes);
+    let unchanged = if_none_match(&req, &etag);
+    let mut res = if unchanged {
+        let mut r = HttpResponse::NotModified().finish();
+        for name in [header::CACHE_CONTROL, header::VARY] {
+            if let Some(v) = head.headers().get(&name) {
+                r.headers_mut().insert(name, v.clone());
+            }
+        }
+        r
+    } else {
+        let mut r = head.set_body(BoxBody::new(bytes));
+        if !r.headers().contains_key(header::CACHE_CONTROL) {
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(ServiceResponse::new(req, res))
+}
+
+/// A strong tag: the first 16 bytes of the body's SHA-256, quoted.
+fn entity_tag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`); weak comparison, as RFC 9110 asks for GET.
+fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == etag
+            })
+        })
 }
 
 fn framework_problem(status: StatusCode, request_id: &str) -> HttpResponse {
@@ -157,6 +373,8 @@ pub struct Route {
     pub def: actix_web::dev::ResourceDef,
     pub template: String,
     pub methods: Vec<&'static str>,
+    /// The query parameters each method's operation declares.
+    pub queries: Vec<(&'static str, Vec<String>)>,
 }
 
 /// The routes and their methods (app data, built from the same registration as the spec), so
@@ -166,6 +384,20 @@ pub struct Route {
 pub struct RouteMethods(pub Vec<Route>);
 
 impl RouteMethods {
+    /// The most literal route matching `path` that has `method` (`/measures/import` over
+    /// `/measures/{id}`).
+    pub fn operation(&self, path: &str, method: &str) -> Option<&Route> {
+        self.0
+            .iter()
+            .filter(|r| r.methods.contains(&method) && r.def.is_match(path))
+            .min_by_key(|r| r.template.matches('{').count())
+    }
+
+    /// A route by its exact template.
+    pub fn by_template(&self, template: &str) -> Option<&Route> {
+        self.0.iter().find(|r| r.template == template)
+    }
+
     /// Each route's matcher with its template.
     pub fn templates(&self) -> impl Iterator<Item = (&actix_web::dev::ResourceDef, &str)> {
         self.0.iter().map(|r| (&r.def, r.template.as_str()))
@@ -496,6 +728,10 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             None if path != "." => format!("query.{path}"),
             None => "query".to_owned(),
         };
+        if raw.starts_with("unknown field") {
+            // The same refusal as the middleware's for an undeclared parameter.
+            return unknown_parameter(field.strip_prefix("query.").unwrap_or("\u{0}"));
+        }
         let (code, message) = safe_message(&raw);
         ApiError::field(field, code, message)
     })
@@ -515,6 +751,72 @@ pub fn with_etag(req: &HttpRequest, body: Vec<u8>, content_type: &'static str) -
     Rendered::new(body, content_type).respond(req)
 }
 
+/// A CSV export, the one way every list's CSV is written: UTF-8 with a byte-order mark (so a
+/// spreadsheet opens Danish letters intact), a header row, RFC 4180 quoting and CRLF line ends,
+/// answered with an entity tag and `Content-Disposition: attachment; filename="…"`.
+pub struct CsvExport {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl CsvExport {
+    pub fn new<I, T>(header: I) -> Result<Self, ApiError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::from("\u{feff}".as_bytes()));
+        writer.write_record(header).map_err(csv_failed)?;
+        Ok(Self { writer })
+    }
+
+    /// One row. A text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+    /// return first, and not a number) is written with a `'` before it.
+    pub fn row<I, T>(&mut self, fields: I) -> Result<(), ApiError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        let fields: Vec<T> = fields.into_iter().collect();
+        let defused: Vec<std::borrow::Cow<'_, str>> = fields
+            .iter()
+            .map(|f| {
+                let f = f.as_ref();
+                if f.starts_with(['=', '+', '-', '@', '\t', '\r']) && f.parse::<f64>().is_err() {
+                    std::borrow::Cow::Owned(format!("'{f}"))
+                } else {
+                    std::borrow::Cow::Borrowed(f)
+                }
+            })
+            .collect();
+        self.writer
+            .write_record(defused.iter().map(|f| f.as_bytes()))
+            .map_err(csv_failed)
+    }
+
+    /// The export as `filename` (a plain name: letters, digits, `-`, `_`, `.`).
+    pub fn respond(
+        self,
+        req: &HttpRequest,
+        filename: &'static str,
+    ) -> Result<HttpResponse, ApiError> {
+        let body = self
+            .writer
+            .into_inner()
+            .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
+        let mut resp = with_etag(req, body, "text/csv; charset=utf-8");
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        Ok(resp)
+    }
+}
+
+fn csv_failed(e: csv::Error) -> ApiError {
+    ApiError::internal(format!("csv: {e}"))
+}
+
 /// A serialized answer with its entity tag: rendered once, answered many times (a cached view
 /// is neither serialized nor hashed again).
 pub struct Rendered {
@@ -525,9 +827,8 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn new(body: Vec<u8>, content_type: &'static str) -> Self {
-        let digest = Sha256::digest(&body);
         Self {
-            etag: format!("\"{}\"", hex::encode(&digest[..16])),
+            etag: entity_tag(&body),
             body: web::Bytes::from(body),
             content_type,
         }
@@ -542,16 +843,7 @@ impl Rendered {
     /// `304 Not Modified` when the request names this tag, else the body.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let etag = self.etag.as_str();
-        let matches = req
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',').any(|t| {
-                    t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag
-                })
-            });
-        if matches {
+        if if_none_match(req, etag) {
             return HttpResponse::NotModified()
                 .insert_header((header::ETAG, etag))
                 .finish();

@@ -68,6 +68,8 @@ pub struct Scoped {
     module: &'static str,
     access: Access,
     guard: Option<Guard>,
+    /// A query parameter the operation does not declare, refused once the caller is admitted.
+    unknown_query: Option<ApiError>,
 }
 
 /// A rule about the caller that needs the database and comes before the body is judged (the
@@ -88,6 +90,7 @@ impl Scoped {
             module,
             access: Access::Needs(permission),
             guard: None,
+            unknown_query: crate::http::unknown_query_refusal(),
         }
     }
 
@@ -99,6 +102,7 @@ impl Scoped {
             module,
             access: Access::Anyone,
             guard: None,
+            unknown_query: crate::http::unknown_query_refusal(),
         }
     }
 
@@ -126,6 +130,9 @@ impl Scoped {
         };
         if let Some(guard) = self.guard {
             guard(conn, &scope)?;
+        }
+        if let Some(refusal) = self.unknown_query {
+            return Err(refusal);
         }
         Ok(scope)
     }
@@ -194,6 +201,7 @@ impl Scoped {
 /// needed ([`JsonBody::decode_public`]).
 pub struct JsonBody<T> {
     bytes: Result<actix_web::web::BytesMut, ApiError>,
+    unknown_query: Option<ApiError>,
     kind: PhantomData<fn() -> T>,
 }
 
@@ -201,11 +209,19 @@ impl<T: DeserializeOwned> JsonBody<T> {
     /// For a platform-wide action: checks `permission` (no municipality), then decodes.
     pub fn decode_for(self, who: &Principal, permission: &Permission) -> Result<T, ApiError> {
         who.require(permission, None)?;
-        self.decode()
+        self.decode_query_too()
     }
 
     /// For an action anyone may attempt (signing in).
     pub fn decode_public(self) -> Result<T, ApiError> {
+        self.decode_query_too()
+    }
+
+    /// The body of a platform-wide action, whose query must hold no undeclared parameter.
+    fn decode_query_too(mut self) -> Result<T, ApiError> {
+        if let Some(refusal) = self.unknown_query.take() {
+            return Err(refusal);
+        }
         self.decode()
     }
 
@@ -221,6 +237,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         let mut payload = payload.take();
+        let unknown_query = crate::http::unknown_query_refusal();
         Box::pin(async move {
             // Reading is transport: a body over the limit is refused now (413). Whether it is
             // the right type and shape is for after the permission check.
@@ -236,6 +253,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
             };
             Ok(JsonBody {
                 bytes,
+                unknown_query,
                 kind: PhantomData,
             })
         })

@@ -127,8 +127,9 @@ fn count(app: &TestApp, strategy: i64) -> Counts {
         };
         let filter: TargetFilter =
             serde_json::from_value(json!({"as_of": on})).unwrap_or_else(|e| panic!("{e}"));
-        let (page, _) = retning_goals::ops::select_targets(c, reg, &scope, &filter, Some((0, 50)))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (page, _) =
+            retning_goals::ops::select_targets(c, reg, &scope, &filter, TREE_ORDER, Some((0, 50)))
+                .unwrap_or_else(|e| panic!("{e}"));
         assert!(!page.is_empty());
     });
     let compare = twice(&|c, reg| {
@@ -266,9 +267,15 @@ fn recomputed(app: &TestApp, strategy: i64) -> Vec<Value> {
         };
         let filter: TargetFilter =
             serde_json::from_value(json!({})).unwrap_or_else(|e| panic!("{e}"));
-        let (rows, total) =
-            retning_goals::ops::select_targets(c, &uncached, &scope, &filter, Some((0, 51)))
-                .unwrap_or_else(|e| panic!("{e}"));
+        let (rows, total) = retning_goals::ops::select_targets(
+            c,
+            &uncached,
+            &scope,
+            &filter,
+            TREE_ORDER,
+            Some((0, 51)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let list = retning_kernel::Page::from_offset(rows, 0, 50, Some(total as i64));
         let json = |v: Result<Value, serde_json::Error>| v.unwrap_or_else(|e| panic!("{e}"));
         vec![
@@ -380,3 +387,9 @@ async fn cached_figures_always_equal_a_recomputation(app: TestApp) {
         .ok(200);
     check("a theme renamed").await;
 }
+
+const TREE_ORDER: retning_kernel::pagination::Sort<retning_goals::dto::TargetSort> =
+    retning_kernel::pagination::Sort {
+        key: retning_goals::dto::TargetSort::Position,
+        descending: false,
+    };

@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
-use retning_kernel::http::{json_with_etag, with_etag, Query};
+use retning_kernel::http::{json_with_etag, CsvExport, Query};
 use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Unsorted};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db};
@@ -96,10 +96,8 @@ pub async fn list(
     json_with_etag(&req, &page)
 }
 
-fn csv_bytes(rows: Vec<AdoptionListing>) -> Result<Vec<u8>, ApiError> {
-    let fail = |e: ::csv::Error| ApiError::internal(format!("csv: {e}"));
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record([
+fn csv_export(rows: Vec<AdoptionListing>) -> Result<CsvExport, ApiError> {
+    let mut w = CsvExport::new([
         "id",
         "municipality",
         "programme_short_name",
@@ -112,12 +110,11 @@ fn csv_bytes(rows: Vec<AdoptionListing>) -> Result<Vec<u8>, ApiError> {
         "certified_practitioners",
         "operating_unit",
         "notes",
-    ])
-    .map_err(fail)?;
+    ])?;
     let opt = |v: Option<String>| v.unwrap_or_default();
     for l in rows {
         let a = l.adoption;
-        w.write_record([
+        w.row([
             a.id.to_string(),
             l.municipality_slug,
             l.programme_short_name,
@@ -130,11 +127,9 @@ fn csv_bytes(rows: Vec<AdoptionListing>) -> Result<Vec<u8>, ApiError> {
             opt(a.certified_practitioners.map(|n| n.to_string())),
             opt(a.operating_unit),
             opt(a.notes),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    w.into_inner()
-        .map_err(|e| ApiError::internal(format!("csv: {e}")))
+    Ok(w)
 }
 
 /// The municipality's adoptions as CSV (UTF-8, header row, at most 10,000 rows).
@@ -169,7 +164,7 @@ pub async fn csv(
             Ok(repo::list_adoptions(conn, &filter, 0, CSV_MAX_ROWS - 1)?.0)
         })
         .await?;
-    Ok(with_etag(&req, csv_bytes(rows)?, "text/csv; charset=utf-8"))
+    csv_export(rows)?.respond(&req, "adoptions.csv")
 }
 
 /// One adoption.

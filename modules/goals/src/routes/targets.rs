@@ -1,12 +1,11 @@
 //! Targets: measurable goals on any node, listed with what is derived from their measurements.
 
-use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::cache::{self, DependsOn};
-use retning_kernel::http::{json_with_etag, with_etag, Query, Rendered};
+use retning_kernel::http::{json_with_etag, CsvExport, Query, Rendered};
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Unsorted};
+use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Sort};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db, Principal};
 
@@ -50,7 +49,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "goals_list_targets",
     tag = "goals",
-    params(MunicipalityPath, ListParams<Unsorted>, TargetFilter),
+    params(MunicipalityPath, ListParams<TargetSort>, TargetFilter),
     responses((status = 200, description = "Targets (ETag)", body = Page<TargetView>)),
     security((), ("bearer" = []))
 )]
@@ -61,7 +60,7 @@ pub async fn list(
     indicators: web::Data<IndicatorRegistry>,
     who: Principal,
     slug: web::Path<String>,
-    q: ListQuery<TargetFilter>,
+    q: ListQuery<TargetFilter, TargetSort>,
 ) -> Result<HttpResponse, ApiError> {
     let caches = db.caches().clone();
     let page = Scoped::public(who, slug.into_inner(), NAME)
@@ -74,11 +73,12 @@ pub async fn list(
             );
             // What the caller may see is part of the key: with or without internal strategies.
             let key = format!(
-                "goals.targets|{}|{}|{}|{limit}|{offset}|{:?}",
+                "goals.targets|{}|{}|{}|{limit}|{offset}|{:?}|{:?}",
                 scope.id(),
                 sees_internal(&scope.who, &scope.municipality),
                 as_of(q.filter.as_of),
                 q.filter,
+                q.sort,
             );
             cache::rendered(
                 &caches,
@@ -86,8 +86,14 @@ pub async fn list(
                 key,
                 DependsOn::Municipality(scope.id()),
                 |conn| {
-                    let (rows, total) =
-                        ops::select_targets(conn, &indicators, scope, &q.filter, Some(window))?;
+                    let (rows, total) = ops::select_targets(
+                        conn,
+                        &indicators,
+                        scope,
+                        &q.filter,
+                        q.sort,
+                        Some(window),
+                    )?;
                     Rendered::json(&Page::from_offset(rows, offset, limit, Some(total as i64)))
                 },
             )
@@ -116,15 +122,45 @@ pub async fn csv(
 ) -> Result<HttpResponse, ApiError> {
     let (all, _) = Scoped::public(who, slug.into_inner(), NAME)
         .read(&db, move |conn, scope| {
-            ops::select_targets(conn, &indicators, scope, &q.open(scope)?, None)
+            ops::select_targets(
+                conn,
+                &indicators,
+                scope,
+                &q.open(scope)?,
+                Sort {
+                    key: TargetSort::Position,
+                    descending: false,
+                },
+                None,
+            )
         })
         .await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str("target_id,strategy_id,node_id,title,indicator,unit,direction,baseline_value,baseline_date,target_value,deadline,frequency,source,latest_date,latest_value,progress,assessment,trend,stale,themes\r\n");
+    let mut csv = CsvExport::new([
+        "target_id",
+        "strategy_id",
+        "node_id",
+        "title",
+        "indicator",
+        "unit",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "deadline",
+        "frequency",
+        "source",
+        "latest_date",
+        "latest_value",
+        "progress",
+        "assessment",
+        "trend",
+        "stale",
+        "themes",
+    ])?;
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for t in &all {
-        let fields = [
+        csv.row([
             t.id.to_string(),
             t.strategy_id.to_string(),
             t.node_id.to_string(),
@@ -152,33 +188,9 @@ pub async fn csv(
                 .unwrap_or_default(),
             t.stale.to_string(),
             t.themes.join(";"),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        ])?;
     }
-    let mut resp = with_etag(&req, out.into_bytes(), "text/csv; charset=utf-8");
-    if resp.status().is_success() {
-        resp.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            header::HeaderValue::from_static("attachment; filename=\"targets.csv\""),
-        );
-    }
-    Ok(resp)
-}
-
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
+    csv.respond(&req, "targets.csv")
 }
 
 /// One target with its latest value, progress and assessment.

@@ -1,7 +1,7 @@
 //! The market: offers across municipalities, as far as the caller may see them.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use retning_kernel::http::{json_with_etag, with_etag, Query};
+use retning_kernel::http::{json_with_etag, CsvExport, Query};
 use retning_kernel::pagination::{ListParams, ListQuery, Page, Sort};
 use retning_kernel::{ApiError, Db, Principal};
 
@@ -56,10 +56,8 @@ pub async fn list(
     json_with_etag(&req, &page)
 }
 
-fn csv_bytes(views: Vec<OfferView>) -> Result<Vec<u8>, ApiError> {
-    let fail = |e: ::csv::Error| ApiError::internal(format!("csv: {e}"));
-    let mut w = ::csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
-    w.write_record([
+fn csv_export(views: Vec<OfferView>) -> Result<CsvExport, ApiError> {
+    let mut w = CsvExport::new([
         "id",
         "provider",
         "name",
@@ -82,8 +80,7 @@ fn csv_bytes(views: Vec<OfferView>) -> Result<Vec<u8>, ApiError> {
         "status",
         "visibility",
         "source_document",
-    ])
-    .map_err(fail)?;
+    ])?;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let num = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
     for o in views {
@@ -91,7 +88,7 @@ fn csv_bytes(views: Vec<OfferView>) -> Result<Vec<u8>, ApiError> {
             Some(l) => (l.law.to_string(), l.paragraph.clone()),
             None => (String::new(), String::new()),
         };
-        w.write_record([
+        w.row([
             o.id.to_string(),
             o.provider.slug,
             o.name,
@@ -114,11 +111,9 @@ fn csv_bytes(views: Vec<OfferView>) -> Result<Vec<u8>, ApiError> {
             o.status.to_string(),
             o.visibility.to_string(),
             opt(o.source_document),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    w.into_inner()
-        .map_err(|e| ApiError::internal(format!("csv: {e}")))
+    Ok(w)
 }
 
 /// The market as CSV (UTF-8 with a byte-order mark, header row, at most 10,000 rows), with the
@@ -154,9 +149,5 @@ pub async fn csv(
             ops::offer_views(conn, rows, viewer, day)
         })
         .await?;
-    Ok(with_etag(
-        &req,
-        csv_bytes(views)?,
-        "text/csv; charset=utf-8",
-    ))
+    csv_export(views)?.respond(&req, "offers.csv")
 }
