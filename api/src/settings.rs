@@ -22,6 +22,30 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub seed: SeedSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub enabled: bool,
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("enabled", &self.enabled)
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    "(none)"
+                } else {
+                    "(set)"
+                },
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +64,9 @@ pub struct ServerSettings {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// Inserted into a PostgreSQL `url` (which then names no password), percent-encoded, so a
+    /// password with `@`, `:`, `/` or `%` needs no escaping by hand.
+    pub password: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
@@ -218,8 +245,8 @@ impl Settings {
         if self.database.url.trim().is_empty() {
             return Ok(DatabaseUrl::Sqlite(self.data_dir.join("retning.db")));
         }
-        DatabaseUrl::parse(&self.database.url)
-            .map_err(|e| format!("configuration: database.url: {e}"))
+        let url = with_password(&self.database.url, &self.database.password)?;
+        DatabaseUrl::parse(&url).map_err(|e| format!("configuration: database.url: {e}"))
     }
 
     /// The signing secret: configured, or generated once and kept in the data directory.
@@ -229,6 +256,38 @@ impl Settings {
         }
         load_or_create_secret(&self.data_dir.join("jwt-secret"))
     }
+}
+
+/// `postgres://user@host/db` with `password` → `postgres://user:ENCODED@host/db`.
+fn with_password(url: &str, password: &str) -> Result<String, String> {
+    if password.is_empty() {
+        return Ok(url.to_owned());
+    }
+    let rest = url
+        .strip_prefix("postgres://")
+        .map(|r| ("postgres://", r))
+        .or_else(|| {
+            url.strip_prefix("postgresql://")
+                .map(|r| ("postgresql://", r))
+        });
+    let Some((scheme, rest)) = rest else {
+        return Err(
+            "configuration: database.password is set, but database.url is not a postgres:// URL"
+                .into(),
+        );
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return Err("configuration: database.password is set, but database.url names no user (postgres://USER@HOST/DB)".into());
+    };
+    let user = &rest[..at];
+    if user.contains(':') {
+        return Err("configuration: database.url holds a password and database.password is set too; give it once".into());
+    }
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC)
+            .collect();
+    Ok(format!("{scheme}{user}:{encoded}{}", &rest[at..]))
 }
 
 fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
@@ -266,6 +325,29 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_separate_password_is_percent_encoded_into_the_url() {
+        assert_eq!(
+            super::with_password("postgres://retning@db:5432/retning", "p@ss:w/rd#%1").as_deref(),
+            Ok("postgres://retning:p%40ss%3Aw%2Frd%23%251@db:5432/retning")
+        );
+        assert_eq!(
+            super::with_password("postgres://retning@db/retning", "").as_deref(),
+            Ok("postgres://retning@db/retning")
+        );
+        assert!(super::with_password("postgres://u:x@db/r", "y").is_err());
+        assert!(super::with_password("postgres://db/r", "y").is_err());
+        assert!(super::with_password("sqlite://x.db", "y").is_err());
+        // The URL the backend is given parses with the password decoded back.
+        let url =
+            super::with_password("postgres://retning@db/retning", "p@ss w/rd").unwrap_or_default();
+        assert!(
+            retning_kernel::db::DatabaseUrl::parse(&url).is_ok(),
+            "{url}"
+        );
+    }
+
     use super::*;
     use std::collections::HashMap;
 

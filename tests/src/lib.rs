@@ -236,6 +236,8 @@ pub struct Options {
     pub import_limit: Option<usize>,
     /// `auth.rights_cache_seconds` (default 2).
     pub rights_cache_seconds: Option<u64>,
+    /// `metrics.enabled` and `metrics.token`.
+    pub metrics: Option<Option<String>>,
 }
 
 impl TestApp {
@@ -287,6 +289,10 @@ impl TestApp {
         }
         if let Some(ttl) = options.token_ttl_secs {
             settings.auth.token_ttl_secs = ttl;
+        }
+        if let Some(token) = &options.metrics {
+            settings.metrics.enabled = true;
+            settings.metrics.token = token.clone().unwrap_or_default();
         }
         let mut modules = retning_api::registry::compiled_modules();
         modules.extend(options.extra_modules.iter().cloned());

@@ -245,6 +245,7 @@ pub struct Db {
     /// before they take a connection, and reach the database one after the other; the busy
     /// handler is left for other processes (the command-line tools).
     writer: Option<Arc<Mutex<()>>>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Db {
@@ -278,9 +279,12 @@ impl Db {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.display()))?;
+        let metrics = crate::metrics::Metrics::new(url.backend().name())
+            .map_err(|e| format!("metrics: {e}"))?;
         Ok(Self {
             pool,
             backend: url.backend(),
+            metrics: Arc::new(metrics),
             caches: Arc::new(Caches::default()),
             writer: (url.backend() == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
         })
@@ -293,6 +297,23 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This server's metrics (requests, pool, indicators).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
+    }
+
+    /// The metrics in Prometheus text format, with the pool's state read now.
+    pub fn render_metrics(&self) -> Result<String, ApiError> {
+        let state = self.pool.state();
+        self.metrics
+            .render((
+                state.connections,
+                state.idle_connections,
+                self.pool.max_size(),
+            ))
+            .map_err(|e| ApiError::internal(format!("metrics: {e}")))
     }
 
     pub fn get(&self) -> Result<PooledConnection, ApiError> {
@@ -317,6 +338,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         let writer = self.writer.clone();
+        let metrics = Arc::clone(&self.metrics);
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _in_request = span.enter();
@@ -325,12 +347,19 @@ impl Db {
             // waits for a connection a waiting writer holds). A write inside a read unit of work
             // (one that hashes a password before it writes) is left to SQLite's busy handler.
             let _writing = match (&writer, writes) {
-                (Some(lock), true) => Some(lock.lock().unwrap_or_else(PoisonError::into_inner)),
+                (Some(lock), true) => {
+                    let asked = std::time::Instant::now();
+                    let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                    metrics.writer_wait(asked.elapsed());
+                    Some(guard)
+                }
                 _ => None,
             };
-            let mut conn = pool
-                .get()
-                .map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
+            let asked = std::time::Instant::now();
+            let conn = pool.get();
+            metrics.pool_wait(asked.elapsed(), conn.is_ok());
+            let mut conn =
+                conn.map_err(|e| ApiError::unavailable(format!("database pool: {e}")))?;
             let before = queries_on_this_thread();
             crate::versions::forget_module();
             let result = as_application(&mut conn, f);

@@ -40,6 +40,7 @@ pub trait ComputedIndicator: Send + Sync {
 pub struct IndicatorRegistry {
     by_key: BTreeMap<&'static str, Arc<dyn ComputedIndicator>>,
     cache: Option<Arc<Caches>>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -62,6 +63,7 @@ impl IndicatorRegistry {
         Ok(Self {
             by_key,
             cache: None,
+            metrics: None,
         })
     }
 
@@ -70,6 +72,7 @@ impl IndicatorRegistry {
         Self {
             by_key: self.by_key.clone(),
             cache: Some(Arc::clone(db.caches())),
+            metrics: Some(Arc::clone(db.metrics())),
         }
     }
 
@@ -102,6 +105,9 @@ impl IndicatorRegistry {
         }
         let started = std::time::Instant::now();
         let value = indicator.compute(conn, municipality_id, on)?;
+        if let Some(metrics) = &self.metrics {
+            metrics.indicator(indicator.key(), started.elapsed());
+        }
         tracing::debug!(
             indicator = indicator.key(),
             municipality_id,

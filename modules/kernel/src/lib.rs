@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod indicators;
 pub mod legal;
+pub mod metrics;
 pub mod module;
 pub mod pagination;
 pub mod request_id;

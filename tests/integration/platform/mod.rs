@@ -2,6 +2,8 @@
 
 mod audit;
 mod cli;
+mod conventions;
 mod cors;
+mod metrics;
 mod modules;
 mod municipalities;
