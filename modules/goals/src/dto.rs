@@ -653,6 +653,42 @@ pub struct TargetFilter {
     pub as_of: Option<NaiveDate>,
 }
 
+retning_kernel::text_enum! {
+    /// What the targets list can be sorted by: the tree's order (default), title (Danish
+    /// alphabet), deadline (none last), progress (none last) or assessment (achieved first,
+    /// not assessed last); `-` before the key reverses it. Ties keep the tree's order.
+    pub enum TargetSort {
+        Position = "position",
+        Title = "title",
+        Deadline = "deadline",
+        Progress = "progress",
+        Assessment = "assessment",
+    }
+}
+
+impl SortKey for TargetSort {
+    const DEFAULT: Self = TargetSort::Position;
+}
+
+retning_kernel::text_enum! {
+    /// The status report's format.
+    pub enum ReportFormat {
+        Html = "html",
+        Markdown = "markdown",
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Judge as of this date (default today, UTC); changes are shown since the strategy's latest
+    /// follow-up date before it.
+    pub as_of: Option<NaiveDate>,
+    /// `html` (default: a printable document) or `markdown`.
+    #[param(inline)]
+    pub format: Option<ReportFormat>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {

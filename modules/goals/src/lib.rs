@@ -7,6 +7,7 @@ pub mod model;
 pub mod ops;
 pub mod progress;
 pub mod repo;
+pub mod report;
 mod routes;
 pub mod schema;
 mod seed;

@@ -5,6 +5,7 @@ mod compare;
 mod dashboard;
 mod indicators;
 mod progress;
+mod report;
 mod strategies;
 mod targets;
 

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(strategies::update)
         .service(strategies::archive)
         .service(strategies::tree)
+        .service(strategies::report)
         .service(nodes::create)
         .service(nodes::update)
         .service(nodes::remove)

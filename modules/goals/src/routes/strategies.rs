@@ -222,3 +222,76 @@ pub async fn tree(
         .await?;
     Ok(tree.respond(&req))
 }
+
+/// The strategy's status report for a follow-up meeting: the tree with every target's value,
+/// progress, assessment and trend as of a date, and what changed since the previous follow-up
+/// date (the strategy's latest `follow_ups` date before it). A printable HTML document (no
+/// script; print it to PDF from a browser) or the same as Markdown.
+#[utoipa::path(
+    operation_id = "goals_get_strategy_report",
+    tag = "goals",
+    params(
+        MunicipalityPath,
+        ("id" = i64, Path, description = "The strategy's id"),
+        ReportQuery,
+    ),
+    responses((status = 200, description = "The report (ETag)", content(
+        (String = "text/html"),
+        (String = "text/markdown"),
+    ))),
+    security((), ("bearer" = []))
+)]
+#[get("/municipalities/{municipality}/strategies/{id}/report")]
+pub async fn report(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    indicators: web::Data<IndicatorRegistry>,
+    who: Principal,
+    path: web::Path<(String, i64)>,
+    q: Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let (report, format) = Scoped::public(who, slug, NAME)
+        .read(&db, move |conn, scope| {
+            let internal = sees_internal(&scope.who, &scope.municipality);
+            let row = repo::strategy(conn, scope.id(), id, internal)?;
+            let q = q.open(scope)?;
+            let as_of = as_of(q.as_of);
+            let now =
+                views::strategy_tree(conn, &scope.municipality, row.clone(), &indicators, as_of)?;
+            let previous = now
+                .strategy
+                .follow_ups
+                .iter()
+                .filter(|f| f.date < as_of)
+                .max_by_key(|f| f.date)
+                .map(|f| (f.date, f.label.clone()));
+            let previous = match previous {
+                Some((date, label)) => Some((
+                    date,
+                    label,
+                    views::strategy_tree(conn, &scope.municipality, row, &indicators, date)?,
+                )),
+                None => None,
+            };
+            Ok((
+                crate::report::Report::new(now, previous),
+                q.format.unwrap_or(ReportFormat::Html),
+            ))
+        })
+        .await?;
+    let (body, content_type) = match format {
+        ReportFormat::Html => (report.html(), "text/html; charset=utf-8"),
+        ReportFormat::Markdown => (report.markdown(), "text/markdown; charset=utf-8"),
+    };
+    let mut resp = retning_kernel::http::with_etag(&req, body.into_bytes(), content_type);
+    // The report's styles are inline (one self-contained document to save or print); it has no
+    // script, and loads nothing.
+    resp.headers_mut().insert(
+        actix_web::http::header::CONTENT_SECURITY_POLICY,
+        actix_web::http::header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    Ok(resp)
+}
