@@ -49,6 +49,18 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<String>,
+        /// On the first start (an empty database), also load synthetic demo measures for the
+        /// four seeded municipalities, so the dashboard shows progress at once (marked
+        /// synthetic everywhere). Ignored, with a note, when the database already holds data.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Exit 0 when the server at the configured address answers ready (GET /health/ready), else 1:
+    /// the container's health check.
+    Healthcheck {
+        /// Address to ask (default: server.bind, with 0.0.0.0 asked as 127.0.0.1).
+        #[arg(long)]
+        address: Option<String>,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -122,9 +134,12 @@ enum KeyCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let command = cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        demo: false,
+    });
     let bind = match &command {
-        Command::Serve { bind } => bind.clone(),
+        Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
     let overrides = Overrides {
@@ -221,8 +236,7 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
                 },
         } => {
             let password = read_password()?;
-            let db = connect(&settings)?;
-            db.migrate()?;
+            let db = existing_database(&settings)?;
             create_user(
                 &db,
                 municipality.as_deref(),
@@ -240,13 +254,82 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
                     scope,
                 },
         } => {
-            let db = connect(&settings)?;
-            db.migrate()?;
+            let db = existing_database(&settings)?;
             let key = create_key(&db, &municipality, &name, &scope)?;
             println!("{key}");
             Ok(())
         }
-        Command::Serve { .. } => serve(settings),
+        Command::Serve { demo, .. } => serve(settings, demo),
+        Command::Healthcheck { address } => healthcheck(&settings, address.as_deref()),
+    }
+}
+
+/// The database a writing command works on, which must be one a server has set up: a command
+/// that made a new empty database (a mistyped path, the wrong folder) would write a user no server
+/// ever sees. Says which database it looked at.
+pub fn existing_database(settings: &Settings) -> Result<Db, String> {
+    let url = settings.database_url()?;
+    let hint = "start the server once (`retning serve`, which creates, migrates and seeds it) or point --data-dir / --database at the server's database";
+    if let retning_kernel::db::DatabaseUrl::Sqlite(path) = &url {
+        if !path.exists() {
+            return Err(format!("no database at {}: {hint}", url.display()));
+        }
+    }
+    let db = connect(settings)?;
+    if crate::seed::is_empty(&db).unwrap_or(true) {
+        return Err(format!(
+            "the database {} holds no municipalities: {hint}",
+            url.display()
+        ));
+    }
+    // Pending migrations of a newer binary are applied as the server would.
+    db.migrate()?;
+    Ok(db)
+}
+
+/// GET /health/ready over plain HTTP/1.1 on the configured address, with a short timeout.
+pub fn healthcheck(settings: &Settings, address: Option<&str>) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    let mut addr: SocketAddr = match address {
+        Some(a) => a
+            .parse()
+            .map_err(|_| format!("--address {a:?} is not an address like 127.0.0.1:8080"))?,
+        None => settings.bind_addr()?,
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let timeout = Duration::from_secs(3);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("not ready: cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /health/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n\r\n"
+    )
+    .map_err(|e| format!("not ready: {e}"))?;
+    let mut answer = Vec::new();
+    stream
+        .take(64 * 1024)
+        .read_to_end(&mut answer)
+        .map_err(|e| format!("not ready: {e}"))?;
+    let answer = String::from_utf8_lossy(&answer);
+    let status_line = answer.lines().next().unwrap_or_default();
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        println!("ready: {addr}");
+        Ok(())
+    } else {
+        Err(format!("not ready: {addr} answered {status_line:?}"))
     }
 }
 
@@ -355,6 +438,15 @@ pub fn prepare(settings: &Settings) -> Result<AppContext, String> {
 
 /// [`prepare`] with a given module registry (tests add modules of their own).
 pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContext, String> {
+    prepare_demo(settings, registry, false)
+}
+
+/// [`prepare_with`], loading the synthetic demo measures when `demo` and the database was empty.
+pub fn prepare_demo(
+    settings: &Settings,
+    registry: Registry,
+    demo: bool,
+) -> Result<AppContext, String> {
     let db = connect(settings)?;
     if settings.database.run_migrations {
         let applied = db.migrate()?;
@@ -362,10 +454,18 @@ pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContex
             tracing::info!(count = applied.len(), "applied migrations");
         }
     }
-    if settings.seed.on_start && crate::seed::is_empty(&db)? {
+    let empty = crate::seed::is_empty(&db)?;
+    if settings.seed.on_start && empty {
         let files = crate::seed::files(settings.seed.dir.as_deref())?;
         crate::seed::load(&db, &registry, &files)?;
         tracing::info!(from = %files.origin(), "loaded the seed into the empty database");
+        if demo {
+            seed_demo(&db)?;
+        }
+    } else if demo {
+        tracing::warn!(
+            "--demo loads demo measures on the first start only; this database holds data already (`retning seed --demo` replaces the demo measures)"
+        );
     }
     let keys = TokenKeys::new(
         &settings.jwt_secret()?,
@@ -392,12 +492,16 @@ pub fn prepare_with(settings: &Settings, registry: Registry) -> Result<AppContex
         body_limit: settings.server.body_limit_bytes,
         import_limit: settings.server.import_limit_bytes,
         cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+        metrics: crate::server::MetricsEndpoint {
+            enabled: settings.metrics.enabled,
+            token: Some(settings.metrics.token.clone()).filter(|t| !t.is_empty()),
+        },
     })
 }
 
-fn serve(settings: Settings) -> Result<(), String> {
+fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let addr = settings.bind_addr()?;
-    let ctx = prepare(&settings)?;
+    let ctx = prepare_demo(&settings, registry()?, demo)?;
     let workers = if settings.server.workers == 0 {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     } else {

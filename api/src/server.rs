@@ -6,7 +6,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Compress, Condition};
-use actix_web::{get, http::header, web, App, HttpResponse};
+use actix_web::{get, http::header, web, App, HttpResponse, ResponseError};
 use retning_kernel::auth::AuthState;
 use retning_kernel::http::{self as khttp, BodyLimit};
 use retning_kernel::{ApiError, Db};
@@ -27,6 +27,15 @@ pub struct AppContext {
     pub body_limit: usize,
     pub import_limit: usize,
     pub cors_allowed_origins: Vec<String>,
+    /// `/metrics` (Prometheus text format): off unless enabled; with a token, only for
+    /// `Authorization: Bearer <token>`.
+    pub metrics: MetricsEndpoint,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MetricsEndpoint {
+    pub enabled: bool,
+    pub token: Option<String>,
 }
 
 pub use retning_kernel::ImportLimit;
@@ -72,6 +81,8 @@ pub fn build_app(
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             header::AUTHORIZATION,
+            header::HeaderName::from_static(retning_kernel::auth::API_KEY_HEADER),
+            header::ACCEPT,
             header::CONTENT_TYPE,
             header::IF_NONE_MATCH,
         ])
@@ -95,6 +106,14 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(khttp::path_error))
         .app_data(web::Data::new(routes))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+        .route("/", web::get().to(dashboard_page))
+        .route("/dashboard/{file}", web::get().to(dashboard_file))
+        .configure(|cfg| {
+            if ctx.metrics.enabled {
+                cfg.app_data(web::Data::new(ctx.metrics.clone()))
+                    .route("/metrics", web::get().to(metrics));
+            }
+        })
         .route(
             "/docs",
             web::get().to(|| async {
@@ -104,6 +123,7 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(khttp::fallback))
+        .wrap(from_fn(khttp::etag_middleware))
         .wrap(Compress::default())
         .wrap(Condition::new(cors_on, cors))
         .wrap(from_fn(khttp::request_middleware))
@@ -128,10 +148,31 @@ fn route_methods(doc: &OpenApi) -> khttp::RouteMethods {
                     methods.push(name);
                 }
             }
+            let queries = [
+                ("GET", item.get.as_ref()),
+                ("POST", item.post.as_ref()),
+                ("PUT", item.put.as_ref()),
+                ("PATCH", item.patch.as_ref()),
+                ("DELETE", item.delete.as_ref()),
+            ]
+            .into_iter()
+            .filter_map(|(method, op)| {
+                let op = op?;
+                let names = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                    .map(|p| p.name.clone())
+                    .collect();
+                Some((method, names))
+            })
+            .collect();
             khttp::Route {
                 def: actix_web::dev::ResourceDef::new(path.as_str()),
                 template: path.clone(),
                 methods,
+                queries,
             }
         })
         .collect();
@@ -183,4 +224,68 @@ pub fn auth_state(
         db: db.clone(),
         rights: Arc::new(retning_kernel::auth::RightsCache::new(rights_cache)),
     })
+}
+
+/// The reference dashboard (`dashboard/` in the repository, compiled into the binary): it reads
+/// the public API, and the private one with an API key the user gives it.
+const DASHBOARD: &[(&str, &str, &str)] = &[
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("../../dashboard/index.html"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/app.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../dashboard/style.css"),
+    ),
+];
+
+async fn dashboard_page(req: actix_web::HttpRequest) -> HttpResponse {
+    dashboard_asset(&req, "index.html")
+}
+
+async fn dashboard_file(req: actix_web::HttpRequest, file: web::Path<String>) -> HttpResponse {
+    dashboard_asset(&req, &file)
+}
+
+fn dashboard_asset(req: &actix_web::HttpRequest, name: &str) -> HttpResponse {
+    match DASHBOARD.iter().find(|(file, _, _)| *file == name) {
+        Some((_, content_type, body)) => {
+            khttp::with_etag(req, body.as_bytes().to_vec(), content_type)
+        }
+        None => ApiError::not_found("file").error_response(),
+    }
+}
+
+/// Prometheus metrics (not part of the API document: an operations endpoint, off by default).
+async fn metrics(
+    req: actix_web::HttpRequest,
+    db: web::Data<Db>,
+    endpoint: web::Data<MetricsEndpoint>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = endpoint.token.as_deref() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !retning_kernel::auth::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            return Err(ApiError::unauthorized(
+                retning_kernel::codes::AUTH_REQUIRED,
+                "the metrics need 'Authorization: Bearer <metrics.token>'",
+            ));
+        }
+    }
+    let text = db.render_metrics()?;
+    Ok(HttpResponse::Ok()
+        .content_type(retning_kernel::metrics::CONTENT_TYPE)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(text))
 }

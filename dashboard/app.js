@@ -1,0 +1,1 @@
+// Placeholder: the reference dashboard replaces this file.
