@@ -554,25 +554,33 @@ function renderStats(el, slug, years, stats) {
 
 // ---------------------------------------------------------------- evidence
 
+const CAPACITY_UNITS = { children: 'børn', families: 'familier' };
+function adoptionsCell(list) {
+  if (list instanceof Error) return problemBox(list, 'Kunne ikke hentes');
+  if (!list.length) return h('span', { class: 'muted' }, 'ingen');
+  return h('ul', { class: 'plain' }, list.map((a) => h('li', {},
+    a.municipality.name, ` – ${ADOPTION_STATUS[a.status] || a.status}`,
+    a.yearly_capacity !== null && a.yearly_capacity !== undefined
+      ? `, ${NF0.format(a.yearly_capacity)} ${CAPACITY_UNITS[a.capacity_unit] || ''}`.trimEnd() : '')));
+}
+
 async function loadProgrammes() {
   const el = $('#programmes');
   try {
     const programmes = await apiList('/api/v1/programmes');
     const adoptions = await pool(programmes, 4, (p) => apiList(`/api/v1/programmes/${p.id}/adoptions`).catch((e) => e));
+    const rows = programmes.map((p, i) => h('tr', {},
+      h('th', { scope: 'row' }, p.name, h('span', { class: 'muted' }, ` (${p.short_name})`)),
+      h('td', {}, p.target_group || '–'),
+      h('td', {}, p.age_min === null && p.age_max === null ? '–' : `${p.age_min ?? '?'}–${p.age_max ?? '?'} år`,
+        p.age_note ? h('span', { class: 'muted' }, ` (${p.age_note})`) : ''),
+      h('td', { class: 'n' }, p.staircase_step ?? '–'),
+      h('td', {}, adoptionsCell(adoptions[i]))));
     fill(el, h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Programkatalog' },
       h('table', {},
         h('caption', {}, 'Programkataloget og hvem der bruger programmerne'),
         h('thead', {}, h('tr', {}, ['Program', 'Målgruppe', 'Alder', 'Trin', 'Kommuner (status, kapacitet pr. år)'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, programmes.map((p, i) => h('tr', {},
-          h('th', { scope: 'row' }, p.name, h('span', { class: 'muted' }, ` (${p.short_name})`)),
-          h('td', {}, p.target_group || '–'),
-          h('td', {}, p.age_min === null && p.age_max === null ? '–' : `${p.age_min ?? '?'}–${p.age_max ?? '?'} år`, p.age_note ? h('span', { class: 'muted' }, ` (${p.age_note})`) : ''),
-          h('td', { class: 'n' }, p.staircase_step ?? '–'),
-          h('td', {}, adoptions[i] instanceof Error ? problemBox(adoptions[i], 'Kunne ikke hentes')
-            : adoptions[i].length ? h('ul', { class: 'plain' }, adoptions[i].map((a) => h('li', {},
-              a.municipality.name, ` – ${ADOPTION_STATUS[a.status] || a.status}`,
-              a.yearly_capacity !== null ? `, ${NF0.format(a.yearly_capacity)} ${a.capacity_unit === 'children' ? 'børn' : a.capacity_unit === 'families' ? 'familier' : a.capacity_unit || ''}`.trimEnd() : '')))
-              : h('span', { class: 'muted' }, 'ingen')))))))));
+        h('tbody', {}, rows))));
   } catch (e) {
     reportError(el, e, 'Programkataloget kunne ikke hentes');
   }
@@ -630,7 +638,7 @@ async function loadOffers() {
             h('td', { class: 'n' }, o.approved_places ?? 'ikke oplyst'),
             h('td', { class: 'n' }, o.vacant_places === null || o.vacant_places === undefined ? 'ukendt' : `${o.vacant_places} pr. ${date(o.vacancy_date)}`),
             h('td', { class: 'n' }, o.rate_dkk === null || o.rate_dkk === undefined ? 'ikke oplyst' : `${num(o.rate_dkk, 'dkk')} pr. ${RATE_PERIOD[o.rate_period] || o.rate_period}`),
-            h('td', {}, OFFER_STATUS[o.status] || o.status))))))) : null);
+            h('td', {}, OFFER_STATUS[o.status] || o.status)))))) : null);
   } catch (e) {
     reportError(el, e, 'Tilbuddene kunne ikke hentes');
   }
