@@ -138,6 +138,8 @@ async function apiList(path, params = {}) {
   let cursor = null;
   for (let i = 0; i < 20; i += 1) {
     const page = await api(path, { limit: 500, ...params, cursor });
+    // One page: hand back its own array, so an unchanged answer (304) is the same object.
+    if (i === 0 && !page.next_cursor) return page.items;
     items.push(...page.items);
     cursor = page.next_cursor;
     if (!cursor) break;
@@ -176,6 +178,15 @@ function reportError(el, err, what) {
 
 // ---------------------------------------------------------------- state
 
+// What each panel was last drawn from: a poll whose answers were all 304 (same objects) redraws
+// nothing, so focus and scroll position stay where the reader left them.
+const drawnFrom = new Map();
+function unchanged(panel, refs) {
+  const prev = drawnFrom.get(panel);
+  drawnFrom.set(panel, refs);
+  return !!prev && prev.length === refs.length && prev.every((r, i) => r === refs[i]);
+}
+
 const state = {
   me: null,
   municipalities: [],
@@ -201,12 +212,15 @@ function progressBar(t) {
   }
   const pct = Math.round(t.progress);
   const label = `${NF0.format(pct)} %`;
+  // Set through the CSSOM: the server's content security policy refuses style attributes.
+  const bar = h('span', { class: 'bar' });
+  bar.style.width = `${Math.max(0, Math.min(100, t.progress))}%`;
   return h('div', { class: 'progress-row' },
     h('span', { class: 'progress-label' }, 'Fremdrift'),
     h('div', {
       class: `progress a-${t.assessment}`, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100,
       'aria-valuenow': pct, 'aria-valuetext': `${label} af vejen fra udgangspunkt til mål`, 'aria-label': `Fremdrift for ${t.title}`,
-    }, h('span', { class: 'bar', style: `width:${Math.max(0, Math.min(100, t.progress))}%` })),
+    }, bar),
     h('span', { class: 'progress-value', 'aria-hidden': 'true' }, label));
 }
 function trendMark(trend) {
@@ -267,7 +281,7 @@ function renderOverview() {
         h('caption', { class: 'sr-only' }, 'Mål pr. vurdering for hver kommune'),
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, 'Kommune'), h('th', { scope: 'col' }, 'Strategier'), h('th', { scope: 'col' }, 'Mål'),
-          Object.entries(ASSESSMENTS).map(([a, label]) => h('th', { scope: 'col' }, assessmentBadge(a), srOnly(` (${label})`))),
+          Object.keys(ASSESSMENTS).map((a) => h('th', { scope: 'col' }, assessmentBadge(a))),
           h('th', { scope: 'col' }, 'Forældede'), h('th', { scope: 'col' }, 'Fordeling'))),
         h('tbody', {}, rows.map((r) => h('tr', {},
           h('th', { scope: 'row' }, r.municipality.name),
@@ -378,7 +392,12 @@ async function loadStrategies() {
       reportError(null, e, `Strategitræet «${st.title}» kunne ikke hentes`);
     }
   });
+  const refs = [...state.municipalities.flatMap((m) => [state.strategies.get(m.slug)]), ...all.map((st) => state.trees.get(st.id))];
+  if (unchanged('municipalities', refs)) return;
+  // Keep the keyboard focus on the same strategy's toggle across a redraw.
+  const focused = document.activeElement?.closest?.('.strategy')?.dataset.strategyId;
   renderMunicipalities();
+  if (focused) document.querySelector(`.strategy[data-strategy-id="${focused}"] .toggle`)?.focus();
 }
 
 // ---------------------------------------------------------------- themes and comparison
@@ -410,6 +429,7 @@ async function loadCompare() {
   if (!theme) return;
   try {
     const c = await api('/api/v1/compare', { theme, as_of: state.asOf });
+    if (unchanged('compare', [c])) return;
     const t = c.theme;
     fill(el,
       h('p', {}, h('strong', {}, t.name), t.description ? ` – ${t.description}` : '', h('span', { class: 'muted' }, ` Opgjort pr. ${date(c.as_of)}.`)),
@@ -420,6 +440,7 @@ async function loadCompare() {
           h('span', { class: 'kind' }, n.kind), ' ', n.title, h('span', { class: 'muted' }, ` (${n.strategy_title})`)))) : null,
         m.targets.map((tg) => targetView(tg, h('p', { class: 'muted small' }, tg.strategy_title)))))));
   } catch (e) {
+    drawnFrom.delete('compare');
     reportError(el, e, 'Sammenligningen kunne ikke hentes');
   }
 }
@@ -495,15 +516,19 @@ async function loadStats() {
     const monthly = await api(`/api/v1/municipalities/${slug}/placements/statistics/monthly`,
       { from: `${lastYear - 19}-01-01`, to: `${lastYear}-12-01` });
     const years = new Set();
+    let suppressedMonths = 0;
     for (const mo of monthly.months) {
-      if (isSuppressed(mo.placed_on_date) || (mo.placed_on_date?.value ?? 0) > 0) years.add(Number(mo.month.slice(0, 4)));
+      if ((mo.placed_on_date?.value ?? 0) > 0) years.add(Number(mo.month.slice(0, 4)));
+      if (isSuppressed(mo.placed_on_date)) suppressedMonths += 1;
     }
     const ys = [...years].sort((a, b) => a - b);
     const range = [];
     if (ys.length) for (let yv = ys[0]; yv <= ys[ys.length - 1]; yv += 1) range.push(yv);
     if (token !== statsToken) return;
     if (!range.length) {
-      fill(el, h('p', {}, `${muniName(slug)} har ingen registrerede anbringelser i årene ${lastYear - 19}–${lastYear}.`));
+      fill(el, h('p', {}, suppressedMonths === monthly.months.length
+        ? `Alle månedstal for ${muniName(slug)} ${lastYear - 19}–${lastYear} er undertrykt (færre end fem børn) eller uden anbringelser.`
+        : `${muniName(slug)} har ingen registrerede anbringelser i årene ${lastYear - 19}–${lastYear}.`));
       return;
     }
     const stats = await pool(range, 4, (yv) => api(`/api/v1/municipalities/${slug}/placements/statistics`, { year: yv }));
@@ -622,6 +647,7 @@ async function loadOffers() {
   const params = from && to ? { vacant_from: from, vacant_to: to, vacant_places: places || 1 } : {};
   try {
     const page = await api('/api/v1/offers', { limit: 100, ...params });
+    if (unchanged('offers', [page])) return;
     const offers = page.items;
     fill(el,
       h('p', { class: 'muted' }, `${page.total} tilbud${from && to ? ` med mindst ${places || 1} ledige pladser hver dag ${date(from)}–${date(to)}` : ''}.`),
@@ -640,6 +666,7 @@ async function loadOffers() {
             h('td', { class: 'n' }, o.rate_dkk === null || o.rate_dkk === undefined ? 'ikke oplyst' : `${num(o.rate_dkk, 'dkk')} pr. ${RATE_PERIOD[o.rate_period] || o.rate_period}`),
             h('td', {}, OFFER_STATUS[o.status] || o.status)))))) : null);
   } catch (e) {
+    drawnFrom.delete('offers');
     reportError(el, e, 'Tilbuddene kunne ikke hentes');
   }
 }
@@ -683,11 +710,14 @@ async function loadAll({ poll = false } = {}) {
     const [munis, overview, themes] = await Promise.all([
       apiList('/api/v1/municipalities'),
       api('/api/v1/compare/overview', { as_of: state.asOf }).catch((e) => e),
-      apiList('/api/v1/themes').catch((e) => e),
+      api('/api/v1/themes').catch((e) => e),
     ]);
     state.municipalities = munis;
-    if (overview instanceof Error) reportError($('#overview'), overview, 'Overblikket kunne ikke hentes');
-    else { state.overview = overview; renderOverview(); }
+    if (overview instanceof Error) {
+      drawnFrom.delete('overview');
+      reportError($('#overview'), overview, 'Overblikket kunne ikke hentes');
+    }
+    else if (!unchanged('overview', [overview])) { state.overview = overview; renderOverview(); }
     if (themes instanceof Error) reportError($('#compare'), themes, 'Temaerne kunne ikke hentes');
     else if (!poll) { state.themes = themes; renderThemeSelect(); }
     const jobs = [loadStrategies(), loadCompare(), loadOffers()];

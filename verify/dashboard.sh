@@ -73,23 +73,25 @@ for backend in "${backends[@]}"; do
   for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
   curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
 
-  # The binary serves the embedded dashboard at `/`; a binary from before the embedding gets the
-  # dev proxy (verify/browser/devserver.mjs) in front, serving dashboard/ from this tree.
+  # The binary serves the embedded dashboard at `/`. A binary whose files differ from this tree's
+  # (built before the embedding, or from another commit) gets the dev proxy in front
+  # (verify/browser/devserver.mjs, serving dashboard/ from this tree with the binary's headers).
   page=$base/
-  if curl -sf "$base/" | grep -q 'dashboard/app.js'; then
-    echo "dashboard ($backend): served by the binary at $base/"
-    for f in index.html app.js style.css; do
-      url=$base/dashboard/$f
-      [ "$f" = index.html ] && url=$base/
-      curl -sf "$url" | cmp -s - "dashboard/$f" || echo "note: the binary's $f differs from dashboard/$f (binary older than this tree?)"
-    done
+  same=yes
+  for f in index.html app.js style.css; do
+    url=$base/dashboard/$f
+    [ "$f" = index.html ] && url=$base/
+    curl -sf "$url" | cmp -s - "dashboard/$f" || same=no
+  done
+  if [ "$same" = yes ]; then
+    echo "dashboard ($backend): the binary serves this tree's dashboard at $page"
   else
     pport=$((port + 1))
     node verify/browser/devserver.mjs --port "$pport" --upstream "$base" >"$work/devserver.log" 2>&1 &
     proxy=$!
     for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$pport/" >/dev/null && break; sleep 0.1; done
     page=http://127.0.0.1:$pport/
-    echo "dashboard ($backend): the binary does not serve / yet; dev proxy at $page"
+    echo "dashboard ($backend): the binary's files differ from dashboard/ (not embedded yet?); dev proxy at $page"
   fi
 
   set +e

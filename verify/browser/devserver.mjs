@@ -1,6 +1,6 @@
 // Serves dashboard/ at `/` and `/dashboard/*` and forwards everything else to a running Retning
 // server: for developing the dashboard, and for verify/dashboard.sh while the binary does not embed
-// the files yet. Usage: node devserver.mjs --port 18101 --upstream http://127.0.0.1:18100
+// the files yet. The files get the binary's headers for their path (its content security policy). Usage: node devserver.mjs --port 18101 --upstream http://127.0.0.1:18100
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -23,14 +23,23 @@ http.createServer(async (req, res) => {
   const { pathname } = new URL(req.url, 'http://x');
   const file = files[pathname];
   if (file && req.method === 'GET') {
-    try {
-      const body = await readFile(path.join(dir, file[0]));
-      res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-cache' });
-      res.end(body);
-    } catch (e) {
-      res.writeHead(500, { 'content-type': 'text/plain' });
+    // The binary's own headers for the path (content security policy and the rest), this tree's body.
+    http.get({ host: upstream.hostname, port: upstream.port, path: pathname }, async (up) => {
+      up.resume();
+      const headers = { ...up.headers };
+      for (const k of ['content-length', 'etag', 'transfer-encoding', 'content-encoding']) delete headers[k];
+      try {
+        const body = await readFile(path.join(dir, file[0]));
+        res.writeHead(200, { ...headers, 'content-type': file[1], 'cache-control': 'no-cache' });
+        res.end(body);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(e));
+      }
+    }).on('error', (e) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(String(e));
-    }
+    });
     return;
   }
   const proxied = http.request({
