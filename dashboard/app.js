@@ -253,7 +253,7 @@ function targetView(t, extra) {
 
 function stackedBar(row) {
   const total = row.targets || 0;
-  const w = 200;
+  const w = 160;
   const parts = Object.keys(ASSESSMENTS).map((a) => [a, row.by_assessment[a] || 0]);
   const text = parts.filter(([, n]) => n).map(([a, n]) => `${ASSESSMENTS[a]}: ${n}`).join(', ') || 'ingen mål';
   const svg = s('svg', { viewBox: `0 0 ${w} 14`, width: w, height: 14, role: 'img', 'aria-label': `${row.municipality.name}: ${text}`, class: 'stack' },
@@ -273,7 +273,8 @@ function renderOverview() {
   const el = $('#overview');
   const ov = state.overview;
   if (!ov) return;
-  const rows = ov.municipalities;
+  const rows = ov.municipalities.filter((r) => r.strategies > 0);
+  const none = ov.municipalities.filter((r) => r.strategies === 0);
   fill(el,
     h('p', { class: 'muted' }, `Opgjort pr. ${date(ov.as_of)}. Offentlige strategier${state.me?.municipality ? ' og egne interne' : ''}.`),
     h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Overbliktabel' },
@@ -288,7 +289,8 @@ function renderOverview() {
           h('td', { class: 'n' }, r.strategies), h('td', { class: 'n' }, r.targets),
           Object.keys(ASSESSMENTS).map((a) => h('td', { class: 'n' }, r.by_assessment[a] ?? 0)),
           h('td', { class: 'n' }, r.stale),
-          h('td', {}, stackedBar(r))))))));
+          h('td', {}, stackedBar(r))))))),
+    none.length ? h('p', { class: 'muted' }, `Uden strategi: ${none.map((r) => r.municipality.name).join(', ')}.`) : null);
 }
 
 // ---------------------------------------------------------------- strategies and trees
@@ -431,11 +433,13 @@ async function loadCompare() {
     const c = await api('/api/v1/compare', { theme, as_of: state.asOf });
     if (unchanged('compare', [c])) return;
     const t = c.theme;
+    const withContent = c.municipalities.filter((m) => m.nodes.length || m.targets.length);
+    const empty = c.municipalities.filter((m) => !m.nodes.length && !m.targets.length);
     fill(el,
       h('p', {}, h('strong', {}, t.name), t.description ? ` – ${t.description}` : '', h('span', { class: 'muted' }, ` Opgjort pr. ${date(c.as_of)}.`)),
-      h('div', { class: 'compare-grid' }, c.municipalities.map((m) => h('section', { class: 'compare-muni', 'aria-labelledby': `c-${m.municipality.slug}` },
+      empty.length ? h('p', { class: 'muted compare-empty' }, `Intet på dette tema: ${empty.map((m) => m.municipality.name).join(', ')}.`) : null,
+      h('div', { class: 'compare-grid' }, withContent.map((m) => h('section', { class: 'compare-muni', 'aria-labelledby': `c-${m.municipality.slug}` },
         h('h3', { id: `c-${m.municipality.slug}` }, m.municipality.name),
-        !m.nodes.length && !m.targets.length ? h('p', { class: 'muted' }, 'Intet på dette tema.') : null,
         m.nodes.length ? h('ul', { class: 'compare-nodes' }, m.nodes.map((n) => h('li', {},
           h('span', { class: 'kind' }, n.kind), ' ', n.title, h('span', { class: 'muted' }, ` (${n.strategy_title})`)))) : null,
         m.targets.map((tg) => targetView(tg, h('p', { class: 'muted small' }, tg.strategy_title)))))));
@@ -662,7 +666,8 @@ async function loadOffers() {
             h('td', {}, o.target_groups.join(', ') || '–'),
             h('td', {}, o.age_min === null && o.age_max === null ? '–' : `${o.age_min ?? '?'}–${o.age_max ?? '?'} år`),
             h('td', { class: 'n' }, o.approved_places ?? 'ikke oplyst'),
-            h('td', { class: 'n' }, o.vacant_places === null || o.vacant_places === undefined ? 'ukendt' : `${o.vacant_places} pr. ${date(o.vacancy_date)}`),
+            h('td', { class: 'n', dataset: { vacant: o.vacant_places ?? '' } }, o.vacant_places === null || o.vacant_places === undefined
+              ? 'ukendt' : `${NF0.format(o.vacant_places)} af ${NF0.format(o.approved_places)} pr. ${date(o.vacancy_date)}`),
             h('td', { class: 'n' }, o.rate_dkk === null || o.rate_dkk === undefined ? 'ikke oplyst' : `${num(o.rate_dkk, 'dkk')} pr. ${RATE_PERIOD[o.rate_period] || o.rate_period}`),
             h('td', {}, OFFER_STATUS[o.status] || o.status)))))) : null);
   } catch (e) {

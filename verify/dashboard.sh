@@ -3,7 +3,8 @@
 # empty folder with the demo data: the four strategies, progress, level names, suppressed
 # statistics, comparison, programmes and offers read from the API must be what the page shows; no
 # request leaves 127.0.0.1, no console error, keyboard reaches the key field and a strategy
-# toggle, and with Vejle's API key its internal strategy and member-only figures appear.
+# toggle, and with Vejle's API key its internal strategy and member-only figures appear (with
+# Vordingborg's, its partnership).
 # Screenshots at 1280x800 and 390x844 go to ${RETNING_VERIFY_OUT:-<temporary folder>}.
 # usage: verify/dashboard.sh [sqlite|postgres|all]   (default sqlite)
 # Environment: SKIP_BUILD=1 or RETNING_BIN=/path (no build), RETNING_VERIFY_OUT (screenshots),
@@ -66,7 +67,8 @@ for backend in "${backends[@]}"; do
   "$bin" "${args[@]}" migrate >/dev/null
   "$bin" "${args[@]}" seed --demo >"$work/seed.log" 2>&1
   key=$("$bin" "${args[@]}" key create --municipality vejle --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
-  [ -n "$key" ] || { echo "no API key from 'key create'" >&2; exit 1; }
+  vkey=$("$bin" "${args[@]}" key create --municipality vordingborg --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
+  [ -n "$key" ] && [ -n "$vkey" ] || { echo "no API key from 'key create'" >&2; exit 1; }
   "$bin" "${args[@]}" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   pid=$!
   cd "$root"
@@ -95,7 +97,7 @@ for backend in "${backends[@]}"; do
   fi
 
   set +e
-  BASE_URL=$page API_URL=$base API_KEY=$key OUT=$out timeout 300 node verify/browser/dashboard.mjs
+  BASE_URL=$page API_URL=$base API_KEY=$key VORDINGBORG_KEY=$vkey OUT=$out timeout 300 node verify/browser/dashboard.mjs
   test_status=$?
   set -e
   if [ "$test_status" -ne 0 ]; then

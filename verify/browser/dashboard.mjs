@@ -12,7 +12,7 @@ const API = process.env.API_URL || BASE;
 const KEY = process.env.API_KEY;
 const OUT = process.env.OUT;
 const SUFFIX = process.env.EXPECT_TITLE_SUFFIX || '';
-if (!BASE || !KEY || !OUT) throw new Error('BASE_URL, API_KEY and OUT are required');
+if (!BASE || !KEY || !OUT || !process.env.VORDINGBORG_KEY) throw new Error('BASE_URL, API_KEY, VORDINGBORG_KEY and OUT are required');
 
 const failures = [];
 const passed = [];
@@ -27,12 +27,12 @@ async function get(p, key) {
   if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
   return res.json();
 }
-async function post(p, body, key) {
+async function post(p, body, key, expect = 201) {
   const res = await fetch(new URL(p, API), {
     method: 'POST', body: JSON.stringify(body),
     headers: { Authorization: `Bearer ${key}`, 'content-type': 'application/json' },
   });
-  if (res.status !== 201) throw new Error(`POST ${p}: ${res.status} ${await res.text()}`);
+  if (res.status !== expect) throw new Error(`POST ${p}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
@@ -54,6 +54,19 @@ Object.values(trees).forEach((t) => walk(t.nodes));
 // An internal strategy of vejle, written with the key: it must appear only once the key is given.
 const internalTitle = `Intern opfølgningsplan ${Date.now()}`;
 await post('/api/v1/municipalities/vejle/strategies', { title: internalTitle, visibility: 'internal', level_names: ['indsats'] }, KEY);
+
+// An offer of vejle with approved places, and an accepted request of vordingborg for 2 of them
+// today: the market must show the vacancy the API computes.
+const VKEY = process.env.VORDINGBORG_KEY;
+const iso = (d) => d.toISOString().slice(0, 10);
+const offerName = `Testhuset ${Date.now()}`;
+const offer = await post('/api/v1/municipalities/vejle/offers', {
+  name: offerName, offer_type: 'residential_home', approved_places: 6, status: 'open', rate_dkk: 3100, rate_period: 'day',
+}, KEY);
+const pr = await post('/api/v1/municipalities/vordingborg/place-requests', {
+  offer_id: offer.id, places: 2, period_start: iso(new Date(Date.now() - 10 * 864e5)), period_end: iso(new Date(Date.now() + 30 * 864e5)),
+}, VKEY);
+await post(`/api/v1/municipalities/vejle/place-requests/${pr.id}/accept`, {}, KEY, 200);
 
 // ---------------------------------------------------------------- the browser
 
@@ -167,8 +180,15 @@ const themes = await get('/api/v1/themes');
 const theme = await page.$eval('#theme', (e) => e.value);
 const cmp = await get(`/api/v1/compare?theme=${theme}`);
 const cmpShown = await page.$$eval('#compare h3', (els) => els.map((e) => e.textContent.trim()));
-check(cmp.municipalities.every((m) => cmpShown.includes(m.municipality.name)) && cmpShown.length === cmp.municipalities.length,
-  `theme comparison «${theme}» shows the API's ${cmp.municipalities.length} municipalities`, JSON.stringify(cmpShown));
+const cmpEmpty = await page.$eval('#compare', (e) => e.querySelector('.compare-empty')?.textContent || '');
+const withContent = cmp.municipalities.filter((m) => m.nodes.length || m.targets.length);
+const cmpTargetsShown = await page.$$eval('#compare .target', (els) => els.map((e) => e.dataset.targetId));
+const cmpTargets = cmp.municipalities.flatMap((m) => m.targets.map((x) => String(x.id)));
+check(withContent.length >= 2 && JSON.stringify(cmpShown) === JSON.stringify(withContent.map((m) => m.municipality.name))
+  && cmp.municipalities.filter((m) => !withContent.includes(m)).every((m) => cmpEmpty.includes(m.municipality.name))
+  && JSON.stringify(cmpTargetsShown) === JSON.stringify(cmpTargets),
+  `theme comparison «${theme}»: the API's ${withContent.length} municipalities with content and their ${cmpTargets.length} targets side by side, the rest named as without`,
+  JSON.stringify({ cmpShown, cmpEmpty, cmpTargetsShown, cmpTargets }));
 const themeOptions = await page.$$eval('#theme option', (els) => els.length);
 check(themeOptions === themes.length, `every shared theme can be chosen (${themeOptions}/${themes.length})`);
 const programmes = (await get('/api/v1/programmes?limit=500')).items;
@@ -177,7 +197,15 @@ check(programmes.every((p) => progText.includes(p.name)), `the programme catalog
 const offers = await get('/api/v1/offers?limit=100');
 const offerNames = await page.$$eval('#offers tbody th', (els) => els.map((e) => e.textContent));
 check(offers.items.every((o) => offerNames.some((n) => n.startsWith(o.name))) && offerNames.length === offers.items.length,
-  `the offers market lists the API's ${offers.items.length} offers with vacancy`);
+  `the offers market lists the API's ${offers.items.length} offers`);
+const apiOffer = offers.items.find((o) => o.name === offerName);
+const vacancyShown = await page.$$eval('#offers tbody tr', (rows, name) => {
+  const row = rows.find((r) => r.querySelector('th').textContent.startsWith(name));
+  const cell = row?.querySelector('td[data-vacant]');
+  return cell ? { vacant: cell.dataset.vacant, text: cell.textContent } : null;
+}, offerName);
+check(apiOffer?.vacant_places === 4 && vacancyShown?.vacant === '4' && vacancyShown.text.startsWith('4 af 6'),
+  `vacancy of an offer with 6 places and 2 booked today is shown as the API's ${apiOffer?.vacant_places} («${vacancyShown?.text}»)`);
 
 // Accessibility basics: charts and stacked bars named, buttons named, inputs labelled, text contrast.
 const a11y = await page.evaluate(() => {
@@ -295,7 +323,7 @@ const stillThere = await page.$$eval('.strategy-title', (els) => els.length);
 check(/afvist/.test(refused) && stillThere >= expectedTitles.length, `a refused key is reported («${refused.trim()}») and public data stays`);
 
 // With vejle's key: the internal strategy and the member-only statistics appear.
-phase = 'vejle key';
+phase = 'keys';
 await page.fill('#api-key', KEY);
 await page.press('#api-key', 'Enter');
 await page.waitForFunction(() => /Vejle/.test(document.querySelector('#key-status').textContent));
@@ -316,7 +344,19 @@ check(memberOk, 'with the key a member-only figure (children placed in the year)
 const partnerText = await page.$eval('#partnerships', (e) => e.textContent);
 check(!/API-nøgle øverst/.test(partnerText), 'with the key the partnerships panel reads the municipality\'s partnerships');
 await shoot('dashboard-1280x800-vejle-key.png', false);
-const keyInUrl = requests.some((u) => u.includes(KEY));
+
+// With vordingborg's key: its partnership (host, programme, every partner and status) is shown.
+await page.fill('#api-key', VKEY);
+await page.press('#api-key', 'Enter');
+await page.waitForFunction(() => /Vordingborg/.test(document.querySelector('#key-status').textContent));
+await page.waitForSelector('#partnerships .partnership', { timeout: 15000 });
+const ships = (await get('/api/v1/municipalities/vordingborg/partnerships', VKEY)).items;
+const shipText = await page.$eval('#partnerships', (e) => e.textContent);
+const shipWords = ships.flatMap((s) => [s.host.name, s.adoption.programme.name, ...s.partners.map((x) => x.municipality.name)]);
+check(ships.length > 0 && shipWords.every((w) => shipText.includes(w)),
+  `with vordingborg's key its ${ships.length} partnership(s) show host, programme and partners (${shipWords.slice(2).join(', ')})`,
+  shipText.slice(0, 300));
+const keyInUrl = requests.some((u) => u.includes(KEY) || u.includes(VKEY));
 check(!keyInUrl, 'the key never appears in a URL');
 
 // Every request stayed on 127.0.0.1; no console errors.
