@@ -166,7 +166,8 @@ function problemBox(err, what) {
   const box = h('div', { class: 'problem', role: 'alert' },
     h('p', {}, h('strong', {}, `${what}: ${p.title || err.message}`), p.status || err.status ? ` (${p.status || err.status})` : ''),
     p.detail ? h('p', {}, p.detail) : null,
-    p.errors?.length ? h('ul', {}, p.errors.map((e) => h('li', {}, `${e.field}: ${e.message || e.code}`))) : null,
+    p.errors?.length && !(p.errors.length === 1 && p.detail?.startsWith(`${p.errors[0].field}:`))
+      ? h('ul', {}, p.errors.map((e) => h('li', {}, `${e.field}: ${e.message || e.code}`))) : null,
     p.request_id ? h('p', { class: 'muted' }, `Forespørgsels-id: ${p.request_id}`) : null);
   return box;
 }

@@ -258,6 +258,31 @@ const a11y = await page.evaluate(() => {
 check(a11y.problems.length === 0, 'charts, buttons and fields are named; landmarks and h1 present', a11y.problems.join('; '));
 check(a11y.low.length === 0, `text contrast at least WCAG AA (${a11y.checked} elements, lowest ${a11y.worst}:1)`, a11y.low.join('; '));
 
+// "Opgjort pr.": judging as of another date redraws the trees with the API's figures for that date.
+const pastDate = '2016-12-31';
+await page.fill('#as-of', pastDate);
+await page.dispatchEvent('#as-of', 'change');
+await page.waitForFunction((d) => [...document.querySelectorAll('time.as-of')].every((e) => e.getAttribute('datetime') === d), pastDate, { timeout: 15000 });
+const pastById = new Map();
+for (const m of SEEDED) for (const s of strategies[m]) {
+  const tr = await get(`/api/v1/municipalities/${m}/strategies/${s.id}/tree?as_of=${pastDate}`);
+  const w = (nodes) => nodes.forEach((n) => { n.targets.forEach((x) => pastById.set(String(x.id), x)); w(n.children); });
+  w(tr.nodes);
+}
+const pastShown = await page.$$eval('#municipalities .target', (els) => els.map((e) => ({
+  id: e.dataset.targetId, badge: e.querySelector('.badge').className, now: e.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') ?? null,
+})));
+const pastWrong = pastShown.filter((x) => {
+  const a = pastById.get(x.id);
+  return !a || !x.badge.includes(`a-${a.assessment}`) || (a.progress === null ? x.now !== null : Number(x.now) !== Math.round(a.progress));
+});
+const changedTargets = pastShown.filter((x) => { const a = pastById.get(x.id); const b = progressById.get(x.id); return a && b && (a.assessment !== b.assessment || a.progress !== b.progress); }).length;
+check(pastShown.length > 0 && pastWrong.length === 0 && changedTargets > 0,
+  `as of ${pastDate} every target's assessment and progress is the API's for that date (${pastShown.length} targets, ${changedTargets} differ from today)`, JSON.stringify(pastWrong.slice(0, 3)));
+await page.fill('#as-of', '');
+await page.dispatchEvent('#as-of', 'change');
+await page.waitForFunction((d) => [...document.querySelectorAll('time.as-of')].every((e) => e.getAttribute('datetime') === d), Object.values(trees)[0].as_of);
+
 // ETag: a refresh sends If-None-Match and gets 304 for an unchanged view.
 const before = responses.length;
 await page.click('#refresh');
@@ -312,6 +337,22 @@ await page.$eval('#anbringelser', (e) => e.scrollIntoView());
 await shoot('dashboard-390x844-statistics.png', false);
 await page.setViewportSize({ width: 1280, height: 800 });
 
+// A refusal of the API is shown with its problem title and detail: a vacancy period ending before it starts.
+phase = 'bad filter';
+const badFilter = await fetch(new URL('/api/v1/offers?limit=100&vacant_from=2027-02-01&vacant_to=2027-01-01&vacant_places=1', API));
+const badProblem = await badFilter.json();
+await page.fill('#vac-from', '2027-02-01');
+await page.fill('#vac-to', '2027-01-01');
+await page.click('#offer-form button[type=submit]');
+await page.waitForSelector('#offers .problem');
+const problemText = await page.$eval('#offers .problem', (e) => e.textContent);
+check(badFilter.status === 422 && problemText.includes(badProblem.title) && problemText.includes(badProblem.detail.replace(/^query\.vacant_to: /, '')),
+  `an API refusal is shown with its problem («${problemText.slice(0, 120)}»)`);
+await page.fill('#vac-from', '');
+await page.fill('#vac-to', '');
+await page.click('#offer-form button[type=submit]');
+await page.waitForSelector('#offers table');
+
 // A refused key: the page says why and still shows the public data.
 phase = 'refused key';
 await page.fill('#api-key', 'rtn_this-is-not-a-key');
@@ -362,9 +403,11 @@ check(!keyInUrl, 'the key never appears in a URL');
 // Every request stayed on 127.0.0.1; no console errors.
 const foreign = requests.filter((u) => { const h = new URL(u); return !(h.protocol === 'data:' || h.hostname === '127.0.0.1'); });
 check(foreign.length === 0, `all ${requests.length} requests went to 127.0.0.1`, foreign.slice(0, 5).join(', '));
-// Chromium logs the refused key's 401 as a failed resource load: expected in that phase only.
-const unexpected = consoleErrors.filter((e) => !(e.phase === 'refused key' && /status of 401/.test(e.text)));
-check(unexpected.length === 0, `no console errors (${consoleErrors.length - unexpected.length} expected 401 load messages for the refused key)`,
+// Chromium logs a refused request as a failed resource load: expected only for the refused key's 401
+// and the 422 of the reversed vacancy period.
+const expectedLoad = (e) => (e.phase === 'refused key' && /status of 401/.test(e.text)) || (e.phase === 'bad filter' && /status of 422/.test(e.text));
+const unexpected = consoleErrors.filter((e) => !expectedLoad(e));
+check(unexpected.length === 0, `no console errors (${consoleErrors.length - unexpected.length} expected load messages: the refused key's 401, the reversed period's 422)`,
   unexpected.slice(0, 5).map((e) => `[${e.phase}] ${e.text}`).join(' | '));
 
 await browser.close();
