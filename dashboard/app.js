@@ -254,7 +254,7 @@ function targetView(t, extra) {
 
 function stackedBar(row) {
   const total = row.targets || 0;
-  const w = 160;
+  const w = 140;
   const parts = Object.keys(ASSESSMENTS).map((a) => [a, row.by_assessment[a] || 0]);
   const text = parts.filter(([, n]) => n).map(([a, n]) => `${ASSESSMENTS[a]}: ${n}`).join(', ') || 'ingen mål';
   const svg = s('svg', { viewBox: `0 0 ${w} 14`, width: w, height: 14, role: 'img', 'aria-label': `${row.municipality.name}: ${text}`, class: 'stack' },
@@ -284,13 +284,12 @@ function renderOverview() {
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, 'Kommune'), h('th', { scope: 'col' }, 'Strategier'), h('th', { scope: 'col' }, 'Mål'),
           Object.keys(ASSESSMENTS).map((a) => h('th', { scope: 'col' }, assessmentBadge(a))),
-          h('th', { scope: 'col' }, 'Forældede'), h('th', { scope: 'col' }, 'Fordeling'))),
+          h('th', { scope: 'col' }, 'Forældede'))),
         h('tbody', {}, rows.map((r) => h('tr', {},
-          h('th', { scope: 'row' }, r.municipality.name),
+          h('th', { scope: 'row' }, r.municipality.name, h('span', { class: 'block' }, stackedBar(r))),
           h('td', { class: 'n' }, r.strategies), h('td', { class: 'n' }, r.targets),
           Object.keys(ASSESSMENTS).map((a) => h('td', { class: 'n' }, r.by_assessment[a] ?? 0)),
-          h('td', { class: 'n' }, r.stale),
-          h('td', {}, stackedBar(r))))))),
+          h('td', { class: 'n' }, r.stale)))))),
     none.length ? h('p', { class: 'muted' }, `Uden strategi: ${none.map((r) => r.municipality.name).join(', ')}.`) : null);
 }
 
@@ -344,7 +343,7 @@ function strategyCard(st) {
       h('span', { class: 'levels-label', id: `lv-${st.id}` }, 'Niveauer:'),
       h('ol', { class: 'level-names', 'aria-labelledby': `lv-${st.id}` },
         st.level_names.map((n, i) => h('li', {}, h('span', { class: `kind k${i % 6}` }, n))))),
-    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} punkter (${kindCounts(tree)}), ${tree.counts.targets} mål · opgjort pr. `,
+    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} punkter${tree.counts.nodes ? ` (${kindCounts(tree)})` : ''}, ${tree.counts.targets} mål · opgjort pr. `,
       h('time', { datetime: tree.as_of, class: 'as-of' }, date(tree.as_of))) : null,
     toggle,
     h('div', { id: treeId, class: 'tree-wrap', hidden: !open },

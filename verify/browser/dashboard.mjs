@@ -384,6 +384,7 @@ if (sample) {
 check(memberOk, 'with the key a member-only figure (children placed in the year) is shown and equals the API', JSON.stringify(memberCells.slice(0, 3)));
 const partnerText = await page.$eval('#partnerships', (e) => e.textContent);
 check(!/API-nøgle øverst/.test(partnerText), 'with the key the partnerships panel reads the municipality\'s partnerships');
+await page.$$eval('article.strategy', (els, t) => els.find((e) => e.querySelector('.strategy-title').textContent === t)?.closest('section').scrollIntoView(), internalTitle);
 await shoot('dashboard-1280x800-vejle-key.png', false);
 
 // With vordingborg's key: its partnership (host, programme, every partner and status) is shown.
