@@ -53,7 +53,17 @@ Object.values(trees).forEach((t) => walk(t.nodes));
 
 // An internal strategy of vejle, written with the key: it must appear only once the key is given.
 const internalTitle = `Intern opfølgningsplan ${Date.now()}`;
-await post('/api/v1/municipalities/vejle/strategies', { title: internalTitle, visibility: 'internal', level_names: ['indsats'] }, KEY);
+const internal = await post('/api/v1/municipalities/vejle/strategies', { title: internalTitle, visibility: 'internal', level_names: ['indsats'] }, KEY);
+// On it a monthly target last measured long ago: stale, with progress 50 and no trend (one value).
+const node = await post(`/api/v1/municipalities/vejle/strategies/${internal.id}/nodes`, { kind: 'indsats', title: 'Tidlig opsporing i dagtilbud' }, KEY);
+const staleTarget = await post(`/api/v1/municipalities/vejle/nodes/${node.id}/targets`, {
+  title: 'Underretninger behandlet inden for 24 timer', indicator: 'Andel behandlet inden for 24 timer', unit: 'percent',
+  direction: 'increase', baseline_value: 60, baseline_date: '2024-01-01', target_value: 90, deadline: '2030-12-31', frequency: 'monthly',
+}, KEY);
+const put = await fetch(new URL(`/api/v1/municipalities/vejle/targets/${staleTarget.id}/measurements/2025-06-30`, API), {
+  method: 'PUT', body: JSON.stringify({ value: 75 }), headers: { Authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+});
+if (!put.ok) throw new Error(`PUT measurement: ${put.status} ${await put.text()}`);
 
 // An offer of vejle with approved places, and an accepted request of vordingborg for 2 of them
 // today: the market must show the vacancy the API computes.
@@ -371,6 +381,14 @@ await page.waitForFunction(() => /Vejle/.test(document.querySelector('#key-statu
 await page.waitForFunction((t) => [...document.querySelectorAll('.strategy-title')].some((e) => e.textContent === t), internalTitle, { timeout: 15000 });
 const internalTag = await page.$$eval('article.strategy', (els, t) => els.find((e) => e.querySelector('.strategy-title').textContent === t)?.querySelector('.tag.internal')?.textContent, internalTitle);
 check(internalTag === 'Intern', `with vejle's key its internal strategy is shown, marked «${internalTag}»`);
+const apiStale = await get(`/api/v1/municipalities/vejle/targets/${staleTarget.id}`, KEY);
+const staleShown = await page.$eval(`.target[data-target-id="${staleTarget.id}"]`, (e) => ({
+  stale: e.querySelector('.stale')?.textContent, now: e.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow'),
+  trend: e.querySelector('.trend')?.textContent, badge: e.querySelector('.badge').textContent,
+})).catch(() => null);
+check(apiStale.stale === true && staleShown?.stale?.includes('Forældet') && Number(staleShown.now) === Math.round(apiStale.progress)
+  && /ingen/.test(staleShown.trend) && staleShown.badge.trim().length > 0,
+  `its stale target shows the stale marker, progress ${apiStale.progress} and no trend (${JSON.stringify(staleShown)})`);
 await page.waitForFunction(() => document.querySelector('#stats table.stats-table')?.dataset.municipality === 'vejle' && document.querySelector('#stats .member-note'), null, { timeout: 30000 });
 const memberCells = await page.$$eval('#stats td[data-stat=children]', (els) => els.map((e) => ({ year: Number(e.dataset.year), text: e.textContent.trim() })));
 const sample = memberCells.find((c) => c.text !== '–');
