@@ -343,7 +343,7 @@ function strategyCard(st) {
       h('span', { class: 'levels-label', id: `lv-${st.id}` }, 'Niveauer:'),
       h('ol', { class: 'level-names', 'aria-labelledby': `lv-${st.id}` },
         st.level_names.map((n, i) => h('li', {}, h('span', { class: `kind k${i % 6}` }, n))))),
-    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} punkter${tree.counts.nodes ? ` (${kindCounts(tree)})` : ''}, ${tree.counts.targets} mål · opgjort pr. `,
+    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} ${tree.counts.nodes === 1 ? 'punkt' : 'punkter'}${tree.counts.nodes ? ` (${kindCounts(tree)})` : ''}, ${tree.counts.targets} mål · opgjort pr. `,
       h('time', { datetime: tree.as_of, class: 'as-of' }, date(tree.as_of))) : null,
     toggle,
     h('div', { id: treeId, class: 'tree-wrap', hidden: !open },
