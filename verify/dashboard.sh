@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reference dashboard at `/` in headless Chromium against a release server started from an
-# empty folder with the demo data: the four strategies, progress, level names, suppressed
-# statistics, comparison, programmes and offers read from the API must be what the page shows; no
+# empty folder with the demo data (`serve --demo`): the four strategies, progress, level names,
+# suppressed statistics, comparison, programmes and offers read from the API must be what the page shows; no
 # request leaves 127.0.0.1, no console error, keyboard reaches the key field and a strategy
 # toggle, and with Vejle's API key its internal strategy and member-only figures appear (with
 # Vordingborg's, its partnership).
@@ -64,16 +64,15 @@ for backend in "${backends[@]}"; do
   mkdir -p "$out"
   work=$work/data verify_server_args dashboard # the database and secret in data/, screenshots beside
   cd "$work/data"
-  "$bin" "${args[@]}" migrate >/dev/null
-  "$bin" "${args[@]}" seed --demo >"$work/seed.log" 2>&1
+  # A first start with the demo measures, as a new user runs it; the keys are made beside it.
+  "$bin" "${args[@]}" serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
+  curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
   key=$("$bin" "${args[@]}" key create --municipality vejle --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
   vkey=$("$bin" "${args[@]}" key create --municipality vordingborg --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
   [ -n "$key" ] && [ -n "$vkey" ] || { echo "no API key from 'key create'" >&2; exit 1; }
-  "$bin" "${args[@]}" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-  pid=$!
   cd "$root"
-  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-  curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
 
   # The binary serves the embedded dashboard at `/`. A binary whose files differ from this tree's
   # (built before the embedding, or from another commit) gets the dev proxy in front

@@ -321,6 +321,12 @@ check(reachedKey, 'Tab reaches the API-key field');
 check(!!reachedToggle, `Tab reaches a strategy toggle${reachedToggle ? ` (after ${reachedToggle.tabs} tabs)` : ''}`);
 check(reachedToggle?.outline, 'the focused toggle shows a visible focus outline');
 if (reachedToggle) {
+  // A poll whose answers are all 304 redraws nothing: the focused toggle stays the same element.
+  await page.evaluate(() => { window.__focused = document.activeElement; document.querySelector('#refresh').click(); });
+  await page.waitForFunction(() => /Opdateret/.test(document.querySelector('#updated').textContent) && !document.querySelector('[aria-busy=true]'));
+  await page.waitForTimeout(1000);
+  const kept = await page.evaluate(() => document.activeElement === window.__focused && window.__focused.isConnected);
+  check(kept, 'a refresh with unchanged data keeps the keyboard focus on the same toggle (nothing redrawn)');
   await page.keyboard.press('Enter');
   const after = await page.evaluate((id) => ({ expanded: document.querySelector(`[aria-controls="${id}"]`).getAttribute('aria-expanded'), hidden: document.getElementById(id).hidden }), reachedToggle.controls);
   check(after.expanded !== reachedToggle.expanded && after.hidden === (after.expanded === 'false'), `Enter on the toggle opens/closes its tree (aria-expanded ${reachedToggle.expanded} → ${after.expanded})`);
