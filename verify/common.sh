@@ -11,10 +11,10 @@ verify_backends() {
   esac
 }
 
-# Builds the release binary unless SKIP_BUILD is set; sets `bin`.
+# Builds the release binary unless SKIP_BUILD is set; sets `bin` (RETNING_BIN: use that binary, no build).
 verify_binary() {
-  [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p retning-api
-  bin=$root/target/release/retning
+  [ -n "${SKIP_BUILD:-}${RETNING_BIN:-}" ] || cargo build --release --locked -q -p retning-api
+  bin=${RETNING_BIN:-$root/target/release/retning}
   [ -x "$bin" ] || { echo "no release binary at $bin" >&2; exit 1; }
 }
 
