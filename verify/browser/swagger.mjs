@@ -79,10 +79,11 @@ const sample = {
     body: { value: 7, note: "sat fra Swagger UI" },
   },
   placements_list_kinds: {},
-  placements_get_statistics: { path: { municipality: M } },
+  placements_get_statistics: { path: { municipality: M }, query: { year } },
   placements_get_monthly_statistics: { path: { municipality: M }, query: { from: `${year}-01-01`, to: `${year}-12-01` } },
   evidence_list_programmes: {},
   evidence_get_programme: { path: { id: programmes[0].id } },
+  evidence_list_adoptions: { path: { municipality: M } },
   evidence_list_partnerships: { path: { municipality: M } },
   offers_list_market: {},
   offers_list_offers: { path: { municipality: M } },
@@ -140,10 +141,12 @@ try {
   const modal = page.locator(".dialog-ux .modal-ux");
   await modal.waitFor();
   const schemes = await modal.locator(".auth-container h4, .auth-container h6").allInnerTexts();
-  const bearerBox = modal.locator(".auth-container").filter({ hasText: "bearer" }).first();
-  await bearerBox.locator("input").first().fill(token);
+  // The scheme named `bearer` (http, Bearer); other schemes (an API key header) stay empty.
+  const bearerBox = modal.locator(".auth-container").filter({ has: page.locator("h4 code", { hasText: /^bearer$/ }) });
+  await bearerBox.locator("input").fill(token);
   await bearerBox.locator("button.authorize").click();
-  await modal.locator("button.btn-done").click();
+  await bearerBox.getByText("Authorized").waitFor();
+  await modal.locator("button.btn-done").first().click();
   await modal.waitFor({ state: "detached" });
 
   const rows = [];
@@ -151,7 +154,11 @@ try {
   for (const [opId, fill] of Object.entries(sample)) {
     const { method, path, op, params } = operations[opId];
     const tag = op.tags[0];
-    const row = { op: opId, tag, method, path, status: "", ui: "", result: "" };
+    // Authorised: the operation's security names the bearer scheme; public ones (`security: [{}]`)
+    // must go out without credentials, as the document says.
+    const authorised = (op.security ?? spec.security ?? []).some((s) => "bearer" in s);
+    const row = { op: opId, tag, method, path, auth: authorised ? "bearer" : "public", status: "", ui: "", result: "", ms: 0 };
+    const started = Date.now();
     rows.push(row);
     try {
       // What the request must be.
@@ -196,7 +203,8 @@ try {
         if (url.searchParams.get(name) !== String(value)) errs.push(`query ${name}=${url.searchParams.get(name)}, wanted ${value}`);
       }
       const auth = (await req.allHeaders())["authorization"];
-      if (auth !== `Bearer ${token}`) errs.push(`Authorization ${auth ? auth.slice(0, 16) + "…" : "missing"}`);
+      if (authorised && auth !== `Bearer ${token}`) errs.push(`Authorization ${auth ? auth.slice(0, 16) + "…" : "missing"}`);
+      if (!authorised && auth !== undefined) errs.push("credentials sent to a public operation");
       if (fill.body !== undefined && JSON.stringify(req.postDataJSON()) !== JSON.stringify(fill.body)) errs.push(`body ${req.postData()}`);
 
       row.status = String(response.status());
@@ -206,8 +214,10 @@ try {
       row.ui = uiStatus;
       if (uiStatus !== row.status) errs.push(`UI shows ${uiStatus}, server answered ${row.status}`);
       const responseBody = await response.text();
-      const uiBody = (await live.locator(".response-col_description pre").first().innerText().catch(() => "")).trim();
-      if (!responseBody || !uiBody) errs.push("no response body shown");
+      const uiBody = response.status() === 204 ? "" : (await live.locator(".response-col_description pre").first().innerText()).trim();
+      if (response.status() === 204) {
+        if (responseBody) errs.push("a 204 with a body");
+      } else if (!responseBody || !uiBody) errs.push("no response body shown");
       else if (response.headers()["content-type"]?.includes("json")) {
         // The UI pretty-prints JSON: compare values, not text.
         if (JSON.stringify(JSON.parse(uiBody)) !== JSON.stringify(JSON.parse(responseBody))) errs.push("UI body differs from the response");
@@ -216,7 +226,15 @@ try {
       if (errs.length) throw new Error(errs.join("; "));
       row.result = "ok";
       if (!screenshotDone && opId === "goals_get_target") {
-        await block.screenshot({ path: join(outDir, "swagger-try-it-out.png") });
+        // The operation from its summary down to the live response (not the documented ones).
+        await block.scrollIntoViewIfNeeded();
+        const top = await block.boundingBox();
+        const end = await live.boundingBox();
+        await page.screenshot({
+          path: join(outDir, "swagger-try-it-out.png"),
+          fullPage: true,
+          clip: { x: top.x, y: top.y + (await page.evaluate(() => window.scrollY)), width: top.width, height: end.y + end.height - top.y },
+        });
         screenshotDone = true;
       }
       // Collapse it again so the page stays short.
@@ -225,14 +243,25 @@ try {
       row.result = `FAIL: ${String(e.message ?? e).split("\n")[0]}`;
       failures.push(`${opId}: ${row.result}`);
     }
+    row.ms = Date.now() - started;
   }
 
   const w = (s, n) => String(s).padEnd(n);
   console.log(`Swagger UI at ${origin}/docs/: security schemes in "Authorize": ${schemes.join(", ")}`);
-  console.log(`${w("operation", 36)} ${w("tag", 15)} ${w("request", 72)} ${w("status", 6)} ${w("UI", 4)} result`);
-  for (const r of rows) console.log(`${w(r.op, 36)} ${w(r.tag, 15)} ${w(`${r.method} ${r.path}`, 72)} ${w(r.status, 6)} ${w(r.ui, 4)} ${r.result}`);
+  console.log(`${w("operation", 34)} ${w("tag", 14)} ${w("request", 74)} ${w("auth", 6)} ${w("status", 6)} ${w("UI", 4)} ${w("ms", 5)} result`);
+  for (const r of rows) {
+    console.log(`${w(r.op, 34)} ${w(r.tag, 14)} ${w(`${r.method} ${r.path}`, 74)} ${w(r.auth, 6)} ${w(r.status, 6)} ${w(r.ui, 4)} ${w(r.ms, 5)} ${r.result}`);
+  }
   const ok = rows.filter((r) => r.result === "ok").length;
-  console.log(`swagger: ${ok} of ${rows.length} operations driven through "Try it out" across ${tags.length} tags (${tags.join(", ")})`);
+  const authorisedOk = rows.filter((r) => r.result === "ok" && r.auth === "bearer").length;
+  console.log(`swagger: ${ok} of ${rows.length} operations driven through "Try it out" (${authorisedOk} with the bearer token) across ${tags.length} tags (${tags.join(", ")})`);
+  for (const t of tags) {
+    if (!rows.some((r) => r.tag === t && r.auth === "bearer" && r.method === "GET" && r.result === "ok")) {
+      const any = Object.values(operations).some((o) => o.op.tags?.[0] === t && (o.op.security ?? []).some((s) => "bearer" in s));
+      if (any) failures.push(`tag ${t}: no authorised GET passed`);
+      else console.log(`note: tag "${t}" has no authorised operation (all are public), driven without credentials`);
+    }
+  }
   if (!screenshotDone) failures.push("no screenshot taken");
   else console.log(`screenshot: ${join(outDir, "swagger-try-it-out.png")}`);
   for (const p of problems) console.log(`note: ${p}`);
