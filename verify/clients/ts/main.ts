@@ -52,7 +52,8 @@ const target = targets.find((t) => t.source === "manual");
 check(target !== undefined, "Vordingborg has no manual target to write to");
 const keyClient = createClient<paths>({
   baseUrl,
-  headers: { Authorization: `Bearer ${env("RETNING_KEY")}` },
+  // The key in X-API-Key (the Python client sends it as Authorization: Bearer).
+  headers: { "X-API-Key": env("RETNING_KEY") },
 });
 const path = { municipality, id: target!.id, date };
 const put = await keyClient.PUT("/api/v1/municipalities/{municipality}/targets/{id}/measurements/{date}", {
