@@ -36,3 +36,20 @@ verify_drop_database() {
     pgdb=
   fi
 }
+
+# The browser tests' tools, installed once: Debian's chromium (playwright-core downloads no
+# browser) and the playwright-core pinned in verify/browser/package-lock.json (npm ci, redone
+# when the lock file changes).
+verify_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null >/dev/null
+  fi
+  local dir=$root/verify/browser stamp
+  stamp=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$dir/node_modules/.retning-lock" 2>/dev/null || true)" != "$stamp" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error \
+      --cache "${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify/npm" </dev/null)
+    echo "$stamp" >"$dir/node_modules/.retning-lock"
+  fi
+}

@@ -17,18 +17,7 @@ root=$PWD
 verify_backends "${1:-sqlite}"
 export CI=true
 
-# Pinned tools: playwright-core from verify/browser/package-lock.json (npm ci, cached), and
-# Debian's chromium (no browser download).
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify
-pw_version=$(node -p 'require("./verify/browser/package.json").dependencies["playwright-core"]')
-have=$(cd verify/browser && node -p 'try { require("playwright-core/package.json").version } catch { "" }' 2>/dev/null || true)
-if [ "$have" != "$pw_version" ]; then
-  (cd verify/browser && npm ci --no-audit --no-fund --loglevel=error --cache "$cache/npm" </dev/null)
-fi
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get install -y -q chromium </dev/null >/dev/null
-fi
-
+verify_browser
 verify_binary
 
 work=

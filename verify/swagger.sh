@@ -12,17 +12,7 @@ root=$PWD
 . "$root/verify/common.sh"
 export CI=${CI:-true}
 
-# Debian's Chromium (playwright-core downloads no browser) and the pinned playwright-core.
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get update -qq </dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null >/dev/null
-fi
-browser_dir=$root/verify/browser
-stamp=$(sha256sum "$browser_dir/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$browser_dir/node_modules/.retning-lock" 2>/dev/null || true)" != "$stamp" ]; then
-  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
-  echo "$stamp" >"$browser_dir/node_modules/.retning-lock"
-fi
-
+verify_browser
 verify_binary
 out=${OUT_DIR:-$root/verify/browser/out}
 mkdir -p "$out"
@@ -54,7 +44,7 @@ token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application
   -d "{\"username\":\"swagger-admin\",\"password\":\"$password\"}" |
   python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("token") or d["access_token"])')
 
-if ! RETNING_URL=$base RETNING_TOKEN=$token OUT_DIR=$out node "$browser_dir/swagger.mjs"; then
+if ! RETNING_URL=$base RETNING_TOKEN=$token OUT_DIR=$out node "$root/verify/browser/swagger.mjs"; then
   echo "--- server log, last 40 lines:" >&2
   tail -n 40 "$work/server.log" >&2
   exit 1

@@ -434,7 +434,7 @@ mod tests {
             ("sort=colour", ("query.sort", "invalid")),
             ("limit=abc", ("query.limit", "invalid")),
             ("limit=0", ("limit", "out_of_range")),
-            ("theme=x&colour=red", ("query.colour", "unknown_field")),
+            ("theme=x&colour=red", ("query.colour", "unknown_parameter")),
         ];
         for (query, expected) in cases {
             let e = ListQuery::<SampleFilter, SampleSort>::decode(query)
@@ -446,7 +446,7 @@ mod tests {
         let e = ListQuery::<SampleFilter>::decode("sort=title")
             .public()
             .err();
-        assert_eq!(e.as_ref().map(field), Some(("query.sort", "unknown_field")));
+        assert_eq!(e.as_ref().map(field), Some(("query.sort", "unknown_parameter")));
         assert!(ListQuery::<NoFilter>::decode("limit=3&anything=1")
             .public()
             .is_ok());
