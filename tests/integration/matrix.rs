@@ -101,6 +101,7 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("goals_update_strategy", MemberWrite, Host),
     ("goals_archive_strategy", MemberWrite, Host),
     ("goals_get_strategy_tree", MemberRead, Host),
+    ("goals_get_strategy_report", MemberRead, Host),
     ("goals_create_node", MemberWrite, Host),
     ("goals_delete_node", MemberWrite, Host),
     ("goals_update_node", MemberWrite, Host),
@@ -831,7 +832,7 @@ impl World {
             }
             "goals_create_unit" => Body::Json(json!({"key": format!("matrix-unit-{n}"), "name": format!("Enhed {n}"), "kind": "afdeling"})),
             "goals_create_strategy" => Body::Json(json!({"title": format!("Ny strategi {n} {mk}"), "visibility": "internal"})),
-            "goals_get_strategy" | "goals_get_strategy_tree" => {
+            "goals_get_strategy" | "goals_get_strategy_tree" | "goals_get_strategy_report" => {
                 id!(self.strategy);
                 Body::None
             }

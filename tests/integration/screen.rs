@@ -353,7 +353,7 @@ async fn oversized_requests_get_a_problem(app: TestApp) {
     resp.problem(431, "request.headers_too_large");
     // Below the bounds nothing changes.
     let fine = "a".repeat(4000);
-    app.get(&format!("/api/v1/programmes?q={fine}"))
+    app.get(&format!("/api/v1/programmes?short_name={fine}"))
         .header("x-big", &fine)
         .send()
         .await

@@ -46,6 +46,8 @@ impl Report {
         collect(&self.now.nodes, &mut |t| {
             let before = self.before.get(&t.id);
             let new_value = match (before.and_then(|b| b.latest.as_ref()), t.latest.as_ref()) {
+                // A computed value is dated the day it is judged on: only its value can change.
+                (Some(b), Some(n)) if n.computed => b.value != n.value,
                 (Some(b), Some(n)) => b.date != n.date || b.value != n.value,
                 (None, Some(_)) => true,
                 _ => false,
@@ -174,7 +176,7 @@ h3,h4,h5,h6{font-size:1.05rem;margin:1.2rem 0 .3rem}.meta{color:#444}\
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.92rem}th,td{border:1px solid #888;padding:.3rem .45rem;text-align:left;vertical-align:top}\
 th{background:#eee}.level{font-weight:normal;color:#444;font-size:.85em;text-transform:uppercase;letter-spacing:.03em}\
 .a-achieved{background:#d7f0dc}.a-likely{background:#e6f4d7}.a-uncertain{background:#fff3c4}.a-unlikely{background:#fde0c8}.a-not_achieved{background:#f8d0d0}.a-not_assessed{background:#eee}\
-.stale{font-style:italic}@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,tr{break-inside:avoid}a{color:inherit;text-decoration:none}}";
+.stale{font-style:italic}td.v{white-space:nowrap}@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,tr{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
 impl Report {
     fn title(&self) -> String {
@@ -256,7 +258,7 @@ impl Report {
                     let t = c.target;
                     let _ = writeln!(
                         h,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"a-{}\">{}</td></tr>",
+                        "<tr><td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td><td>{}</td><td class=\"a-{}\">{}</td></tr>",
                         esc(&t.title),
                         c.before.map(latest).unwrap_or_else(|| "–".to_owned()),
                         latest(t),
@@ -302,12 +304,12 @@ impl Report {
                 for t in &n.targets {
                     let _ = writeln!(
                         h,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}{}</td><td>{}</td><td class=\"a-{}\">{}</td><td>{}</td></tr>",
+                        "<tr><td>{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td><td class=\"v\">{}</td><td class=\"v{}\">{}{}</td><td class=\"v\">{}</td><td class=\"a-{}\">{}</td><td>{}</td></tr>",
                         esc(&t.title),
                         value_with_unit(t.baseline_value, t),
                         value_with_unit(t.target_value, t),
                         t.deadline.map(|d| d.to_string()).unwrap_or_else(|| "–".to_owned()),
-                        if t.stale { " class=\"stale\"" } else { "" },
+                        if t.stale { " stale" } else { "" },
                         latest(t),
                         if t.stale { " (forældet)" } else { "" },
                         progress(t),
