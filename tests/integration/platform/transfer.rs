@@ -61,6 +61,14 @@ async fn populate(app: &TestApp) {
         .send()
         .await
         .ok(201);
+    // Randers asks first, so Vejle's request is not the first one anywhere.
+    app.member("randers", Role::Editor)
+        .post("/api/v1/municipalities/randers/place-requests")
+        .json(&json!({"offer_id": id(&offer), "places": 1, "period_start": "2026-03-01",
+            "period_end": "2026-04-30"}))
+        .send()
+        .await
+        .ok(201);
     let request = app
         .member("vejle", Role::Editor)
         .post("/api/v1/municipalities/vejle/place-requests")
