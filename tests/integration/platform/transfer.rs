@@ -64,8 +64,10 @@ async fn populate(app: &TestApp) {
     // Randers asks first, so Vejle's request is not the first one anywhere.
     app.member("randers", Role::Editor)
         .post("/api/v1/municipalities/randers/place-requests")
-        .json(&json!({"offer_id": id(&offer), "places": 1, "period_start": "2026-03-01",
-            "period_end": "2026-04-30"}))
+        .json(
+            &json!({"offer_id": id(&offer), "places": 1, "period_start": "2026-03-01",
+            "period_end": "2026-04-30"}),
+        )
         .send()
         .await
         .ok(201);
@@ -311,6 +313,13 @@ async fn export_and_import_keep_every_row_and_figure(backend: Backend) {
     let first = cli::export(source.db(), &source.ctx.registry, "vordingborg")
         .unwrap_or_else(|e| panic!("{e}"));
     cli::import(target.db(), &target.ctx.registry, &first).unwrap_or_else(|e| panic!("{e}"));
+    // A comparison the target's server has cached: the import must move the data versions.
+    const COMPARE: &str = "/api/v1/compare?theme=placement-pattern&as_of=2017-06-30";
+    let cached = target.get(COMPARE).send().await.ok(200).to_string();
+    assert!(
+        cached.contains("\"vordingborg\"") && !cached.contains("\"vejle\""),
+        "{cached}"
+    );
 
     let started = Instant::now();
     let doc =
@@ -348,6 +357,11 @@ async fn export_and_import_keep_every_row_and_figure(backend: Backend) {
         .matched
         .get("municipalities")
         .is_some_and(|n| *n >= 1));
+    let fresh = target.get(COMPARE).send().await.ok(200).to_string();
+    assert!(
+        fresh.contains("\"vejle\""),
+        "the cached comparison was served: {fresh}"
+    );
     // Every own row of every table, and the rows they refer to, equal modulo ids.
     let again =
         cli::export(target.db(), &target.ctx.registry, "vejle").unwrap_or_else(|e| panic!("{e}"));
