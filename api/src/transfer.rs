@@ -90,7 +90,7 @@ pub fn run_export(
     let json = serde_json::to_string(&doc).map_err(|e| e.to_string())? + "\n";
     match output {
         Some(path) => {
-            std::fs::write(path, &json).map_err(|e| format!("{}: {e}", path.display()))?
+            write_private(path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => std::io::stdout()
             .write_all(json.as_bytes())
@@ -106,6 +106,15 @@ pub fn run_export(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The document holds password and key hashes: readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// `retning import`.

@@ -896,7 +896,17 @@ pub fn check_document(doc: &Export) -> Result<(), TransferError> {
                     if c.name.ends_with("_hash") {
                         continue;
                     }
-                    if v.as_str().is_some_and(crate::cpr::find_cpr) {
+                    // Numbers too, as the request screen does, except ids and references.
+                    let number = match v {
+                        Value::Number(n) if c.name != "id" && c.references.is_none() => {
+                            Some(n.to_string())
+                        }
+                        _ => None,
+                    };
+                    if v.as_str()
+                        .or(number.as_deref())
+                        .is_some_and(crate::cpr::find_cpr)
+                    {
                         return Err(err(format!(
                             "refused: {}.{part}[{}], column {}, holds a CPR number; nothing was imported",
                             t.name,

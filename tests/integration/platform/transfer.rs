@@ -571,6 +571,27 @@ async fn import_refuses_without_writing(backend: Backend) {
         "{e}"
     );
 
+    // A CPR-shaped number in a number column (not an id) is refused the same way.
+    let mut in_number = doc.clone();
+    let steps = in_number
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "placement_steps");
+    let Some(steps) = steps else {
+        panic!("no placement_steps")
+    };
+    let position = steps
+        .columns
+        .iter()
+        .position(|c| c.name == "position")
+        .unwrap_or(0);
+    steps.rows[0][position] = json!(1_012_901_234_i64);
+    let e = refuse(&empty, &in_number);
+    assert!(
+        e.contains("placement_steps.rows[1], column position") && !e.contains("1234"),
+        "{e}"
+    );
+
     // Another format version, another document, other migrations.
     let mut v2 = doc.clone();
     v2.format_version = 2;
