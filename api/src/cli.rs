@@ -284,7 +284,7 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             municipality,
             output,
         } => crate::transfer::run_export(
-            &connect(&settings)?,
+            &crate::transfer::connect_existing(&settings.database_url()?)?,
             &registry()?,
             &municipality,
             output.as_deref(),

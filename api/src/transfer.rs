@@ -37,19 +37,19 @@ pub fn read_document(text: &[u8]) -> Result<Export, String> {
     serde_json::from_slice(text).map_err(|e| format!("not a Retning export document: {e}"))
 }
 
-fn connect_existing(url: &str) -> Result<Db, String> {
-    let url = DatabaseUrl::parse(url)?;
-    if let DatabaseUrl::Sqlite(path) = &url {
+/// Connects to a database that must exist already (a SQLite file is never created here).
+pub fn connect_existing(url: &DatabaseUrl) -> Result<Db, String> {
+    if let DatabaseUrl::Sqlite(path) = url {
         if !path.is_file() {
             return Err(format!("{} does not exist", url.display()));
         }
     }
-    Db::connect(&url, &PoolSettings::default())
+    Db::connect(url, &PoolSettings::default())
 }
 
 /// Copies a whole installation from one database to another (migrated first, and empty).
 pub fn copy(registry: &Registry, from: &str, to: &str) -> Result<Summary, String> {
-    let source = connect_existing(from)?;
+    let source = connect_existing(&DatabaseUrl::parse(from)?)?;
     let target_url = DatabaseUrl::parse(to)?;
     let target = Db::connect(&target_url, &PoolSettings::default())?;
     target.migrate()?;

@@ -398,7 +398,8 @@ pub fn applied_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Transf
     let rows: Vec<One> = diesel::sql_query(
         "SELECT CAST(version AS TEXT) AS a FROM __diesel_schema_migrations ORDER BY version",
     )
-    .load(conn)?;
+    .load(conn)
+    .map_err(|_| err("the database holds no Retning installation (it was never migrated)"))?;
     Ok(rows.into_iter().map(|r| r.a).collect())
 }
 
@@ -921,15 +922,15 @@ pub fn check_document(doc: &Export) -> Result<(), TransferError> {
     Ok(())
 }
 
-fn same_migrations(doc: &[String], target: &[String], what: &str) -> Result<(), TransferError> {
-    if doc == target {
+fn same_migrations(source: &[String], target: &[String], what: &str) -> Result<(), TransferError> {
+    if source == target {
         return Ok(());
     }
-    let missing: Vec<&String> = doc.iter().filter(|m| !target.contains(m)).collect();
-    let extra: Vec<&String> = target.iter().filter(|m| !doc.contains(m)).collect();
+    let only_source: Vec<&String> = source.iter().filter(|m| !target.contains(m)).collect();
+    let only_target: Vec<&String> = target.iter().filter(|m| !source.contains(m)).collect();
     Err(err(format!(
-        "{what} has different migrations: missing here {missing:?}, only here {extra:?}; \
-         run the same version of retning on both"
+        "refused: {what} and the target have different migrations (only in {what}: {only_source:?}; \
+         only in the target: {only_target:?}); use the same version of retning on both"
     )))
 }
 
