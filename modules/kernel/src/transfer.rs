@@ -520,9 +520,24 @@ fn insert_rows(
     table: &Table,
     rows: &[Vec<Value>],
 ) -> Result<(), TransferError> {
-    if rows.is_empty() {
-        return Ok(());
+    // A table that refers to itself goes in one statement (its references are checked when
+    // the statement ends, whatever the rows' order); others in chunks.
+    let chunk = if table.references.values().any(|r| r == &table.name) {
+        rows.len().max(1)
+    } else {
+        5000
+    };
+    for part in rows.chunks(chunk) {
+        insert_chunk(conn, table, part)?;
     }
+    Ok(())
+}
+
+fn insert_chunk(
+    conn: &mut DbConnection,
+    table: &Table,
+    rows: &[Vec<Value>],
+) -> Result<(), TransferError> {
     let objects: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -1178,42 +1193,56 @@ pub fn copy(
 ) -> Result<Summary, TransferError> {
     let source_migrations = applied_migrations(from)?;
     same_migrations(&source_migrations, &applied_migrations(to)?, "the source")?;
-    let data = snapshot(from, |from| {
-        let catalog = Catalog::read(from, soft)?;
-        let mut data = Vec::new();
-        for t in &catalog.tables {
-            data.push((t.name.clone(), read_rows(from, t, None)?));
-        }
-        Ok(data)
-    })?;
-    crate::db::write_transaction(to, |to| {
-        crate::db::scope_to_platform(to)?;
-        let catalog = Catalog::read(to, soft)?;
-        let full = non_empty(to, &catalog)?;
-        if !full.is_empty() {
-            return Err(err(format!(
-                "refused: the target {target_name} is not empty ({}); copy only into a new, migrated database. Nothing was copied",
-                full.join(", ")
-            )));
-        }
-        let mut summary = Summary::default();
-        let mut municipality_ids = Vec::new();
-        for table in &catalog.tables {
-            let (_, rows) = data
-                .iter()
-                .find(|(n, _)| n == &table.name)
-                .ok_or_else(|| err(format!("table {} is missing in the source", table.name)))?;
-            lock(to, table)?;
-            insert_rows(to, table, rows)?;
-            advance_sequence(to, table)?;
-            if table.name == "municipalities" {
-                municipality_ids.extend(rows.iter().filter_map(|r| id_of(table, r)));
+    // One table at a time from the source's snapshot into the target's transaction, so only
+    // one table's rows are ever held in memory.
+    snapshot(from, |from| {
+        let source = Catalog::read(from, soft)?;
+        crate::db::write_transaction(to, |to| {
+            crate::db::scope_to_platform(to)?;
+            let catalog = Catalog::read(to, soft)?;
+            let full = non_empty(to, &catalog)?;
+            if !full.is_empty() {
+                return Err(err(format!(
+                    "refused: the target {target_name} is not empty ({}); copy only into a new, \
+                     migrated database. Nothing was copied",
+                    full.join(", ")
+                )));
             }
-            summary.written.insert(table.name.clone(), rows.len());
-        }
-        crate::versions::touch(to, &municipality_ids)?;
-        crate::versions::touch(to, &[])?;
-        Ok(summary)
+            let mut summary = Summary::default();
+            let mut municipality_ids = Vec::new();
+            for table in &catalog.tables {
+                let theirs = source
+                    .table(&table.name)
+                    .ok_or_else(|| err(format!("table {} is missing in the source", table.name)))?;
+                // The source's column order → the target's.
+                let at: Vec<usize> = table
+                    .columns
+                    .iter()
+                    .map(|(c, _)| {
+                        theirs.index(c).ok_or_else(|| {
+                            err(format!(
+                                "column {}.{c} is missing in the source",
+                                table.name
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let rows: Vec<Vec<Value>> = read_rows(from, theirs, None)?
+                    .into_iter()
+                    .map(|r| at.iter().map(|i| r[*i].clone()).collect())
+                    .collect();
+                lock(to, table)?;
+                insert_rows(to, table, &rows)?;
+                advance_sequence(to, table)?;
+                if table.name == "municipalities" {
+                    municipality_ids.extend(rows.iter().filter_map(|r| id_of(table, r)));
+                }
+                summary.written.insert(table.name.clone(), rows.len());
+            }
+            crate::versions::touch(to, &municipality_ids)?;
+            crate::versions::touch(to, &[])?;
+            Ok(summary)
+        })
     })
 }
 
