@@ -18,6 +18,7 @@ retning_tests::each_backend!(
     export_and_import_keep_every_row_and_figure,
     copy_moves_a_whole_installation_with_its_ids,
     import_refuses_without_writing,
+    a_table_added_tomorrow_moves_without_code,
 );
 
 fn other(backend: Backend) -> Backend {
@@ -631,4 +632,92 @@ async fn import_refuses_without_writing(backend: Backend) {
         .unwrap_or_default();
     assert!(e.contains("not empty") && e.contains(&url), "{e}");
     assert_eq!(count_rows(&seeded), before);
+}
+
+/// A module's new table (here made by hand, with a reference to a strategy and to itself) is
+/// found in the catalog and carried, its references renumbered, with no code naming it.
+async fn a_table_added_tomorrow_moves_without_code(backend: Backend) {
+    let Some(target) = empty_target(backend).await else {
+        return;
+    };
+    let Some(source) = TestApp::start(backend).await else {
+        return;
+    };
+    let create = |app: &TestApp| {
+        let id = match app.backend() {
+            Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Backend::Postgres => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        };
+        let sql = format!(
+            "CREATE TABLE tomorrow_notes (id {id}, \
+             municipality_id BIGINT NOT NULL REFERENCES municipalities (id), \
+             strategy_id BIGINT NOT NULL REFERENCES strategies (id), \
+             parent_id BIGINT REFERENCES tomorrow_notes (id), note TEXT NOT NULL, \
+             done BOOLEAN NOT NULL, noted_on DATE NOT NULL)"
+        );
+        app.with_conn(|c| diesel::connection::SimpleConnection::batch_execute(c, &sql))
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    create(&source);
+    create(&target);
+    let note = "(SELECT id FROM tomorrow_notes WHERE note = 'first')";
+    source
+        .with_conn(|c| {
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                &format!(
+                    "INSERT INTO tomorrow_notes (municipality_id, strategy_id, parent_id, note, done, noted_on) \
+                     SELECT municipality_id, id, NULL, 'first', TRUE, '2026-11-30' FROM strategies \
+                     WHERE municipality_id = (SELECT id FROM municipalities WHERE slug = 'vejle'); \
+                     INSERT INTO tomorrow_notes (municipality_id, strategy_id, parent_id, note, done, noted_on) \
+                     SELECT municipality_id, strategy_id, id, 'second', FALSE, '2026-12-01' FROM tomorrow_notes \
+                     WHERE id = {note}"
+                ),
+            )
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Ids move: another municipality comes first.
+    for slug in ["randers", "vejle"] {
+        let doc =
+            cli::export(source.db(), &source.ctx.registry, slug).unwrap_or_else(|e| panic!("{e}"));
+        cli::import(target.db(), &target.ctx.registry, &doc).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let rows = |app: &TestApp| {
+        let all = app
+            .with_conn(|c| transfer::dump(c, &soft(app)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (notes, strategies) = (&all["tomorrow_notes"], &all["strategies"]);
+        // note, done, noted_on, the strategy's title, the parent's note
+        notes
+            .iter()
+            .map(|n| {
+                let title = strategies
+                    .iter()
+                    .find(|s| s[0] == n[2])
+                    .map(|s| s[3].clone());
+                let parent = notes.iter().find(|p| p[0] == n[3]).map(|p| p[4].clone());
+                (n[4].clone(), n[5].clone(), n[6].clone(), title, parent)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (before, after) = (rows(&source), rows(&target));
+    assert_eq!(before.len(), 2);
+    assert_eq!(before, after);
+    assert_eq!(after[1].4, Some(json!("first")), "{after:?}");
+    assert_eq!(after[0].1, json!(true));
+    let strategy_ids = |app: &TestApp| {
+        app.with_conn(|c| transfer::dump(c, &soft(app)))
+            .map(|all| {
+                all["tomorrow_notes"]
+                    .iter()
+                    .map(|n| n[2].clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert_ne!(
+        strategy_ids(&source),
+        strategy_ids(&target),
+        "ids were renumbered"
+    );
 }
