@@ -289,9 +289,12 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             &municipality,
             output.as_deref(),
         ),
-        Command::Import { input } => {
-            crate::transfer::run_import(&connect(&settings)?, &registry()?, input.as_deref())
-        }
+        Command::Import { input } => crate::transfer::run_import(
+            &connect(&settings)?,
+            &settings.database_url()?.display(),
+            &registry()?,
+            input.as_deref(),
+        ),
         Command::Copy { from, to } => crate::transfer::run_copy(&registry()?, &from, &to),
         Command::Serve { demo, .. } => serve(settings, demo),
         Command::Healthcheck { address } => healthcheck(&settings, address.as_deref()),

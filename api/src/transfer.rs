@@ -117,8 +117,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(bytes)
 }
 
-/// `retning import`.
-pub fn run_import(db: &Db, registry: &Registry, input: Option<&Path>) -> Result<(), String> {
+/// `retning import`; `database` names the target in the report.
+pub fn run_import(
+    db: &Db,
+    database: &str,
+    registry: &Registry,
+    input: Option<&Path>,
+) -> Result<(), String> {
     let started = Instant::now();
     let text = match input {
         Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -133,7 +138,7 @@ pub fn run_import(db: &Db, registry: &Registry, input: Option<&Path>) -> Result<
     let doc = read_document(&text)?;
     let summary = import(db, registry, &doc)?;
     report(
-        &format!("imported {}:", doc.municipality),
+        &format!("imported {} into {database}:", doc.municipality),
         &summary,
         started,
     );

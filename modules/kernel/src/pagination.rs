@@ -446,7 +446,10 @@ mod tests {
         let e = ListQuery::<SampleFilter>::decode("sort=title")
             .public()
             .err();
-        assert_eq!(e.as_ref().map(field), Some(("query.sort", "unknown_parameter")));
+        assert_eq!(
+            e.as_ref().map(field),
+            Some(("query.sort", "unknown_parameter"))
+        );
         assert!(ListQuery::<NoFilter>::decode("limit=3&anything=1")
             .public()
             .is_ok());
