@@ -1,4 +1,4 @@
-//! The `retning` command line: serve, migrate, seed, openapi, user, key.
+//! The `retning` command line: serve, migrate, seed, openapi, user, key, export, import, copy.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -86,6 +86,27 @@ enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Write everything one municipality owns, in every module, as one JSON document.
+    Export {
+        #[arg(long)]
+        municipality: String,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Load an export into this installation (ids renumbered), in one transaction.
+    Import {
+        /// File to read (default: standard input).
+        #[arg(long)]
+        input: Option<PathBuf>,
+    },
+    /// Copy a whole installation, ids kept, into an empty database (e.g. sqlite://… → postgres://…).
+    Copy {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -259,6 +280,22 @@ fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("{key}");
             Ok(())
         }
+        Command::Export {
+            municipality,
+            output,
+        } => crate::transfer::run_export(
+            &crate::transfer::connect_existing(&settings.database_url()?)?,
+            &registry()?,
+            &municipality,
+            output.as_deref(),
+        ),
+        Command::Import { input } => crate::transfer::run_import(
+            &connect(&settings)?,
+            &settings.database_url()?.display(),
+            &registry()?,
+            input.as_deref(),
+        ),
+        Command::Copy { from, to } => crate::transfer::run_copy(&registry()?, &from, &to),
         Command::Serve { demo, .. } => serve(settings, demo),
         Command::Healthcheck { address } => healthcheck(&settings, address.as_deref()),
     }

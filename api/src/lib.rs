@@ -7,3 +7,4 @@ pub mod registry;
 pub mod seed;
 pub mod server;
 pub mod settings;
+pub mod transfer;

@@ -20,6 +20,7 @@ pub mod screen;
 pub mod suppression;
 pub mod tenancy;
 pub mod text_enum;
+pub mod transfer;
 pub mod versions;
 
 use chrono::{NaiveDateTime, Utc};

@@ -42,6 +42,11 @@ pub trait Module: Send + Sync + 'static {
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         Vec::new()
     }
+    /// Its columns that hold another table's id without a foreign key, so that moving data
+    /// between installations ([`crate::transfer`]) rewrites them with the ids they point to.
+    fn soft_references(&self) -> &'static [crate::transfer::SoftReference] {
+        &[]
+    }
 }
 
 /// Names of the registered modules and whether each can be switched off (app data, made by the

@@ -82,4 +82,12 @@ impl Module for PlacementsModule {
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         indicators::all()
     }
+    fn soft_references(&self) -> &'static [retning_kernel::transfer::SoftReference] {
+        // The link to the offers module's place request has no foreign key (see the migration).
+        &[retning_kernel::transfer::SoftReference {
+            table: "placement_measures",
+            column: "place_request_id",
+            references: "offer_place_requests",
+        }]
+    }
 }

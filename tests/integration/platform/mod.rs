@@ -1,4 +1,4 @@
-//! Municipalities, module switches, audit, CORS, CLI helpers.
+//! Municipalities, module switches, audit, CORS, CLI helpers, moving between backends.
 
 mod audit;
 mod cli;
@@ -7,3 +7,4 @@ mod cors;
 mod metrics;
 mod modules;
 mod municipalities;
+mod transfer;
