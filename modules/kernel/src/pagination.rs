@@ -147,6 +147,8 @@ impl<T> Page<T> {
 /// order of a list whose caller names none.
 pub trait SortKey: TextEnum {
     const DEFAULT: Self;
+    /// Whether the default order is descending (a list that shows the newest first).
+    const DEFAULT_DESCENDING: bool = false;
 }
 
 /// An order: a key, ascending unless the parameter starts with `-`.
@@ -167,7 +169,7 @@ pub trait Order {
     type Sort: std::fmt::Debug;
     /// The words `sort` accepts (empty: the list takes no `sort`).
     fn words() -> Vec<String>;
-    fn default_word() -> Option<&'static str>;
+    fn default_word() -> Option<String>;
     fn choose(word: Option<&str>) -> Result<Self::Sort, ApiError>;
 }
 
@@ -179,14 +181,15 @@ impl<K: SortKey + std::fmt::Debug> Order for K {
             .flat_map(|k| [k.as_str().to_owned(), format!("-{}", k.as_str())])
             .collect()
     }
-    fn default_word() -> Option<&'static str> {
-        Some(K::DEFAULT.as_str())
+    fn default_word() -> Option<String> {
+        let dash = if K::DEFAULT_DESCENDING { "-" } else { "" };
+        Some(format!("{dash}{}", K::DEFAULT.as_str()))
     }
     fn choose(word: Option<&str>) -> Result<Sort<K>, ApiError> {
         let Some(word) = word else {
             return Ok(Sort {
                 key: K::DEFAULT,
-                descending: false,
+                descending: K::DEFAULT_DESCENDING,
             });
         };
         let (descending, key) = match word.strip_prefix('-') {
@@ -210,7 +213,7 @@ impl Order for Unsorted {
     fn words() -> Vec<String> {
         Vec::new()
     }
-    fn default_word() -> Option<&'static str> {
+    fn default_word() -> Option<String> {
         None
     }
     fn choose(_: Option<&str>) -> Result<(), ApiError> {

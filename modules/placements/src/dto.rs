@@ -434,6 +434,22 @@ impl MeasureView {
     }
 }
 
+retning_kernel::text_enum! {
+    /// What the list of measures can be sorted by: start (default newest first, `-start_date`),
+    /// end (open measures last either way), the staircase step, or the last change; ties by id.
+    pub enum MeasureSort {
+        StartDate = "start_date",
+        EndDate = "end_date",
+        Step = "standard_step",
+        UpdatedAt = "updated_at",
+    }
+}
+
+impl retning_kernel::pagination::SortKey for MeasureSort {
+    const DEFAULT: Self = MeasureSort::StartDate;
+    const DEFAULT_DESCENDING: bool = true;
+}
+
 /// The filters of the list of measures (`limit` and `cursor` are the list's shared parameters).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -312,16 +312,34 @@ pub fn list_measures(
     conn: &mut DbConnection,
     municipality_id: i64,
     f: &MeasureCriteria,
+    sort: retning_kernel::pagination::Sort<crate::dto::MeasureSort>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<MeasureRow>, i64)> {
+    use crate::dto::MeasureSort;
     let total: i64 = measure_query(municipality_id, f).count().get_result(conn)?;
-    let rows = measure_query(municipality_id, f)
-        .select(MeasureRow::as_select())
-        .order((pm::start_date.desc(), pm::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
+    let q = measure_query(municipality_id, f).select(MeasureRow::as_select());
+    // Ties by id in the same direction; open measures (no end) last whichever the direction,
+    // the same on both backends (they place NULLs differently).
+    let q = match (sort.key, sort.descending) {
+        (MeasureSort::StartDate, false) => q.order((pm::start_date.asc(), pm::id.asc())),
+        (MeasureSort::StartDate, true) => q.order((pm::start_date.desc(), pm::id.desc())),
+        (MeasureSort::EndDate, false) => q.order((
+            pm::end_date.is_null().asc(),
+            pm::end_date.asc(),
+            pm::id.asc(),
+        )),
+        (MeasureSort::EndDate, true) => q.order((
+            pm::end_date.is_null().asc(),
+            pm::end_date.desc(),
+            pm::id.desc(),
+        )),
+        (MeasureSort::Step, false) => q.order((pm::standard_step.asc(), pm::id.asc())),
+        (MeasureSort::Step, true) => q.order((pm::standard_step.desc(), pm::id.desc())),
+        (MeasureSort::UpdatedAt, false) => q.order((pm::updated_at.asc(), pm::id.asc())),
+        (MeasureSort::UpdatedAt, true) => q.order((pm::updated_at.desc(), pm::id.desc())),
+    };
+    let rows = q.offset(offset).limit(limit).load(conn)?;
     Ok((rows, total))
 }
 

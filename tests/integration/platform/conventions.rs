@@ -14,6 +14,7 @@ both_backends!(
     lists_with_a_csv_export_answer_accept_text_csv,
     api_keys_are_accepted_in_x_api_key,
     targets_sort_by_title_deadline_progress_and_assessment,
+    measures_sort_by_start_end_step_and_change,
 );
 
 /// Every GET path of the document with its parameters filled by real values of Vejle.
@@ -468,6 +469,105 @@ async fn targets_sort_by_title_deadline_progress_and_assessment(app: TestApp) {
 
     let bad = app
         .get("/api/v1/municipalities/vordingborg/targets?sort=colour")
+        .send()
+        .await
+        .problem(422, "validation.failed");
+    assert_eq!(bad["errors"][0]["field"], "query.sort");
+}
+
+async fn measures_sort_by_start_end_step_and_change(app: TestApp) {
+    let editor = app.member("skanderborg", Role::Editor);
+    let specs = [
+        (
+            "S-1",
+            "placement",
+            "opholdssted",
+            "2020-01-01",
+            Some("2021-06-30"),
+        ),
+        ("S-2", "support", "familiebehandling", "2021-03-01", None),
+        (
+            "S-3",
+            "placement",
+            "almen_plejefamilie",
+            "2019-05-01",
+            Some("2022-01-31"),
+        ),
+        ("S-4", "support", "aflastning", "2022-02-01", None),
+        (
+            "S-5",
+            "placement",
+            "doegninstitution",
+            "2021-03-01",
+            Some("2020-12-31"),
+        ),
+    ];
+    for (child, category, kind, start, end) in specs {
+        let end = if child == "S-5" {
+            Some("2023-12-31")
+        } else {
+            end
+        };
+        editor
+            .post("/api/v1/municipalities/skanderborg/measures")
+            .json(
+                &json!({"child_ref": child, "birth_year": 2010, "category": category,
+                          "kind": kind, "start_date": start, "end_date": end}),
+            )
+            .send()
+            .await
+            .ok(201);
+    }
+    let list = |sort: &'static str| {
+        let editor = &editor;
+        async move {
+            let q = if sort.is_empty() {
+                String::new()
+            } else {
+                format!("?sort={sort}")
+            };
+            editor
+                .get(&format!("/api/v1/municipalities/skanderborg/measures{q}"))
+                .send()
+                .await
+                .ok(200)["items"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|m| m["child_ref"].as_str().unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    // The default is the newest start first, as before sorting existed (ties: newest id first).
+    assert_eq!(list("").await, ["S-4", "S-5", "S-2", "S-1", "S-3"]);
+    assert_eq!(list("-start_date").await, list("").await);
+    assert_eq!(
+        list("start_date").await,
+        ["S-3", "S-1", "S-2", "S-5", "S-4"]
+    );
+    // Open measures (no end) last in both directions, on both backends.
+    assert_eq!(list("end_date").await, ["S-1", "S-3", "S-5", "S-2", "S-4"]);
+    assert_eq!(list("-end_date").await, ["S-5", "S-3", "S-1", "S-4", "S-2"]);
+    let steps = editor
+        .get("/api/v1/municipalities/skanderborg/measures?sort=-standard_step")
+        .send()
+        .await
+        .ok(200)["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m["standard_step"].as_i64())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(
+        steps.windows(2).all(|w| w[0] >= w[1]) && steps.first() > steps.last(),
+        "{steps:?}"
+    );
+    let bad = editor
+        .get("/api/v1/municipalities/skanderborg/measures?sort=child_ref")
         .send()
         .await
         .problem(422, "validation.failed");

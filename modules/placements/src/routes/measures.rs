@@ -4,7 +4,7 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use retning_kernel::auth::Authenticated;
 use retning_kernel::http::json_with_etag;
-use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page, Unsorted};
+use retning_kernel::pagination::{ListParams, ListQuery, MunicipalityPath, Page};
 use retning_kernel::scope::{created, JsonBody, Scoped};
 use retning_kernel::{ApiError, Db};
 
@@ -12,12 +12,12 @@ use crate::dto::*;
 use crate::views::Names;
 use crate::{ops, perm, repo, NAME};
 
-/// The municipality's measures, newest start first; filter by category, kind, step, open,
+/// The municipality's measures, newest start first unless `sort` says otherwise; filter by category, kind, step, open,
 /// running on a date, overlapping a period, one child's case key, synthetic (members).
 #[utoipa::path(
     operation_id = "placements_list_measures",
     tag = "placements",
-    params(MunicipalityPath, ListParams<Unsorted>, MeasureFilter),
+    params(MunicipalityPath, ListParams<MeasureSort>, MeasureFilter),
     responses((status = 200, description = "Measures (ETag)", body = Page<MeasureView>)),
     security(("bearer" = []))
 )]
@@ -27,7 +27,7 @@ pub async fn list(
     db: web::Data<Db>,
     Authenticated(who): Authenticated,
     slug: web::Path<String>,
-    q: ListQuery<MeasureFilter>,
+    q: ListQuery<MeasureFilter, MeasureSort>,
 ) -> Result<HttpResponse, ApiError> {
     let page = Scoped::new(who, slug.into_inner(), NAME, perm::READ)
         .read(&db, move |conn, scope| {
@@ -35,7 +35,7 @@ pub async fn list(
             let (limit, offset) = (q.page.limit()?, q.page.offset()?);
             let criteria = ops::measure_criteria(conn, scope.id(), q.filter)?;
             let (rows, total) =
-                repo::list_measures(conn, scope.id(), &criteria, offset, limit + 1)?;
+                repo::list_measures(conn, scope.id(), &criteria, q.sort, offset, limit + 1)?;
             let names = Names::load(conn, scope.id())?;
             Ok(Page::from_offset(rows, offset, limit, Some(total))
                 .map(|r| MeasureView::from_row(r, &names)))
