@@ -31,25 +31,13 @@ if [ "$(cat "$ts_dir/node_modules/.retning-lock" 2>/dev/null || true)" != "$stam
   echo "$stamp" >"$ts_dir/node_modules/.retning-lock"
 fi
 # Python tools: a venv of their own, reused while the pins match.
-venv=$cache/clients-venv
-want=$(sha256sum "$py_dir/requirements.txt" | cut -d' ' -f1)
-if [ "$(cat "$venv/.pins" 2>/dev/null || true)" != "$want" ]; then
-  rm -rf "$venv"
-  mkdir -p "$cache"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$py_dir/requirements.txt" </dev/null
-  echo "$want" >"$venv/.pins"
-fi
+# (The pins are the requirements file's hash, so an edit of it reinstalls.)
+verify_venv "clients-venv-$(sha256sum "$py_dir/requirements.txt" | cut -c1-16)" -r "$py_dir/requirements.txt"
 
 work=
 pgdb=
 pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi
-  verify_drop_database
-  if [ -n "$work" ]; then rm -rf "$work"; work=; fi
-}
-trap cleanup EXIT
+trap verify_cleanup EXIT
 work=$(mktemp -d)
 gen=$work/gen
 
@@ -90,8 +78,7 @@ for backend in "${backends[@]}"; do
   args[1]=$data # the server's folder, not the generated code's
   (cd "$data" && exec "$bin" "${args[@]}" serve --bind "127.0.0.1:$port") >"$data/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-  curl -sf "$base/health/ready" >/dev/null || { cat "$data/server.log" >&2; exit 1; }
+  verify_wait_ready "$base" "$data/server.log"
   (cd "$data" && "$bin" "${args[@]}" seed --demo) | sed 's/^/seed: /'
   key=$(cd "$data" && "$bin" "${args[@]}" key create --municipality vordingborg --name clients-verify --scope write)
   case "$key" in rtn_*) ;; *) echo "key create printed no key: $key" >&2; exit 1 ;; esac

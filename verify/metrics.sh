@@ -10,13 +10,7 @@ root=$PWD
 # shellcheck source=verify/common.sh
 . "$root/verify/common.sh"
 pc_version=0.26.0
-venv=${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify/metrics-venv
-if [ "$(cat "$venv/.pins" 2>/dev/null || true)" != "$pc_version" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --disable-pip-version-check --no-input -q "prometheus-client==$pc_version" </dev/null
-  echo "$pc_version" >"$venv/.pins"
-fi
+verify_venv metrics-venv "prometheus-client==$pc_version"
 verify_binary
 work=$(mktemp -d)
 pid=
@@ -30,8 +24,7 @@ base=http://127.0.0.1:$port
 RUST_LOG=warn RETNING__METRICS__ENABLED=true RETNING__METRICS__TOKEN=verify-metrics-token \
   "$bin" --data-dir "$work" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+verify_wait_ready "$base" "$work/server.log"
 for _ in 1 2 3; do curl -sf "$base/api/v1/municipalities/vordingborg/targets" >/dev/null; done
 sid=$(curl -sf "$base/api/v1/municipalities/vejle/strategies" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 curl -sf "$base/api/v1/municipalities/vejle/strategies/$sid/tree" >/dev/null

@@ -32,8 +32,7 @@ export RUST_LOG=warn
 started=$(date +%s)
 "$bin" --data-dir "$work/data" serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+verify_wait_ready "$base" "$work/server.log"
 key=$("$bin" --data-dir "$work/data" key create --municipality vejle --name report --scope write | grep -o 'rtn_[A-Za-z0-9_-]*')
 echo 'a long passphrase for the report check' | "$bin" --data-dir "$work/data" user create \
   --municipality vejle --username report-admin --role admin --password-stdin >/dev/null

@@ -17,16 +17,7 @@ verify_backends "${1:-all}"
 # Pinned tools, in a venv of their own, reused while the pins match.
 st_version=4.32.5
 osv_version=0.9.0
-venv=${XDG_CACHE_HOME:-$HOME/.cache}/retning-verify/venv
-want="schemathesis==$st_version openapi-spec-validator==$osv_version"
-if [ "$(cat "$venv/.pins" 2>/dev/null || true)" != "$want" ]; then
-  rm -rf "$venv"
-  mkdir -p "$(dirname "$venv")"
-  python3 -m venv "$venv"
-  # shellcheck disable=SC2086 # $want is two requirement words
-  "$venv/bin/pip" install --disable-pip-version-check --no-input -q $want </dev/null
-  echo "$want" >"$venv/.pins"
-fi
+verify_venv venv "schemathesis==$st_version" "openapi-spec-validator==$osv_version"
 
 "$venv/bin/openapi-spec-validator" --schema 3.1 openapi/openapi.json
 
@@ -35,12 +26,7 @@ verify_binary
 work=
 pgdb=
 pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi
-  verify_drop_database
-  if [ -n "$work" ]; then rm -rf "$work"; work=; fi
-}
-trap cleanup EXIT
+trap verify_cleanup EXIT
 
 export RUST_LOG=warn
 port=18291
@@ -61,8 +47,7 @@ for backend in "${backends[@]}"; do
   cd "$work"
   "$bin" "${args[@]}" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-  curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  verify_wait_ready "$base" "$work/server.log"
   for role in editor admin; do
     echo "verify $role passphrase, long enough" | "$bin" "${args[@]}" user create --municipality vejle \
       --username "verify-$role" --role "$role" --password-stdin >/dev/null
@@ -100,6 +85,6 @@ for backend in "${backends[@]}"; do
       tail -n 60 "$work/server.log" >&2
     fi
   done
-  cleanup
+  verify_cleanup
 done
 exit "$status"

@@ -20,12 +20,7 @@ mkdir -p "$out"
 work=
 pgdb=
 pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi
-  verify_drop_database
-  if [ -n "$work" ]; then rm -rf "$work"; work=; fi
-}
-trap cleanup EXIT
+trap verify_cleanup EXIT
 
 export RUST_LOG=warn
 port=18220
@@ -35,8 +30,7 @@ work=$(mktemp -d)
 verify_server_args swagger
 (cd "$work" && exec "$bin" "${args[@]}" serve --bind "127.0.0.1:$port") >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "$base/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "$base/health/ready" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+verify_wait_ready "$base" "$work/server.log"
 password="swagger admin passphrase, long enough"
 echo "$password" | (cd "$work" && "$bin" "${args[@]}" user create --municipality vejle --username swagger-admin \
   --role admin --password-stdin) >/dev/null
