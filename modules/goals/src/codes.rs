@@ -6,6 +6,7 @@ pub const STRATEGY_ARCHIVED: &str = "goals.strategy.archived";
 pub const NODE_NOT_EMPTY: &str = "goals.node.not_empty";
 pub const THEME_EXISTS: &str = "goals.theme.exists";
 pub const UNIT_EXISTS: &str = "goals.unit.exists";
+pub const LINEAGE_CYCLE: &str = "goals.strategy.lineage_cycle";
 
 pub const ALL: &[&str] = &[
     TARGET_DEADLINE_BEFORE_BASELINE,
@@ -14,4 +15,5 @@ pub const ALL: &[&str] = &[
     NODE_NOT_EMPTY,
     THEME_EXISTS,
     UNIT_EXISTS,
+    LINEAGE_CYCLE,
 ];

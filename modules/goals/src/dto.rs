@@ -199,6 +199,11 @@ pub struct StrategyView {
     pub level_names: Vec<String>,
     pub follow_up_rhythm: Option<Frequency>,
     pub follow_ups: Vec<FollowUp>,
+    /// Who receives the follow-ups (a committee, e.g. "Børne- og Familieudvalget").
+    pub follow_up_recipients: Vec<String>,
+    /// The earlier strategy of the same municipality this one builds on (its id); the tree
+    /// shows the whole line.
+    pub builds_on: Option<i64>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -231,6 +236,8 @@ impl StrategyView {
             created_at,
             updated_at,
             archived_at,
+            builds_on_id,
+            follow_up_recipients,
         } = row;
         Self {
             id,
@@ -252,6 +259,8 @@ impl StrategyView {
             level_names: serde_json::from_str(&level_names).unwrap_or_default(),
             follow_up_rhythm,
             follow_ups: follow_ups.into_iter().map(FollowUp::from_row).collect(),
+            follow_up_recipients: serde_json::from_str(&follow_up_recipients).unwrap_or_default(),
+            builds_on: builds_on_id,
             created_at: Timestamp(created_at),
             updated_at: Timestamp(updated_at),
             archived_at: archived_at.map(Timestamp),
@@ -281,6 +290,12 @@ pub struct NewStrategy {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub follow_ups: Vec<FollowUp>,
+    /// Who receives the follow-ups.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub follow_up_recipients: Vec<String>,
+    /// The id of an earlier strategy of the same municipality this one builds on.
+    pub builds_on: Option<i64>,
 }
 
 /// Only the fields present are changed; `null` clears a field that may be empty.
@@ -314,6 +329,12 @@ pub struct StrategyPatch {
     /// Replaces the follow-up dates.
     #[schema(max_items = 100)]
     pub follow_ups: Option<Vec<FollowUp>>,
+    /// Replaces who receives the follow-ups.
+    #[schema(max_items = 20)]
+    pub follow_up_recipients: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub builds_on: Option<Option<i64>>,
 }
 
 /// The strategies list's own filters (`limit`, `cursor` and `sort` are the list's shared ones).
@@ -405,10 +426,34 @@ pub struct TreeNode {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StrategyTree {
     pub strategy: StrategyView,
+    /// The strategies this one builds on (`builds_on`), the nearest first.
+    pub lineage: Vec<StrategyRef>,
     pub as_of: NaiveDate,
     pub nodes: Vec<TreeNode>,
     /// Counts over the whole tree.
     pub counts: TreeCounts,
+}
+
+/// A strategy named in another's lineage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyRef {
+    pub id: i64,
+    pub title: String,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub status: StrategyStatus,
+}
+
+impl StrategyRef {
+    pub fn from_row(row: StrategyRow) -> Self {
+        Self {
+            id: row.id,
+            title: row.title,
+            period_start: row.period_start,
+            period_end: row.period_end,
+            status: row.status,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -30,6 +30,10 @@ retning_kernel::text_enum! {
         Percent = "percent",
         Dkk = "dkk",
         Ratio = "ratio",
+        /// A duration in days (a waiting time, a time to start); lower is better by direction.
+        Days = "days",
+        /// A duration in months (a length of treatment).
+        Months = "months",
     }
 }
 
@@ -151,6 +155,9 @@ pub struct StrategyRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,
+    pub builds_on_id: Option<i64>,
+    /// Who receives the follow-ups, as a JSON array of names.
+    pub follow_up_recipients: String,
 }
 
 impl StrategyRow {
@@ -189,6 +196,10 @@ pub struct StrategyFields {
     /// The level names as a JSON array.
     pub level_names: String,
     pub follow_up_rhythm: Option<Frequency>,
+    /// The earlier strategy of the same municipality this one builds on.
+    pub builds_on_id: Option<i64>,
+    /// Who receives the follow-ups, as a JSON array of names.
+    pub follow_up_recipients: String,
     pub updated_at: NaiveDateTime,
 }
 

@@ -301,7 +301,45 @@ fn validate_strategy(s: &NewStrategy) -> Result<(), ApiError> {
     for (i, f) in s.follow_ups.iter().enumerate() {
         v.text(&format!("follow_ups[{i}].label"), &f.label, 200);
     }
+    v.check(
+        s.follow_up_recipients.len() <= 20,
+        "follow_up_recipients",
+        "too_many",
+        "at most 20 recipients",
+    );
+    for (i, name) in s.follow_up_recipients.iter().enumerate() {
+        v.text(&format!("follow_up_recipients[{i}]"), name, 200);
+    }
     v.finish()
+}
+
+/// The strategy a strategy builds on must be another of the same municipality, and the line
+/// must not come back to the strategy itself (`id`: the strategy being changed, if it exists).
+fn check_builds_on(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: Option<i64>,
+    builds_on: Option<i64>,
+) -> Result<(), ApiError> {
+    let Some(earlier) = builds_on else {
+        return Ok(());
+    };
+    let line = repo::lineage(conn, municipality_id, earlier)?;
+    if line.first().map(|s| s.id) != Some(earlier) {
+        return Err(ApiError::field(
+            "builds_on",
+            "unknown_strategy",
+            "is not a strategy of this municipality",
+        ));
+    }
+    if id.is_some_and(|id| line.iter().any(|s| s.id == id)) {
+        return Err(ApiError::rule(
+            crate::codes::LINEAGE_CYCLE,
+            "builds_on",
+            "would make the strategy build on itself",
+        ));
+    }
+    Ok(())
 }
 
 /// What a strategy holds, from a request (or the seed); validated by [`validate_strategy`].
@@ -321,6 +359,9 @@ pub fn strategy_fields(s: &NewStrategy) -> StrategyFields {
         source_notes: src.notes,
         level_names: serde_json::to_string(&s.level_names).unwrap_or_else(|_| "[]".into()),
         follow_up_rhythm: s.follow_up_rhythm,
+        builds_on_id: s.builds_on,
+        follow_up_recipients: serde_json::to_string(&s.follow_up_recipients)
+            .unwrap_or_else(|_| "[]".into()),
         updated_at: retning_kernel::now(),
     }
 }
@@ -358,6 +399,7 @@ pub fn create_strategy(
     s: &NewStrategy,
 ) -> Result<StrategyView, ApiError> {
     validate_strategy(s)?;
+    check_builds_on(conn, scope.id(), None, s.builds_on)?;
     let row = insert_strategy(conn, scope.id(), None, s)?;
     let view = views::strategy_view(conn, row, scope.slug())?;
     audit::record_change(
@@ -401,8 +443,14 @@ pub fn update_strategy(
             .follow_ups
             .clone()
             .unwrap_or_else(|| before.follow_ups.clone()),
+        follow_up_recipients: p
+            .follow_up_recipients
+            .clone()
+            .unwrap_or_else(|| before.follow_up_recipients.clone()),
+        builds_on: p.builds_on.unwrap_or(before.builds_on),
     };
     validate_strategy(&merged)?;
+    check_builds_on(conn, scope.id(), Some(id), merged.builds_on)?;
     let row = repo::update_strategy(conn, scope.id(), id, &strategy_fields(&merged))?;
     if p.follow_ups.is_some() {
         repo::replace_follow_ups(conn, scope.id(), id, &follow_up_items(&merged))?;
@@ -650,18 +698,8 @@ pub fn validate_target(t: &NewTarget, indicators: &IndicatorRegistry) -> Result<
         ("target_value", t.target_value),
     ] {
         let Some(value) = value else { continue };
-        if !value.is_finite() {
-            v.add(field, "invalid", "must be a finite number");
-        } else if t.unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
-            v.add(
-                field,
-                "out_of_range",
-                "a percentage must be between 0 and 100",
-            );
-        } else if t.unit == Unit::Dkk && value.fract() != 0.0 {
-            v.add(field, "not_whole", "amounts are whole kroner");
-        } else if matches!(t.unit, Unit::Count | Unit::Dkk | Unit::Ratio) && value < 0.0 {
-            v.add(field, "out_of_range", "must not be negative");
+        if let Some((code, reason)) = value_problem(t.unit, value) {
+            v.add(field, code, reason);
         }
     }
     if t.direction == Direction::Keep {
@@ -989,20 +1027,26 @@ pub fn select_targets(
 // Measurements
 
 /// Checks a value against its target's unit.
+/// What is wrong with a value in a unit, if anything: the one rule for baselines, targets and
+/// measurements. Every unit is a quantity that cannot be negative (a duration included).
+pub fn value_problem(unit: Unit, value: f64) -> Option<(&'static str, &'static str)> {
+    if !value.is_finite() {
+        Some(("invalid", "must be a finite number"))
+    } else if unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
+        Some(("out_of_range", "a percentage must be between 0 and 100"))
+    } else if unit == Unit::Dkk && value.fract() != 0.0 {
+        Some(("not_whole", "amounts are whole kroner"))
+    } else if value < 0.0 {
+        Some(("out_of_range", "must not be negative"))
+    } else {
+        None
+    }
+}
+
 pub fn check_value(unit: Unit, value: f64, note: Option<&str>) -> Result<(), ApiError> {
     let mut v = Validator::new();
-    if !value.is_finite() {
-        v.add("value", "invalid", "must be a finite number");
-    } else if unit == Unit::Percent && !(0.0..=100.0).contains(&value) {
-        v.add(
-            "value",
-            "out_of_range",
-            "a percentage must be between 0 and 100",
-        );
-    } else if unit == Unit::Dkk && value.fract() != 0.0 {
-        v.add("value", "not_whole", "amounts are whole kroner");
-    } else if unit != Unit::Percent && value < 0.0 {
-        v.add("value", "out_of_range", "must not be negative");
+    if let Some((code, reason)) = value_problem(unit, value) {
+        v.add("value", code, reason);
     }
     v.opt_text("note", note, 2000);
     v.finish()

@@ -299,6 +299,47 @@ pub fn strategy(
         .ok_or_else(|| ApiError::not_found("strategy"))
 }
 
+/// A strategy and the line of strategies it builds on, latest first (internal ones included;
+/// empty when `id` is not a strategy of the municipality). One statement: the municipality's
+/// strategies are few, and the line is followed in memory (bounded, so a cycle cannot hang it).
+pub fn lineage(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<Vec<StrategyRow>> {
+    let all: HashMap<i64, StrategyRow> = strategies::table
+        .filter(strategies::municipality_id.eq(municipality_id))
+        .select(StrategyRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut line = Vec::new();
+    let mut next = Some(id);
+    while let Some(s) = next.and_then(|n| all.get(&n)) {
+        if line.iter().any(|l: &StrategyRow| l.id == s.id) || line.len() > 64 {
+            break;
+        }
+        line.push(s.clone());
+        next = s.builds_on_id;
+    }
+    Ok(line)
+}
+
+/// The id of the municipality's strategy with this key (the seed's name for it).
+pub fn strategy_id_by_key(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+) -> QueryResult<Option<i64>> {
+    strategies::table
+        .filter(strategies::municipality_id.eq(municipality_id))
+        .filter(strategies::key.eq(key))
+        .select(strategies::id)
+        .first(conn)
+        .optional()
+}
+
 /// Whether the municipality has a strategy with this key (the seed's name for it).
 pub fn strategy_key_taken(
     conn: &mut DbConnection,

@@ -67,6 +67,11 @@ struct StrategySeed {
     level_names: Vec<String>,
     follow_ups: Vec<FollowUp>,
     follow_up_rhythm: Option<Frequency>,
+    /// Who receives the follow-ups.
+    #[serde(default)]
+    follow_up_recipients: Vec<String>,
+    /// The key of the earlier strategy (listed before it in the file) this one builds on.
+    builds_on: Option<String>,
     nodes: Vec<NodeSeed>,
 }
 
@@ -230,6 +235,15 @@ fn load_municipality(
             level_names: s.level_names.clone(),
             follow_up_rhythm: s.follow_up_rhythm,
             follow_ups: s.follow_ups.clone(),
+            follow_up_recipients: s.follow_up_recipients.clone(),
+            builds_on: match &s.builds_on {
+                Some(key) => Some(
+                    repo::strategy_id_by_key(conn, mid, key)
+                        .map_err(|e| e.to_string())?
+                        .ok_or(format!("strategy {}: builds on unknown {key}", s.key))?,
+                ),
+                None => None,
+            },
         };
         let row = ops::insert_strategy(conn, mid, Some(&s.key), &new).map_err(err)?;
         let id = row.id;

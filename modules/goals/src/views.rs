@@ -377,8 +377,18 @@ pub fn strategy_tree(
         nodes_by_kind: by_kind,
     };
     let tree_nodes = build_tree(&nodes, &node_themes, targets, &lookup);
+    // The line it builds on, as anyone who may see this strategy may see it: a public strategy
+    // shows the public ones only, so that every reader gets the same tree.
+    let public = row.is_public();
+    let lineage = repo::lineage(conn, m.id, id)?
+        .into_iter()
+        .skip(1)
+        .filter(|s| !public || s.is_public())
+        .map(StrategyRef::from_row)
+        .collect();
     Ok(StrategyTree {
         strategy: StrategyView::from_row(row, &m.slug, follow_ups),
+        lineage,
         as_of,
         nodes: tree_nodes,
         counts,

@@ -1,0 +1,15 @@
+DROP TABLE budget_figures;
+DROP TABLE initiative_updates;
+DROP TABLE initiative_programmes;
+DROP TABLE initiative_targets;
+DROP TABLE initiatives;
+DROP TABLE node_objectives;
+DROP TABLE policy_objectives;
+DROP TABLE policies;
+ALTER TABLE strategies DROP COLUMN follow_up_recipients;
+ALTER TABLE strategies DROP COLUMN builds_on_id;
+DELETE FROM measurements WHERE target_id IN (SELECT id FROM targets WHERE unit IN ('days', 'months'));
+DELETE FROM target_themes WHERE target_id IN (SELECT id FROM targets WHERE unit IN ('days', 'months'));
+DELETE FROM targets WHERE unit IN ('days', 'months');
+ALTER TABLE targets DROP CONSTRAINT targets_unit_check;
+ALTER TABLE targets ADD CONSTRAINT targets_unit_check CHECK (unit IN ('count', 'percent', 'dkk', 'ratio'));
