@@ -103,6 +103,14 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("goals_get_strategy_tree", MemberRead, Host),
     ("goals_get_strategy_report", MemberRead, Host),
     ("goals_create_node", MemberWrite, Host),
+    ("goals_list_policies", Public, Host),
+    ("goals_get_policy", MemberRead, Host),
+    ("goals_create_policy", MemberWrite, Host),
+    ("goals_update_policy", MemberWrite, Host),
+    ("goals_delete_policy", MemberWrite, Host),
+    ("goals_create_objective", MemberWrite, Host),
+    ("goals_update_objective", MemberWrite, Host),
+    ("goals_delete_objective", MemberWrite, Host),
     ("goals_delete_node", MemberWrite, Host),
     ("goals_update_node", MemberWrite, Host),
     ("goals_create_target", MemberWrite, Host),
@@ -359,6 +367,8 @@ struct World {
     strategy: i64,
     node: i64,
     target: i64,
+    /// An internal policy of the host and its objective.
+    policy: (i64, i64),
     programme: i64,
     adoption: i64,
     partnership: i64,
@@ -405,6 +415,7 @@ impl World {
             strategy: 0,
             node: 0,
             target: 0,
+            policy: (0, 0),
             programme: 0,
             adoption: 0,
             partnership: 0,
@@ -434,6 +445,7 @@ impl World {
             .await,
         );
         w.node = w.new_node(app).await;
+        w.policy = w.new_policy(app).await;
         w.target = id_of(
             &ok_json(
                 app.post(&format!("{m}/nodes/{}/targets", w.node))
@@ -600,6 +612,22 @@ impl World {
             )
             .await,
         )
+    }
+
+    /// An internal policy of the host with one objective: (policy id, objective id).
+    async fn new_policy(&mut self, app: &TestApp) -> (i64, i64) {
+        let n = self.next();
+        let p = ok_json(
+            app.post(&format!("/api/v1/municipalities/{HOST}/policies"))
+                .bearer(&self.editor[HOST])
+                .json(&json!({"title": format!("Politik {n} {}", self.marker), "visibility": "internal", "objectives": [{"title": format!("Målsætning {n} {}", self.marker)}]}))
+                .send()
+                .await,
+            201,
+            "policy",
+        )
+        .await;
+        (id_of(&p), id_of(&p["objectives"][0]))
     }
 
     async fn new_strategy(&mut self, app: &TestApp) -> i64 {
@@ -850,6 +878,31 @@ impl World {
             }
             "goals_delete_node" => {
                 id!(self.new_node(app).await);
+                Body::None
+            }
+            "goals_create_policy" => Body::Json(json!({"title": format!("Politik {n} {mk}"), "visibility": "internal"})),
+            "goals_get_policy" => {
+                id!(self.policy.0);
+                Body::None
+            }
+            "goals_update_policy" => {
+                id!(self.policy.0);
+                Body::Json(json!({"summary": format!("Resumé {n} {mk}")}))
+            }
+            "goals_delete_policy" => {
+                id!(self.new_policy(app).await.0);
+                Body::None
+            }
+            "goals_create_objective" => {
+                id!(self.policy.0);
+                Body::Json(json!({"title": format!("Målsætning {n} {mk}")}))
+            }
+            "goals_update_objective" => {
+                id!(self.policy.1);
+                Body::Json(json!({"body": format!("Tekst {n} {mk}")}))
+            }
+            "goals_delete_objective" => {
+                id!(self.new_policy(app).await.1);
                 Body::None
             }
             "goals_update_node" => {

@@ -7,6 +7,7 @@ pub const NODE_NOT_EMPTY: &str = "goals.node.not_empty";
 pub const THEME_EXISTS: &str = "goals.theme.exists";
 pub const UNIT_EXISTS: &str = "goals.unit.exists";
 pub const LINEAGE_CYCLE: &str = "goals.strategy.lineage_cycle";
+pub const OBJECTIVE_SERVED: &str = "goals.objective.served";
 
 pub const ALL: &[&str] = &[
     TARGET_DEADLINE_BEFORE_BASELINE,
@@ -16,4 +17,5 @@ pub const ALL: &[&str] = &[
     THEME_EXISTS,
     UNIT_EXISTS,
     LINEAGE_CYCLE,
+    OBJECTIVE_SERVED,
 ];

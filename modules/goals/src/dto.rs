@@ -379,6 +379,8 @@ pub struct NodeView {
     pub unit: Option<UnitRef>,
     /// Theme slugs.
     pub themes: Vec<String>,
+    /// The ids of the policy objectives (målsætninger) this node serves.
+    pub serves: Vec<i64>,
 }
 
 impl NodeView {
@@ -409,6 +411,7 @@ impl NodeView {
             body,
             unit,
             themes,
+            serves: Vec::new(),
         }
     }
 }
@@ -483,6 +486,10 @@ pub struct NewNode {
     pub themes: Vec<String>,
     /// Position among its siblings (default: last).
     pub position: Option<i32>,
+    /// The ids of the policy objectives (målsætninger) of the municipality this node serves.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub serves: Vec<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -504,6 +511,9 @@ pub struct NodePatch {
     /// Replaces the node's themes.
     pub themes: Option<Vec<String>>,
     pub position: Option<i32>,
+    /// Replaces the policy objectives the node serves.
+    #[schema(max_items = 50)]
+    pub serves: Option<Vec<i64>>,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -525,6 +535,9 @@ pub struct TargetView {
     pub id: i64,
     pub strategy_id: i64,
     pub node_id: i64,
+    /// `key_figure` while it has no target value (a series followed with trend and staleness,
+    /// never assessed), `target` once it has one.
+    pub kind: TargetKind,
     pub title: String,
     pub indicator: String,
     pub unit: Unit,
@@ -597,6 +610,7 @@ impl TargetView {
             id,
             strategy_id,
             node_id,
+            kind: TargetKind::of(target_value),
             title,
             indicator,
             unit,
@@ -694,8 +708,29 @@ pub struct TargetFilter {
     pub strategy: Option<i64>,
     pub assessment: Option<Assessment>,
     pub stale: Option<bool>,
+    /// Only targets (with a target value) or only key figures (without).
+    pub kind: Option<TargetKind>,
     /// Judge as of this date (default today, UTC).
     pub as_of: Option<NaiveDate>,
+}
+
+retning_kernel::text_enum! {
+    /// A target with a target value, or a key figure (nøgletal): a measured series without one,
+    /// which may get one later.
+    pub enum TargetKind {
+        Target = "target",
+        KeyFigure = "key_figure",
+    }
+}
+
+impl TargetKind {
+    pub fn of(target_value: Option<f64>) -> Self {
+        if target_value.is_some() {
+            TargetKind::Target
+        } else {
+            TargetKind::KeyFigure
+        }
+    }
 }
 
 retning_kernel::text_enum! {
@@ -890,4 +925,120 @@ fn level_names_builder() -> utoipa::openapi::schema::ArrayBuilder {
                 .max_length(Some(60)),
         )
         .max_items(Some(20))
+}
+
+// ------------------------------------------------------------------------------------------
+// The policy level: a council policy (Børne- og Ungepolitik) and its objectives (målsætninger)
+
+/// Where a policy is written down.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySource {
+    /// The source document's file name.
+    #[schema(max_length = 300)]
+    pub file: Option<String>,
+    /// What was left out or approximated when transcribing.
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
+}
+
+/// A node of a strategy that serves an objective.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServingNode {
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub title: String,
+}
+
+/// An objective (målsætning) of a policy, with the strategy nodes that serve it (those of
+/// strategies the caller may see).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectiveView {
+    pub id: i64,
+    pub policy_id: i64,
+    pub position: i32,
+    pub title: String,
+    pub body: Option<String>,
+    pub served_by: Vec<ServingNode>,
+}
+
+/// A council policy above the strategies, with its objectives in order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub id: i64,
+    /// The municipality's slug.
+    pub municipality: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub visibility: Visibility,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source: PolicySource,
+    pub objectives: Vec<ObjectiveView>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewObjective {
+    #[schema(min_length = 1, max_length = 1000)]
+    pub title: String,
+    #[schema(max_length = 20000)]
+    pub body: Option<String>,
+    /// Position among the policy's objectives (default: last).
+    pub position: Option<i32>,
+}
+
+/// Only the fields present are changed; `null` clears the body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivePatch {
+    #[schema(min_length = 1, max_length = 1000)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20000)]
+    pub body: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPolicy {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[schema(max_length = 5000)]
+    pub summary: Option<String>,
+    /// Default `internal`.
+    pub visibility: Option<Visibility>,
+    #[schema(max_length = 200)]
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source: Option<PolicySource>,
+    /// The objectives, in order.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub objectives: Vec<NewObjective>,
+}
+
+/// Only the fields present are changed; `null` clears a field that may be empty. Objectives are
+/// changed one by one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPatch {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 5000)]
+    pub summary: Option<Option<String>>,
+    pub visibility: Option<Visibility>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub adopted_by: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub adopted_on: Option<Option<NaiveDate>>,
+    pub source: Option<PolicySource>,
 }

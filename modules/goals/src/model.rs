@@ -392,3 +392,89 @@ pub struct Supersession {
     pub superseded_at: NaiveDateTime,
     pub superseded_by: String,
 }
+
+// ------------------------------------------------------------------------------------------
+// The policy level: a council policy and its objectives (målsætninger)
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = policies)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub key: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub visibility: Visibility,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source_file: Option<String>,
+    pub source_notes: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PolicyRow {
+    pub fn is_public(&self) -> bool {
+        self.visibility == Visibility::Public
+    }
+}
+
+/// A policy's own fields: what a new policy holds and the whole state a PATCH writes back.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = policies, treat_none_as_null = true)]
+pub struct PolicyFields {
+    pub title: String,
+    pub summary: Option<String>,
+    pub visibility: Visibility,
+    pub adopted_by: Option<String>,
+    pub adopted_on: Option<NaiveDate>,
+    pub source_file: Option<String>,
+    pub source_notes: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = policies)]
+pub struct NewPolicyRow {
+    pub municipality_id: i64,
+    pub key: Option<String>,
+    #[diesel(embed)]
+    pub fields: PolicyFields,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = policy_objectives)]
+pub struct ObjectiveRow {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub policy_id: i64,
+    pub key: Option<String>,
+    pub position: i32,
+    pub title: String,
+    pub body: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = policy_objectives)]
+pub struct NewObjectiveRow {
+    pub municipality_id: i64,
+    pub policy_id: i64,
+    pub key: Option<String>,
+    pub position: i32,
+    pub title: String,
+    pub body: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = policy_objectives, treat_none_as_null = true)]
+pub struct ObjectiveChanges {
+    pub position: i32,
+    pub title: String,
+    pub body: Option<String>,
+    pub updated_at: NaiveDateTime,
+}

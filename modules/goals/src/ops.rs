@@ -596,6 +596,7 @@ pub fn create_node(
         body: n.body.as_deref(),
         unit_id,
     };
+    let serves = served_objectives(conn, scope.id(), &n.serves)?;
     let row = add_node(
         conn,
         scope.id(),
@@ -605,6 +606,7 @@ pub fn create_node(
         &fields,
         &theme_ids,
     )?;
+    repo::set_node_objectives(conn, scope.id(), row.id, &serves)?;
     let view = views::node_view(conn, scope.id(), row)?;
     audit::record_change(
         conn,
@@ -650,6 +652,10 @@ pub fn update_node(
         let ids = repo::theme_ids(conn, "themes", themes)?;
         repo::set_node_themes(conn, scope.id(), id, &ids)?;
     }
+    if let Some(serves) = &p.serves {
+        let ids = served_objectives(conn, scope.id(), serves)?;
+        repo::set_node_objectives(conn, scope.id(), id, &ids)?;
+    }
     let after = views::node_view(conn, scope.id(), row)?;
     audit::record_change(
         conn,
@@ -674,6 +680,7 @@ pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
         ));
     }
     let before = views::node_view(conn, scope.id(), cur)?;
+    repo::set_node_objectives(conn, scope.id(), id, &[])?;
     repo::delete_node(conn, scope.id(), id)?;
     audit::record_change(
         conn,
@@ -683,6 +690,41 @@ pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<()
         Some(&before),
         None,
     )
+}
+
+/// The objectives a node is to serve: each an objective of the municipality (422 naming
+/// `serves[i]` otherwise), without repeats.
+pub fn served_objectives(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    ids: &[i64],
+) -> Result<Vec<i64>, ApiError> {
+    let mut v = Validator::new();
+    v.check(
+        ids.len() <= 50,
+        "serves",
+        "too_many",
+        "at most 50 objectives",
+    );
+    v.finish()?;
+    let known: HashSet<i64> = repo::objectives_existing(conn, municipality_id, ids)?
+        .into_iter()
+        .collect();
+    let mut v = Validator::new();
+    let mut out = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !known.contains(id) {
+            v.add(
+                &format!("serves[{i}]"),
+                "unknown_objective",
+                "is not a policy objective of this municipality",
+            );
+        } else if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    v.finish()?;
+    Ok(out)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -941,6 +983,9 @@ pub fn select_targets(
                 || nt.get(&r.node_id).is_some_and(|ts| ts.contains(&t.id))
         });
     }
+    if let Some(kind) = q.kind {
+        rows.retain(|r| TargetKind::of(r.target_value) == kind);
+    }
     // Orders by the row's own fields come before paging; a stable sort keeps the tree's order
     // among equals.
     match sort.key {
@@ -1154,4 +1199,284 @@ fn danish_key(title: &str) -> Vec<u32> {
             c => u32::from(c),
         })
         .collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// The policy level
+
+fn validate_policy(p: &NewPolicy) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.text("title", &p.title, 300);
+    v.opt_text("summary", p.summary.as_deref(), 5000);
+    v.opt_text("adopted_by", p.adopted_by.as_deref(), 200);
+    if let Some(src) = &p.source {
+        v.opt_text("source.file", src.file.as_deref(), 300);
+        v.opt_text("source.notes", src.notes.as_deref(), 10_000);
+    }
+    v.check(
+        p.objectives.len() <= 50,
+        "objectives",
+        "too_many",
+        "at most 50 objectives",
+    );
+    for (i, o) in p.objectives.iter().enumerate() {
+        v.text(&format!("objectives[{i}].title"), &o.title, 1000);
+        v.opt_text(&format!("objectives[{i}].body"), o.body.as_deref(), 20_000);
+    }
+    v.finish()
+}
+
+fn policy_fields(p: &NewPolicy) -> PolicyFields {
+    let src = p.source.clone().unwrap_or_default();
+    PolicyFields {
+        title: p.title.trim().to_owned(),
+        summary: p.summary.clone(),
+        visibility: p.visibility.unwrap_or(Visibility::Internal),
+        adopted_by: p.adopted_by.clone(),
+        adopted_on: p.adopted_on,
+        source_file: src.file,
+        source_notes: src.notes,
+        updated_at: retning_kernel::now(),
+    }
+}
+
+/// Inserts a policy with its objectives (shared by the API and the seed, which names them by
+/// key: `keys[i]` for `p.objectives[i]`).
+pub fn insert_policy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: Option<&str>,
+    p: &NewPolicy,
+    objective_keys: &[Option<String>],
+) -> Result<PolicyRow, ApiError> {
+    let fields = policy_fields(p);
+    let now = fields.updated_at;
+    let row = repo::insert_policy(
+        conn,
+        &NewPolicyRow {
+            municipality_id,
+            key: key.map(str::to_owned),
+            fields,
+            created_at: now,
+        },
+    )?;
+    for (i, o) in p.objectives.iter().enumerate() {
+        repo::insert_objective(
+            conn,
+            &NewObjectiveRow {
+                municipality_id,
+                policy_id: row.id,
+                key: objective_keys.get(i).cloned().flatten(),
+                position: o.position.unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
+                title: o.title.trim().to_owned(),
+                body: o.body.clone(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+    }
+    Ok(row)
+}
+
+fn policy_subject(m: &Scope, id: i64) -> Subject<'_> {
+    Subject::of(&m.municipality.id, "policy", id)
+}
+
+pub fn create_policy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    p: &NewPolicy,
+) -> Result<PolicyView, ApiError> {
+    validate_policy(p)?;
+    let row = insert_policy(conn, scope.id(), None, p, &[])?;
+    let view = views::policy_view(conn, row, scope.slug(), true)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "create",
+        policy_subject(scope, view.id),
+        None,
+        Some(&view),
+    )?;
+    Ok(view)
+}
+
+pub fn update_policy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    p: &PolicyPatch,
+) -> Result<PolicyView, ApiError> {
+    let cur = repo::policy(conn, scope.id(), id, true)?;
+    let before = views::policy_view(conn, cur, scope.slug(), true)?;
+    let merged = NewPolicy {
+        title: p.title.clone().unwrap_or_else(|| before.title.clone()),
+        summary: p.summary.clone().unwrap_or_else(|| before.summary.clone()),
+        visibility: Some(p.visibility.unwrap_or(before.visibility)),
+        adopted_by: p
+            .adopted_by
+            .clone()
+            .unwrap_or_else(|| before.adopted_by.clone()),
+        adopted_on: p.adopted_on.unwrap_or(before.adopted_on),
+        source: Some(p.source.clone().unwrap_or_else(|| before.source.clone())),
+        objectives: Vec::new(),
+    };
+    validate_policy(&merged)?;
+    let row = repo::update_policy(conn, scope.id(), id, &policy_fields(&merged))?;
+    let after = views::policy_view(conn, row, scope.slug(), true)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "update",
+        policy_subject(scope, id),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+fn objectives_not_served(conn: &mut DbConnection, ids: &[i64]) -> Result<(), ApiError> {
+    let n = repo::objectives_served(conn, ids)?;
+    if n > 0 {
+        return Err(ApiError::conflict(
+            crate::codes::OBJECTIVE_SERVED,
+            format!("{n} strategy node(s) serve it; change what they serve first"),
+        ));
+    }
+    Ok(())
+}
+
+/// Removes a policy whose objectives no node serves (409 otherwise).
+pub fn remove_policy(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(), ApiError> {
+    let cur = repo::policy(conn, scope.id(), id, true)?;
+    let before = views::policy_view(conn, cur, scope.slug(), true)?;
+    let ids: Vec<i64> = before.objectives.iter().map(|o| o.id).collect();
+    objectives_not_served(conn, &ids)?;
+    repo::delete_policy(conn, scope.id(), id)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "delete",
+        policy_subject(scope, id),
+        Some(&before),
+        None,
+    )
+}
+
+/// An objective's change is a change of its policy: the audit keeps the policy before and after.
+fn change_objectives(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    policy_id: i64,
+    change: impl FnOnce(&mut DbConnection) -> Result<(), ApiError>,
+) -> Result<PolicyView, ApiError> {
+    let cur = repo::policy(conn, scope.id(), policy_id, true)?;
+    let before = views::policy_view(conn, cur, scope.slug(), true)?;
+    change(conn)?;
+    let row = repo::update_policy(
+        conn,
+        scope.id(),
+        policy_id,
+        &PolicyFields {
+            updated_at: retning_kernel::now(),
+            ..policy_fields(&NewPolicy {
+                title: before.title.clone(),
+                summary: before.summary.clone(),
+                visibility: Some(before.visibility),
+                adopted_by: before.adopted_by.clone(),
+                adopted_on: before.adopted_on,
+                source: Some(before.source.clone()),
+                objectives: Vec::new(),
+            })
+        },
+    )?;
+    let after = views::policy_view(conn, row, scope.slug(), true)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "update",
+        policy_subject(scope, policy_id),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn add_objective(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    policy_id: i64,
+    o: &NewObjective,
+) -> Result<PolicyView, ApiError> {
+    let mut v = Validator::new();
+    v.text("title", &o.title, 1000);
+    v.opt_text("body", o.body.as_deref(), 20_000);
+    v.finish()?;
+    let mid = scope.id();
+    change_objectives(conn, scope, policy_id, |conn| {
+        let now = retning_kernel::now();
+        let position = match o.position {
+            Some(p) => p,
+            None => repo::next_objective_position(conn, policy_id)?,
+        };
+        repo::insert_objective(
+            conn,
+            &NewObjectiveRow {
+                municipality_id: mid,
+                policy_id,
+                key: None,
+                position,
+                title: o.title.trim().to_owned(),
+                body: o.body.clone(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+pub fn update_objective(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    p: &ObjectivePatch,
+) -> Result<PolicyView, ApiError> {
+    let cur = repo::objective(conn, scope.id(), id)?;
+    let title = p.title.clone().unwrap_or_else(|| cur.title.clone());
+    let body = p.body.clone().unwrap_or_else(|| cur.body.clone());
+    let mut v = Validator::new();
+    v.text("title", &title, 1000);
+    v.opt_text("body", body.as_deref(), 20_000);
+    v.finish()?;
+    let mid = scope.id();
+    change_objectives(conn, scope, cur.policy_id, |conn| {
+        repo::update_objective(
+            conn,
+            mid,
+            id,
+            &ObjectiveChanges {
+                position: p.position.unwrap_or(cur.position),
+                title: title.trim().to_owned(),
+                body,
+                updated_at: retning_kernel::now(),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Removes an objective no node serves (409 otherwise).
+pub fn remove_objective(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<PolicyView, ApiError> {
+    let cur = repo::objective(conn, scope.id(), id)?;
+    objectives_not_served(conn, &[id])?;
+    let mid = scope.id();
+    change_objectives(conn, scope, cur.policy_id, |conn| {
+        repo::delete_objective(conn, mid, id)?;
+        Ok(())
+    })
 }

@@ -1074,3 +1074,278 @@ pub fn theme_slugs_of(
     }
     Ok((by_node, by_target))
 }
+
+// ------------------------------------------------------------------------------------------
+// The policy level
+
+/// The municipality's policies (internal ones only when asked), in title order.
+pub fn policies_of(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    include_internal: bool,
+) -> QueryResult<Vec<PolicyRow>> {
+    let mut q = policies::table
+        .filter(policies::municipality_id.eq(municipality_id))
+        .select(PolicyRow::as_select())
+        .order((policies::title.asc(), policies::id.asc()))
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(policies::visibility.eq(Visibility::Public));
+    }
+    q.load(conn)
+}
+
+/// A policy of the municipality: 404 when there is none the caller may see.
+pub fn policy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    include_internal: bool,
+) -> Result<PolicyRow, ApiError> {
+    policies_of_ids(conn, municipality_id, &[id], include_internal)?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("policy"))
+}
+
+fn policies_of_ids(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    ids: &[i64],
+    include_internal: bool,
+) -> QueryResult<Vec<PolicyRow>> {
+    let mut q = policies::table
+        .filter(policies::municipality_id.eq(municipality_id))
+        .filter(policies::id.eq_any(ids))
+        .select(PolicyRow::as_select())
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(policies::visibility.eq(Visibility::Public));
+    }
+    q.load(conn)
+}
+
+/// The municipality's policy with this key (the seed's name for it).
+pub fn policy_id_by_key(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    key: &str,
+) -> QueryResult<Option<i64>> {
+    policies::table
+        .filter(policies::municipality_id.eq(municipality_id))
+        .filter(policies::key.eq(key))
+        .select(policies::id)
+        .first(conn)
+        .optional()
+}
+
+/// The objectives of these policies, in position order.
+pub fn objectives_of(
+    conn: &mut DbConnection,
+    policy_ids: &[i64],
+) -> QueryResult<Vec<ObjectiveRow>> {
+    policy_objectives::table
+        .filter(policy_objectives::policy_id.eq_any(policy_ids))
+        .select(ObjectiveRow::as_select())
+        .order((
+            policy_objectives::position.asc(),
+            policy_objectives::id.asc(),
+        ))
+        .load(conn)
+}
+
+pub fn objective(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> Result<ObjectiveRow, ApiError> {
+    policy_objectives::table
+        .filter(policy_objectives::municipality_id.eq(municipality_id))
+        .filter(policy_objectives::id.eq(id))
+        .select(ObjectiveRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("objective"))
+}
+
+/// The municipality's objective ids by key (the seed's names for them).
+pub fn objective_ids_by_key(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+) -> QueryResult<HashMap<String, i64>> {
+    Ok(policy_objectives::table
+        .filter(policy_objectives::municipality_id.eq(municipality_id))
+        .filter(policy_objectives::key.is_not_null())
+        .select((
+            policy_objectives::key.assume_not_null(),
+            policy_objectives::id,
+        ))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Which of `ids` are objectives of the municipality.
+pub fn objectives_existing(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    policy_objectives::table
+        .filter(policy_objectives::municipality_id.eq(municipality_id))
+        .filter(policy_objectives::id.eq_any(ids))
+        .select(policy_objectives::id)
+        .load(conn)
+}
+
+/// The nodes serving these objectives: (objective id, strategy id, node id, node title), of
+/// public strategies only unless `include_internal`.
+pub fn serving_nodes(
+    conn: &mut DbConnection,
+    objective_ids: &[i64],
+    include_internal: bool,
+) -> QueryResult<Vec<(i64, i64, i64, String)>> {
+    let mut q = node_objectives::table
+        .inner_join(nodes::table.inner_join(strategies::table))
+        .filter(node_objectives::objective_id.eq_any(objective_ids))
+        .select((
+            node_objectives::objective_id,
+            nodes::strategy_id,
+            nodes::id,
+            nodes::title,
+        ))
+        .order((nodes::strategy_id.asc(), nodes::id.asc()))
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(strategies::visibility.eq(Visibility::Public));
+    }
+    q.load(conn)
+}
+
+/// How many nodes serve any of these objectives.
+pub fn objectives_served(conn: &mut DbConnection, objective_ids: &[i64]) -> QueryResult<i64> {
+    node_objectives::table
+        .filter(node_objectives::objective_id.eq_any(objective_ids))
+        .count()
+        .get_result(conn)
+}
+
+/// The objectives each node of these municipalities serves, by node id.
+pub fn node_objectives_of(
+    conn: &mut DbConnection,
+    municipality_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (node, objective) in node_objectives::table
+        .filter(node_objectives::municipality_id.eq_any(municipality_ids))
+        .select((node_objectives::node_id, node_objectives::objective_id))
+        .order((
+            node_objectives::node_id.asc(),
+            node_objectives::objective_id.asc(),
+        ))
+        .load::<(i64, i64)>(conn)?
+    {
+        out.entry(node).or_default().push(objective);
+    }
+    Ok(out)
+}
+
+/// Replaces the objectives a node serves.
+pub fn set_node_objectives(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    node_id: i64,
+    objective_ids: &[i64],
+) -> QueryResult<()> {
+    diesel::delete(node_objectives::table.filter(node_objectives::node_id.eq(node_id)))
+        .execute(conn)?;
+    for &objective_id in objective_ids {
+        diesel::insert_into(node_objectives::table)
+            .values((
+                node_objectives::node_id.eq(node_id),
+                node_objectives::objective_id.eq(objective_id),
+                node_objectives::municipality_id.eq(municipality_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert_policy(conn: &mut DbConnection, new: &NewPolicyRow) -> QueryResult<PolicyRow> {
+    diesel::insert_into(policies::table)
+        .values(new)
+        .returning(policies::all_columns)
+        .get_result(conn)
+}
+
+pub fn update_policy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    fields: &PolicyFields,
+) -> QueryResult<PolicyRow> {
+    diesel::update(
+        policies::table
+            .filter(policies::municipality_id.eq(municipality_id))
+            .filter(policies::id.eq(id)),
+    )
+    .set(fields)
+    .returning(policies::all_columns)
+    .get_result(conn)
+}
+
+/// Removes a policy and its objectives (the caller has checked that no node serves them).
+pub fn delete_policy(conn: &mut DbConnection, municipality_id: i64, id: i64) -> QueryResult<()> {
+    diesel::delete(policy_objectives::table.filter(policy_objectives::policy_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(
+        policies::table
+            .filter(policies::municipality_id.eq(municipality_id))
+            .filter(policies::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_objective(
+    conn: &mut DbConnection,
+    new: &NewObjectiveRow,
+) -> QueryResult<ObjectiveRow> {
+    diesel::insert_into(policy_objectives::table)
+        .values(new)
+        .returning(policy_objectives::all_columns)
+        .get_result(conn)
+}
+
+pub fn next_objective_position(conn: &mut DbConnection, policy_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> = policy_objectives::table
+        .filter(policy_objectives::policy_id.eq(policy_id))
+        .select(diesel::dsl::max(policy_objectives::position))
+        .first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub fn update_objective(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    changes: &ObjectiveChanges,
+) -> QueryResult<ObjectiveRow> {
+    diesel::update(
+        policy_objectives::table
+            .filter(policy_objectives::municipality_id.eq(municipality_id))
+            .filter(policy_objectives::id.eq(id)),
+    )
+    .set(changes)
+    .returning(policy_objectives::all_columns)
+    .get_result(conn)
+}
+
+pub fn delete_objective(conn: &mut DbConnection, municipality_id: i64, id: i64) -> QueryResult<()> {
+    diesel::delete(
+        policy_objectives::table
+            .filter(policy_objectives::municipality_id.eq(municipality_id))
+            .filter(policy_objectives::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -40,7 +40,31 @@ struct ThemeSeed {
 struct MunicipalityFile {
     municipality: String,
     units: Vec<UnitSeed>,
+    /// The council's policies above the strategies (Børne- og Ungepolitik).
+    #[serde(default)]
+    policies: Vec<PolicySeed>,
     strategies: Vec<StrategySeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicySeed {
+    key: String,
+    title: String,
+    summary: Option<String>,
+    visibility: Visibility,
+    adopted_by: Option<String>,
+    adopted_on: Option<NaiveDate>,
+    source: PolicySource,
+    objectives: Vec<ObjectiveSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectiveSeed {
+    key: String,
+    title: String,
+    body: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +108,9 @@ struct NodeSeed {
     body: Option<String>,
     themes: Vec<String>,
     unit: Option<String>,
+    /// Keys of the policy objectives the node serves.
+    #[serde(default)]
+    serves: Vec<String>,
     targets: Vec<TargetSeed>,
     children: Vec<NodeSeed>,
 }
@@ -218,6 +245,45 @@ fn load_municipality(
         .map_err(|e| err(e.into()))?;
         unit_ids.insert(row.key, row.id);
     }
+    for p in file.policies {
+        if repo::policy_id_by_key(conn, mid, &p.key)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            continue;
+        }
+        let keys: Vec<Option<String>> = p.objectives.iter().map(|o| Some(o.key.clone())).collect();
+        let new = NewPolicy {
+            title: p.title,
+            summary: p.summary,
+            visibility: Some(p.visibility),
+            adopted_by: p.adopted_by,
+            adopted_on: p.adopted_on,
+            source: Some(p.source),
+            objectives: p
+                .objectives
+                .into_iter()
+                .map(|o| NewObjective {
+                    title: o.title,
+                    body: o.body,
+                    position: None,
+                })
+                .collect(),
+        };
+        let row = ops::insert_policy(conn, mid, Some(&p.key), &new, &keys).map_err(err)?;
+        let id = row.id;
+        let view = views::policy_view(conn, row, &file.municipality, true).map_err(err)?;
+        audit::record_change(
+            conn,
+            &Principal::system(),
+            "seed",
+            Subject::of(&mid, "policy", id),
+            None,
+            Some(&view),
+        )
+        .map_err(err)?;
+    }
+    let objective_ids = repo::objective_ids_by_key(conn, mid).map_err(|e| e.to_string())?;
     for s in file.strategies {
         if repo::strategy_key_taken(conn, mid, &s.key).map_err(|e| e.to_string())? {
             wire_existing(conn, ctx, mid, &s.nodes)?;
@@ -248,7 +314,7 @@ fn load_municipality(
         let row = ops::insert_strategy(conn, mid, Some(&s.key), &new).map_err(err)?;
         let id = row.id;
         for (i, node) in s.nodes.iter().enumerate() {
-            insert_node(conn, ctx, mid, id, None, i, node, &unit_ids)?;
+            insert_node(conn, ctx, mid, id, None, i, node, &unit_ids, &objective_ids)?;
         }
         let view = views::strategy_view(conn, row, &file.municipality).map_err(err)?;
         audit::record_change(
@@ -274,6 +340,7 @@ fn insert_node(
     position: usize,
     seed: &NodeSeed,
     unit_ids: &HashMap<String, i64>,
+    objective_ids: &HashMap<String, i64>,
 ) -> Result<(), String> {
     let err = |e: ApiError| e.to_string();
     let unit = |key: &Option<String>| -> Result<Option<i64>, String> {
@@ -300,7 +367,31 @@ fn insert_node(
         &themes,
     )
     .map_err(err)?;
+    let serves = seed
+        .serves
+        .iter()
+        .map(|k| {
+            objective_ids
+                .get(k)
+                .copied()
+                .ok_or(format!("node {:?}: unknown objective {k}", seed.title))
+        })
+        .collect::<Result<Vec<i64>, String>>()?;
+    repo::set_node_objectives(conn, mid, node.id, &serves).map_err(|e| e.to_string())?;
     for t in &seed.targets {
+        // A database seeded by an earlier version may hold this target on another strategy
+        // (the seed moves a target when a transcription is corrected): what exists is the
+        // operator's and stays where it is.
+        if repo::target_by_key(conn, mid, &t.key)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            tracing::warn!(
+                target_key = t.key.as_str(),
+                "seed: a target with this key exists already; left where it is"
+            );
+            continue;
+        }
         // A target the text measures with an indicator another module computes is wired to it
         // when that module is registered; otherwise it takes measurements by hand.
         let computed = t.computed.clone().filter(|k| ctx.indicators.contains(k));
@@ -363,6 +454,7 @@ fn insert_node(
             i,
             child,
             unit_ids,
+            objective_ids,
         )?;
     }
     Ok(())

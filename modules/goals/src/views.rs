@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
 use retning_kernel::indicators::IndicatorRegistry;
-use retning_kernel::{ApiError, DbConnection, Principal};
+use retning_kernel::{ApiError, DbConnection, Principal, Timestamp};
 
 use crate::dto::*;
 use crate::model::*;
@@ -17,13 +17,17 @@ use crate::{ops, repo};
 /// Unit names, loaded once per request.
 pub struct Lookup {
     pub units: HashMap<i64, UnitRow>,
+    /// The policy objectives each node serves, by node id.
+    pub serves: HashMap<i64, Vec<i64>>,
 }
 
 impl Lookup {
     pub fn load(conn: &mut DbConnection, municipality_ids: &[i64]) -> Result<Self, ApiError> {
         let units = repo::units_of(conn, municipality_ids)?;
+        let serves = repo::node_objectives_of(conn, municipality_ids)?;
         Ok(Self {
             units: units.into_iter().map(|u| (u.id, u)).collect(),
+            serves,
         })
     }
 
@@ -36,7 +40,11 @@ impl Lookup {
     pub fn node_view(&self, row: NodeRow, themes: &HashMap<i64, Vec<String>>) -> NodeView {
         let unit = self.unit_ref(row.unit_id);
         let slugs = themes.get(&row.id).cloned().unwrap_or_default();
-        NodeView::from_row(row, unit, slugs)
+        let serves = self.serves.get(&row.id).cloned().unwrap_or_default();
+        NodeView {
+            serves,
+            ..NodeView::from_row(row, unit, slugs)
+        }
     }
 }
 
@@ -446,11 +454,15 @@ pub fn comparison(
         .map(|s| (s.id, s.title.as_str()))
         .collect();
     let node_condition = set.nodes_on_theme();
+    let mut municipality_ids: Vec<i64> = strategies.iter().map(|s| s.municipality_id).collect();
+    municipality_ids.sort_unstable();
+    municipality_ids.dedup();
     let lookup = Lookup {
         units: repo::units_where(conn, set, node_condition.as_deref())?
             .into_iter()
             .map(|u| (u.id, u))
             .collect(),
+        serves: repo::node_objectives_of(conn, &municipality_ids)?,
     };
     let nodes = repo::nodes_where(conn, node_condition.as_deref().unwrap_or("1 = 0"))?;
     let (node_themes, target_themes) = repo::theme_slugs_of(conn, node_condition.as_deref(), set)?;
@@ -579,4 +591,71 @@ pub fn overview(
         as_of,
         municipalities,
     })
+}
+
+/// Policies with their objectives and the nodes serving them, in three statements whatever
+/// their number (`include_internal`: whether nodes of internal strategies are named).
+pub fn policy_views(
+    conn: &mut DbConnection,
+    rows: Vec<PolicyRow>,
+    municipality: &str,
+    include_internal: bool,
+) -> Result<Vec<PolicyView>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let objectives = repo::objectives_of(conn, &ids)?;
+    let objective_ids: Vec<i64> = objectives.iter().map(|o| o.id).collect();
+    let mut serving: HashMap<i64, Vec<ServingNode>> = HashMap::new();
+    for (objective, strategy_id, node_id, title) in
+        repo::serving_nodes(conn, &objective_ids, include_internal)?
+    {
+        serving.entry(objective).or_default().push(ServingNode {
+            strategy_id,
+            node_id,
+            title,
+        });
+    }
+    let mut by_policy: HashMap<i64, Vec<ObjectiveView>> = HashMap::new();
+    for o in objectives {
+        by_policy
+            .entry(o.policy_id)
+            .or_default()
+            .push(ObjectiveView {
+                id: o.id,
+                policy_id: o.policy_id,
+                position: o.position,
+                title: o.title,
+                body: o.body,
+                served_by: serving.remove(&o.id).unwrap_or_default(),
+            });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|p| PolicyView {
+            id: p.id,
+            municipality: municipality.to_owned(),
+            objectives: by_policy.remove(&p.id).unwrap_or_default(),
+            title: p.title,
+            summary: p.summary,
+            visibility: p.visibility,
+            adopted_by: p.adopted_by,
+            adopted_on: p.adopted_on,
+            source: PolicySource {
+                file: p.source_file,
+                notes: p.source_notes,
+            },
+            created_at: Timestamp(p.created_at),
+            updated_at: Timestamp(p.updated_at),
+        })
+        .collect())
+}
+
+pub fn policy_view(
+    conn: &mut DbConnection,
+    row: PolicyRow,
+    municipality: &str,
+    include_internal: bool,
+) -> Result<PolicyView, ApiError> {
+    policy_views(conn, vec![row], municipality, include_internal)?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("policy"))
 }

@@ -6,6 +6,7 @@ mod dashboard;
 mod indicators;
 mod progress;
 mod report;
+mod steering;
 mod strategies;
 mod targets;
 

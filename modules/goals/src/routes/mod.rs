@@ -3,6 +3,7 @@
 mod compare;
 mod measurements;
 mod nodes;
+mod policies;
 mod strategies;
 mod targets;
 mod themes;
@@ -34,6 +35,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(measurements::list)
         .service(measurements::put)
         .service(measurements::remove)
+        .service(policies::list)
+        .service(policies::create)
+        .service(policies::get)
+        .service(policies::update)
+        .service(policies::remove)
+        .service(policies::create_objective)
+        .service(policies::update_objective)
+        .service(policies::remove_objective)
         .service(compare::compare)
         .service(compare::overview);
 }
