@@ -715,7 +715,7 @@ pub fn served_objectives(
     for (i, id) in ids.iter().enumerate() {
         if !known.contains(id) {
             v.add(
-                &format!("serves[{i}]"),
+                format!("serves[{i}]"),
                 "unknown_objective",
                 "is not a policy objective of this municipality",
             );
