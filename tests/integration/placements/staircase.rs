@@ -42,7 +42,10 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
         .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(standard, national);
-    assert_eq!(vejle["steps"][1]["standard_name"], "Hjemmebaserede foranstaltninger");
+    assert_eq!(
+        vejle["steps"][1]["standard_name"],
+        "Hjemmebaserede foranstaltninger"
+    );
     for m in ["randers", "skanderborg", "vordingborg"] {
         let s = app.get(&format!("{M}/{m}/staircase")).send().await.ok(200);
         let own: Vec<&str> = s["steps"]
