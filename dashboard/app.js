@@ -593,17 +593,24 @@ function adoptionsCell(list) {
       ? `, ${NF0.format(a.yearly_capacity)} ${CAPACITY_UNITS[a.capacity_unit] || ''}`.trimEnd() : '')));
 }
 
+// Consecutive staircase steps as the catalogue states them: [4, 5] is "4–5".
+function stepsLabel(steps) {
+  if (!steps || steps.length === 0) return '–';
+  return steps.length === 1 ? String(steps[0]) : `${steps[0]}–${steps[steps.length - 1]}`;
+}
+
 async function loadProgrammes() {
   const el = $('#programmes');
   try {
     const programmes = await apiList('/api/v1/programmes');
     const adoptions = await pool(programmes, 4, (p) => apiList(`/api/v1/programmes/${p.id}/adoptions`).catch((e) => e));
     const rows = programmes.map((p, i) => h('tr', {},
-      h('th', { scope: 'row' }, p.name, h('span', { class: 'muted' }, ` (${p.short_name})`)),
+      h('th', { scope: 'row' }, p.name, h('span', { class: 'muted' }, ` (${p.short_name}${p.kind === 'method' ? ', metode' : ''})`),
+        p.description ? h('div', { class: 'muted' }, p.description) : ''),
       h('td', {}, p.target_group || '–'),
       h('td', {}, p.age_min === null && p.age_max === null ? '–' : `${p.age_min ?? '?'}–${p.age_max ?? '?'} år`,
         p.age_note ? h('span', { class: 'muted' }, ` (${p.age_note})`) : ''),
-      h('td', { class: 'n' }, p.staircase_step ?? '–'),
+      h('td', { class: 'n' }, stepsLabel(p.staircase_steps)),
       h('td', {}, adoptionsCell(adoptions[i]))));
     fill(el, h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'Programkatalog' },
       h('table', {},

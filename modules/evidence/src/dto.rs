@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
     AdoptionListing, AdoptionRow, AdoptionStatus, CapacityUnit, FiguresRow, Grade,
-    MunicipalityName, PartnerRow, PartnerStatus, PartnershipRow, ProgrammeRow, ReferralRow,
+    MunicipalityName, PartnerRow, PartnerStatus, PartnershipRow, ProgrammeKind, ProgrammeRow,
+    ReferralRow,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -88,8 +89,14 @@ pub struct ProgrammeView {
     pub age_note: Option<String>,
     #[schema(example = "3-6 måneder")]
     pub typical_duration: Option<String>,
-    /// The step of the standard intervention staircase (1-6) the programme serves.
-    pub staircase_step: Option<i32>,
+    /// `programme`: manual-based (MST, FFT, …); `method`: described by a knowledge declaration
+    /// without a programme's manual (Familierådslagning).
+    pub kind: ProgrammeKind,
+    /// The steps of the standard intervention staircase (1-6) the entry serves, consecutive and
+    /// ascending (`[4, 5]`: network and other foster families); empty where it is used on many
+    /// steps or none is known.
+    #[schema(example = json!([4, 5]))]
+    pub staircase_steps: Vec<i32>,
     pub knowledge_declaration: KnowledgeDeclaration,
     pub source_reference: Option<String>,
     #[schema(value_type = String, format = DateTime)]
@@ -110,7 +117,9 @@ impl ProgrammeView {
             age_max,
             age_note,
             typical_duration,
-            staircase_step,
+            kind,
+            staircase_step_min,
+            staircase_step_max,
             grade_target_group,
             grade_method,
             grade_implementation,
@@ -130,7 +139,11 @@ impl ProgrammeView {
             age_max,
             age_note,
             typical_duration,
-            staircase_step,
+            kind,
+            staircase_steps: match (staircase_step_min, staircase_step_max) {
+                (Some(min), Some(max)) => (min..=max).collect(),
+                _ => Vec::new(),
+            },
             knowledge_declaration: KnowledgeDeclaration {
                 target_group: grade_target_group,
                 method: grade_method,
@@ -162,9 +175,12 @@ impl SortKey for ProgrammeSort {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProgrammeFilter {
-    /// Only programmes serving this step of the standard staircase (1-6).
+    /// Only entries serving this step of the standard staircase (1-6), alone or among others
+    /// (`4` finds KEEP, which serves steps 4 and 5).
     #[param(minimum = 1, maximum = 6)]
     pub step: Option<i32>,
+    /// Only manual-based programmes (`programme`) or only methods (`method`).
+    pub kind: Option<ProgrammeKind>,
     /// Only programmes whose age range covers this age in years (a bound the catalogue does not
     /// state does not exclude).
     #[param(minimum = 0, maximum = 25)]
@@ -208,9 +224,13 @@ pub struct NewProgramme {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub typical_duration: Option<String>,
+    /// `programme` when absent.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 6)]
-    pub staircase_step: Option<i32>,
+    pub kind: Option<ProgrammeKind>,
+    /// Consecutive steps of the standard staircase, 1-6 (`[4, 5]`); none when absent.
+    #[serde(default)]
+    #[schema(example = json!([3]))]
+    pub staircase_steps: Option<Vec<i32>>,
     #[serde(default)]
     pub knowledge_declaration: Option<KnowledgeDeclaration>,
     #[serde(default)]
@@ -269,9 +289,11 @@ pub struct ProgrammePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub typical_duration: Option<Option<String>>,
+    pub kind: Option<ProgrammeKind>,
+    /// Consecutive steps of the standard staircase, 1-6; `[]` or `null` clears.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>, minimum = 1, maximum = 6)]
-    pub staircase_step: Option<Option<i32>>,
+    #[schema(value_type = Option<Vec<i32>>)]
+    pub staircase_steps: Option<Option<Vec<i32>>>,
     pub knowledge_declaration: Option<KnowledgeDeclarationPatch>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 1000)]

@@ -22,6 +22,15 @@ retning_kernel::text_enum! {
 }
 
 retning_kernel::text_enum! {
+    /// What a catalogue entry is: a manual-based programme (MST, FFT, ...) or a method described
+    /// by a knowledge declaration without a programme's manual (Familierådslagning).
+    pub enum ProgrammeKind {
+        Programme = "programme",
+        Method = "method",
+    }
+}
+
+retning_kernel::text_enum! {
     /// Where an adoption stands.
     pub enum AdoptionStatus {
         Planned = "planned",
@@ -63,7 +72,6 @@ pub struct ProgrammeRow {
     pub age_max: Option<i32>,
     pub age_note: Option<String>,
     pub typical_duration: Option<String>,
-    pub staircase_step: Option<i32>,
     pub grade_target_group: Option<Grade>,
     pub grade_method: Option<Grade>,
     pub grade_implementation: Option<Grade>,
@@ -72,11 +80,16 @@ pub struct ProgrammeRow {
     pub source_reference: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    // Added after the table was made, so last (the insert returns the columns in table order).
+    pub kind: ProgrammeKind,
+    /// The lowest standard staircase step the entry serves; null with `staircase_step_max`.
+    pub staircase_step_min: Option<i32>,
+    pub staircase_step_max: Option<i32>,
 }
 
 /// What a new programme row holds (also the whole state a PATCH writes back, so `None`
 /// clears a column).
-#[derive(Debug, Clone, Default, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = evidence_programmes, treat_none_as_null = true)]
 pub struct ProgrammeData {
     pub short_name: String,
@@ -87,7 +100,10 @@ pub struct ProgrammeData {
     pub age_max: Option<i32>,
     pub age_note: Option<String>,
     pub typical_duration: Option<String>,
-    pub staircase_step: Option<i32>,
+    pub kind: ProgrammeKind,
+    /// The lowest standard staircase step the entry serves; null with `staircase_step_max`.
+    pub staircase_step_min: Option<i32>,
+    pub staircase_step_max: Option<i32>,
     pub grade_target_group: Option<Grade>,
     pub grade_method: Option<Grade>,
     pub grade_implementation: Option<Grade>,
@@ -108,7 +124,9 @@ impl From<ProgrammeRow> for ProgrammeData {
             age_max,
             age_note,
             typical_duration,
-            staircase_step,
+            kind,
+            staircase_step_min,
+            staircase_step_max,
             grade_target_group,
             grade_method,
             grade_implementation,
@@ -127,7 +145,9 @@ impl From<ProgrammeRow> for ProgrammeData {
             age_max,
             age_note,
             typical_duration,
-            staircase_step,
+            kind,
+            staircase_step_min,
+            staircase_step_max,
             grade_target_group,
             grade_method,
             grade_implementation,

@@ -19,7 +19,7 @@ use crate::dto::{
 };
 use crate::model::{
     AdoptionChanges, Grade, MunicipalityName, PartnerRow, PartnerStatus, PartnershipChanges,
-    PartnershipRow, ProgrammeData,
+    PartnershipRow, ProgrammeData, ProgrammeKind,
 };
 use crate::period::{self, Period};
 use crate::repo::{self, PartnershipBundle, ShareSpec};
@@ -78,9 +78,9 @@ pub fn check_programme_filter(f: &ProgrammeFilter) -> Result<(), ApiError> {
     v.finish()
 }
 
-/// Checks a programme's whole state (after a PATCH is applied, too).
-fn validate_programme(d: &ProgrammeData) -> Result<(), ApiError> {
-    let mut v = Validator::new();
+/// Checks a programme's whole state (after a PATCH is applied, too), adding to what `v` found
+/// in the request's own shapes.
+fn validate_programme(mut v: Validator, d: &ProgrammeData) -> Result<(), ApiError> {
     v.check(
         tenancy::valid_slug(&d.short_name),
         "short_name",
@@ -103,13 +103,38 @@ fn validate_programme(d: &ProgrammeData) -> Result<(), ApiError> {
             "must not be below age_min",
         );
     }
-    check_range(&mut v, "staircase_step", d.staircase_step, 1, 6);
     v.finish()
+}
+
+/// A list of staircase steps as the stored range: sorted, each step once, 1-6 and without a
+/// gap (one range is what the catalogue stores and filters on); `[]` is no step.
+fn step_range(v: &mut Validator, steps: Option<Vec<i32>>) -> (Option<i32>, Option<i32>) {
+    let mut steps = steps.unwrap_or_default();
+    steps.sort_unstable();
+    steps.dedup();
+    let (Some(&min), Some(&max)) = (steps.first(), steps.last()) else {
+        return (None, None);
+    };
+    v.check(
+        (1..=6).contains(&min) && (1..=6).contains(&max),
+        "staircase_steps",
+        "out_of_range",
+        "steps must be between 1 and 6",
+    );
+    v.check(
+        i64::from(max) - i64::from(min) + 1 == steps.len() as i64,
+        "staircase_steps",
+        "not_consecutive",
+        "must be consecutive steps (4 and 5, not 3 and 5)",
+    );
+    (Some(min), Some(max))
 }
 
 /// The programme as a new catalogue entry, checked (before the write transaction).
 pub fn new_programme(b: NewProgramme) -> Result<ProgrammeData, ApiError> {
     let grades = b.knowledge_declaration.unwrap_or_default();
+    let mut v = Validator::new();
+    let (staircase_step_min, staircase_step_max) = step_range(&mut v, b.staircase_steps);
     let data = ProgrammeData {
         short_name: b.short_name.trim().to_owned(),
         name: b.name.trim().to_owned(),
@@ -119,7 +144,9 @@ pub fn new_programme(b: NewProgramme) -> Result<ProgrammeData, ApiError> {
         age_max: b.age_max,
         age_note: clean(b.age_note),
         typical_duration: clean(b.typical_duration),
-        staircase_step: b.staircase_step,
+        kind: b.kind.unwrap_or(ProgrammeKind::Programme),
+        staircase_step_min,
+        staircase_step_max,
         grade_target_group: grades.target_group,
         grade_method: grades.method,
         grade_implementation: grades.implementation,
@@ -127,7 +154,7 @@ pub fn new_programme(b: NewProgramme) -> Result<ProgrammeData, ApiError> {
         grade_economy: grades.economy,
         source_reference: clean(b.source_reference),
     };
-    validate_programme(&data)?;
+    validate_programme(v, &data)?;
     Ok(data)
 }
 
@@ -183,7 +210,13 @@ pub fn update_programme(
     d.source_reference = text(p.source_reference, d.source_reference);
     d.age_min = p.age_min.unwrap_or(d.age_min);
     d.age_max = p.age_max.unwrap_or(d.age_max);
-    d.staircase_step = p.staircase_step.unwrap_or(d.staircase_step);
+    if let Some(kind) = p.kind {
+        d.kind = kind;
+    }
+    let mut v = Validator::new();
+    if let Some(steps) = p.staircase_steps {
+        (d.staircase_step_min, d.staircase_step_max) = step_range(&mut v, steps);
+    }
     if let Some(g) = p.knowledge_declaration {
         let set = |new: Option<Option<Grade>>, old: Option<Grade>| new.unwrap_or(old);
         d.grade_target_group = set(g.target_group, d.grade_target_group);
@@ -192,7 +225,7 @@ pub fn update_programme(
         d.grade_effect = set(g.effect, d.grade_effect);
         d.grade_economy = set(g.economy, d.grade_economy);
     }
-    validate_programme(&d)?;
+    validate_programme(v, &d)?;
     let before = ProgrammeView::from_row(current);
     let after = ProgrammeView::from_row(repo::update_programme(conn, id, &d)?);
     record_change(

@@ -53,7 +53,12 @@ pub fn municipality_names(
 fn programme_query(f: &ProgrammeFilter) -> pr::BoxedQuery<'static, MultiBackend> {
     let mut q = pr::table.into_boxed();
     if let Some(step) = f.step {
-        q = q.filter(pr::staircase_step.eq(step));
+        q = q
+            .filter(pr::staircase_step_min.le(step))
+            .filter(pr::staircase_step_max.ge(step));
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(pr::kind.eq(kind));
     }
     if let Some(age) = f.age {
         q = q

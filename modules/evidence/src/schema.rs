@@ -11,7 +11,6 @@ diesel::table! {
         age_max -> Nullable<Integer>,
         age_note -> Nullable<Text>,
         typical_duration -> Nullable<Text>,
-        staircase_step -> Nullable<Integer>,
         grade_target_group -> Nullable<Text>,
         grade_method -> Nullable<Text>,
         grade_implementation -> Nullable<Text>,
@@ -20,6 +19,9 @@ diesel::table! {
         source_reference -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
+        staircase_step_min -> Nullable<Integer>,
+        staircase_step_max -> Nullable<Integer>,
     }
 }
 

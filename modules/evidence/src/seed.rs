@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::dto::{AdoptionView, KnowledgeDeclaration, ProgrammeView};
 use crate::model::{
-    AdoptionChanges, AdoptionStatus, CapacityUnit, PartnershipChanges, ProgrammeData,
+    AdoptionChanges, AdoptionStatus, CapacityUnit, PartnershipChanges, ProgrammeData, ProgrammeKind,
 };
 use crate::ops;
 use crate::repo::{self, ShareSpec};
@@ -37,7 +37,9 @@ struct ProgrammeSeed {
     age_max: Option<i32>,
     age_note: Option<String>,
     typical_duration: Option<String>,
-    staircase_step: Option<i32>,
+    kind: ProgrammeKind,
+    /// Consecutive steps; stored as their range.
+    staircase_steps: Vec<i32>,
     knowledge_declaration: KnowledgeDeclaration,
     source_reference: Option<String>,
 }
@@ -172,7 +174,9 @@ fn load_catalogue(conn: &mut DbConnection, file: &CatalogueFile) -> Result<(), S
             age_max: p.age_max,
             age_note: p.age_note.clone(),
             typical_duration: p.typical_duration.clone(),
-            staircase_step: p.staircase_step,
+            kind: p.kind,
+            staircase_step_min: p.staircase_steps.iter().min().copied(),
+            staircase_step_max: p.staircase_steps.iter().max().copied(),
             grade_target_group: k.target_group,
             grade_method: k.method,
             grade_implementation: k.implementation,

@@ -28,6 +28,7 @@ pub fn all() -> Vec<Arc<dyn ComputedIndicator>> {
         Which::FullYear,
         Which::PlacedOnDate,
         Which::ShareFosterFamily,
+        Which::ShareFosterFamilyExcludingNetwork,
         Which::ShareNetwork,
         Which::SharePreventiveEvidence,
         Which::ShareNewOver14Evidence,
@@ -42,6 +43,10 @@ enum Which {
     FullYear,
     PlacedOnDate,
     ShareFosterFamily,
+    /// Foster families without network foster families (staircase step 5 alone): the reading of
+    /// a target that counts the network apart, as Vejle's Faglig Omstilling 2.0 does ("64 % være
+    /// i plejefamilie" beside "10 % af alle anbringelser sker nu i netværket").
+    ShareFosterFamilyExcludingNetwork,
     ShareNetwork,
     SharePreventiveEvidence,
     ShareNewOver14Evidence,
@@ -72,6 +77,9 @@ impl ComputedIndicator for Indicator {
             Which::FullYear => "placements.full_year_placements",
             Which::PlacedOnDate => "placements.placed_on_date",
             Which::ShareFosterFamily => "placements.share_foster_family",
+            Which::ShareFosterFamilyExcludingNetwork => {
+                "placements.share_foster_family_excluding_network"
+            }
             Which::ShareNetwork => "placements.share_network",
             Which::SharePreventiveEvidence => "placements.share_preventive_evidence",
             Which::ShareNewOver14Evidence => "placements.share_new_placements_over_14_evidence",
@@ -87,6 +95,10 @@ impl ComputedIndicator for Indicator {
             Which::ShareFosterFamily => {
                 "Share of full-year placements in family care (foster families, network foster families included) in the \
                  twelve months ending on the day"
+            }
+            Which::ShareFosterFamilyExcludingNetwork => {
+                "Share of full-year placements in foster families other than network foster families (standard step 5 \
+                 alone) in the twelve months ending on the day"
             }
             Which::ShareNetwork => {
                 "Share of full-year placements in network foster families (slægt og netværk) in the twelve months ending on \
@@ -155,6 +167,17 @@ impl ComputedIndicator for Indicator {
                 value(match which {
                     Which::FullYear => f.full_year_placements,
                     Which::ShareFosterFamily => f.foster_family_share,
+                    // The statistics' own step-5 share, hidden from outsiders with its cell.
+                    Which::ShareFosterFamilyExcludingNetwork => {
+                        match f
+                            .by_standard_step
+                            .into_iter()
+                            .find(|s| s.standard_step == 5)
+                        {
+                            Some(step) => step.share,
+                            None => return Ok(None),
+                        }
+                    }
                     Which::ShareNetwork => f.network_share,
                     _ => f.new_over_14_evidence_share,
                 })
@@ -174,6 +197,6 @@ mod tests {
         assert_eq!(month_end_on_or_before(d(2016, 12, 30)), d(2016, 11, 30));
         assert_eq!(month_end_on_or_before(d(2016, 3, 1)), d(2016, 2, 29));
         assert_eq!(month_end_on_or_before(d(2016, 2, 29)), d(2016, 2, 29));
-        assert_eq!(all().len(), 6);
+        assert_eq!(all().len(), 7);
     }
 }

@@ -3,6 +3,7 @@
 
 mod demo;
 mod import;
+mod indicators;
 mod measures;
 mod staircase;
 mod statistics;

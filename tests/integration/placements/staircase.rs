@@ -28,9 +28,31 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
             "Anbringelse på en døgninstitution"
         ]
     );
-    assert_eq!(vejle["standard_steps"].as_array().map(Vec::len), Some(6));
+    // The national six, word for word (social.dk, "Indsatstrappen for udsatte børn og unge").
+    let national = vec![
+        "Tidligere indsatser i almenområdet",
+        "Forebyggende indsatser",
+        "Hjemmebaserede foranstaltninger",
+        "Anbringelse i slægt og netværk",
+        "Anbringelse i plejefamilie",
+        "Anbringelse på institution",
+    ];
+    let standard: Vec<&str> = vejle["standard_steps"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(standard, national);
+    assert_eq!(
+        vejle["steps"][1]["standard_name"],
+        "Hjemmebaserede foranstaltninger"
+    );
     for m in ["randers", "skanderborg", "vordingborg"] {
         let s = app.get(&format!("{M}/{m}/staircase")).send().await.ok(200);
+        let own: Vec<&str> = s["steps"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(own, national, "{m} copies the standard names");
         let steps: Vec<i64> = s["steps"]
             .as_array()
             .map(|a| {
