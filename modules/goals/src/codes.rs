@@ -7,6 +7,8 @@ pub const NODE_NOT_EMPTY: &str = "goals.node.not_empty";
 pub const THEME_EXISTS: &str = "goals.theme.exists";
 pub const UNIT_EXISTS: &str = "goals.unit.exists";
 pub const LINEAGE_CYCLE: &str = "goals.strategy.lineage_cycle";
+/// A node and one of its ancestors both have a budget figure for the same year.
+pub const BUDGET_NESTED: &str = "goals.budget.nested";
 
 pub const ALL: &[&str] = &[
     TARGET_DEADLINE_BEFORE_BASELINE,
@@ -16,4 +18,5 @@ pub const ALL: &[&str] = &[
     THEME_EXISTS,
     UNIT_EXISTS,
     LINEAGE_CYCLE,
+    BUDGET_NESTED,
 ];

@@ -1,5 +1,6 @@
 //! HTTP handlers of the goals module, one file per resource.
 
+mod budget;
 mod compare;
 mod measurements;
 mod nodes;
@@ -34,6 +35,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(measurements::list)
         .service(measurements::put)
         .service(measurements::remove)
+        .service(budget::put)
+        .service(budget::remove)
+        .service(budget::csv)
+        .service(budget::get)
         .service(compare::compare)
         .service(compare::overview);
 }
