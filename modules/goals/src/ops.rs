@@ -1286,20 +1286,27 @@ pub fn remove_budget(
     )
 }
 
-/// A strategy's figures and yearly totals in `year_from..=year_to` (both optional; 422 when
-/// the range is reversed), for a caller who may see the strategy (404 otherwise).
-pub fn strategy_budget(
+/// A strategy the caller may see (public, or the caller a member): 404 otherwise.
+pub fn readable_strategy(
     conn: &mut DbConnection,
     scope: &Scope,
-    strategy_id: i64,
-    q: &BudgetQuery,
-) -> Result<StrategyBudget, ApiError> {
-    let s = repo::strategy(
+    id: i64,
+) -> Result<StrategyRow, ApiError> {
+    repo::strategy(
         conn,
         scope.id(),
-        strategy_id,
+        id,
         sees_internal(&scope.who, &scope.municipality),
-    )?;
+    )
+}
+
+/// A strategy's figures and yearly totals in `year_from..=year_to` (both optional; 422 when
+/// the range is reversed); `s` from [`readable_strategy`].
+pub fn strategy_budget(
+    conn: &mut DbConnection,
+    s: &StrategyRow,
+    q: &BudgetQuery,
+) -> Result<StrategyBudget, ApiError> {
     let from = q.year_from.unwrap_or(i32::MIN);
     let to = q.year_to.unwrap_or(i32::MAX);
     if to < from {
@@ -1309,11 +1316,11 @@ pub fn strategy_budget(
             "must not be before year_from",
         ));
     }
-    let figures = repo::strategy_budget_figures(conn, scope.id(), s.id, from, to)?
+    let figures = repo::strategy_budget_figures(conn, s.municipality_id, s.id, from, to)?
         .into_iter()
         .map(|(row, title)| BudgetFigureView::from_row(row, title))
         .collect();
-    let totals = repo::strategy_budget_totals(conn, scope.id(), s.id, from, to)?
+    let totals = repo::strategy_budget_totals(conn, s.municipality_id, s.id, from, to)?
         .into_iter()
         .map(|t| BudgetYearTotal {
             year: t.year,

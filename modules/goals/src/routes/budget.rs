@@ -98,7 +98,9 @@ pub async fn get(
     let (slug, id) = path.into_inner();
     let view = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            ops::strategy_budget(conn, scope, id, &q.open(scope)?)
+            // The strategy first: an outsider gets 404 whatever the query holds.
+            let s = ops::readable_strategy(conn, scope, id)?;
+            ops::strategy_budget(conn, &s, &q.open(scope)?)
         })
         .await?;
     json_with_etag(&req, &view)
@@ -123,7 +125,9 @@ pub async fn csv(
     let (slug, id) = path.into_inner();
     let budget = Scoped::public(who, slug, NAME)
         .read(&db, move |conn, scope| {
-            ops::strategy_budget(conn, scope, id, &q.open(scope)?)
+            // The strategy first: an outsider gets 404 whatever the query holds.
+            let s = ops::readable_strategy(conn, scope, id)?;
+            ops::strategy_budget(conn, &s, &q.open(scope)?)
         })
         .await?;
     let mut csv = CsvExport::new([
