@@ -121,6 +121,10 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("goals_list_measurements", MemberRead, Host),
     ("goals_put_measurement", MemberWrite, Host),
     ("goals_delete_measurement", MemberWrite, Host),
+    ("goals_put_budget", MemberWrite, Host),
+    ("goals_delete_budget", MemberWrite, Host),
+    ("goals_get_strategy_budget", MemberRead, Host),
+    ("goals_export_strategy_budget_csv", MemberRead, Host),
     ("goals_compare", Public, Host),
     ("goals_compare_overview", Public, Host),
     ("evidence_list_programmes", Public, Host),
@@ -943,6 +947,31 @@ impl World {
                 )
                 .await;
                 params.push(("date", date));
+                Body::None
+            }
+            "goals_put_budget" => {
+                id!(self.node);
+                params.push(("year", (2000 + n % 100).to_string()));
+                Body::Json(json!({"budget_dkk": 1_000_000, "note": format!("Budget {n} {mk}")}))
+            }
+            "goals_delete_budget" => {
+                let node = self.new_node(app).await;
+                ok_json(
+                    app.put(&format!("/api/v1/municipalities/{HOST}/nodes/{node}/budget/2150"))
+                        .bearer(&self.editor[HOST])
+                        .json(&json!({"spend_dkk": 5}))
+                        .send()
+                        .await,
+                    201,
+                    "budget figure",
+                )
+                .await;
+                id!(node);
+                params.push(("year", "2150".into()));
+                Body::None
+            }
+            "goals_get_strategy_budget" | "goals_export_strategy_budget_csv" => {
+                id!(self.strategy);
                 Body::None
             }
             "evidence_create_programme" => Body::Json(json!({"short_name": format!("matrix-new-{n}"), "name": format!("Nyt program {n}")})),

@@ -8,6 +8,8 @@ pub const THEME_EXISTS: &str = "goals.theme.exists";
 pub const UNIT_EXISTS: &str = "goals.unit.exists";
 pub const LINEAGE_CYCLE: &str = "goals.strategy.lineage_cycle";
 pub const OBJECTIVE_SERVED: &str = "goals.objective.served";
+/// A node and one of its ancestors both have a budget figure for the same year.
+pub const BUDGET_NESTED: &str = "goals.budget.nested";
 
 pub const ALL: &[&str] = &[
     TARGET_DEADLINE_BEFORE_BASELINE,
@@ -18,4 +20,5 @@ pub const ALL: &[&str] = &[
     UNIT_EXISTS,
     LINEAGE_CYCLE,
     OBJECTIVE_SERVED,
+    BUDGET_NESTED,
 ];

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
-    Direction, FollowUpRow, Frequency, MeasurementRow, NodeRow, Source, StrategyRow,
-    StrategyStatus, TargetRow, ThemeKind, ThemeRow, Unit, UnitRow, Visibility,
+    BudgetFigureRow, Direction, FollowUpRow, Frequency, MeasurementRow, NodeRow, Source,
+    StrategyRow, StrategyStatus, TargetRow, ThemeKind, ThemeRow, Unit, UnitRow, Visibility,
 };
 use crate::progress::{Assessment, Derived, Trend};
 
@@ -1041,4 +1041,90 @@ pub struct PolicyPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub adopted_on: Option<Option<NaiveDate>>,
     pub source: Option<PolicySource>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Budget figures
+
+/// A year's budget and/or spend of a strategy area, replacing what the year held.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetInput {
+    /// The budget of the year in whole kroner (at least one of `budget_dkk` and `spend_dkk`).
+    #[schema(minimum = 0)]
+    pub budget_dkk: Option<i64>,
+    /// What was spent (regnskab) in whole kroner.
+    #[schema(minimum = 0)]
+    pub spend_dkk: Option<i64>,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// A budget figure: a strategy area's budget and spend of a year, in whole kroner.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetFigureView {
+    pub node_id: i64,
+    pub node_title: String,
+    pub year: i32,
+    pub budget_dkk: Option<i64>,
+    pub spend_dkk: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl BudgetFigureView {
+    /// `node_title`: the title of the node `row.node_id` names.
+    pub fn from_row(row: BudgetFigureRow, node_title: String) -> Self {
+        let BudgetFigureRow {
+            id: _,
+            municipality_id: _,
+            strategy_id: _,
+            node_id,
+            year,
+            budget_dkk,
+            spend_dkk,
+            note,
+            created_at: _,
+            updated_at: _,
+        } = row;
+        Self {
+            node_id,
+            node_title,
+            year,
+            budget_dkk,
+            spend_dkk,
+            note,
+        }
+    }
+}
+
+/// A strategy's figures of one year added up (no area is counted twice: a node and its
+/// ancestor never both have a figure for a year).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetYearTotal {
+    pub year: i32,
+    /// Sum of the areas' budgets; null when no area of the year has one.
+    pub budget_dkk: Option<i64>,
+    /// Sum of the areas' spend; null when no area of the year has one.
+    pub spend_dkk: Option<i64>,
+    /// Areas with a figure that year.
+    pub areas: i64,
+}
+
+/// A strategy's budget figures, by year and area, and their totals per year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyBudget {
+    pub strategy_id: i64,
+    /// By year, then node id.
+    pub figures: Vec<BudgetFigureView>,
+    /// By year.
+    pub totals: Vec<BudgetYearTotal>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetQuery {
+    /// The first year shown (inclusive).
+    pub year_from: Option<i32>,
+    /// The last year shown (inclusive).
+    pub year_to: Option<i32>,
 }

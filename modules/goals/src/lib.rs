@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod dto;
+mod indicators;
 pub mod model;
 pub mod ops;
 pub mod progress;
@@ -13,7 +14,10 @@ pub mod schema;
 mod seed;
 pub mod views;
 
+use std::sync::Arc;
+
 use retning_kernel::auth::Permission;
+use retning_kernel::indicators::ComputedIndicator;
 use retning_kernel::{DbConnection, Module};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -54,5 +58,8 @@ impl Module for GoalsModule {
         ctx: &retning_kernel::module::SeedContext<'_>,
     ) -> Result<(), String> {
         seed::load(conn, ctx)
+    }
+    fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
+        indicators::all()
     }
 }

@@ -478,3 +478,41 @@ pub struct ObjectiveChanges {
     pub body: Option<String>,
     pub updated_at: NaiveDateTime,
 }
+
+/// A year's budget and spend of a strategy area (a node), in whole kroner.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = budget_figures)]
+pub struct BudgetFigureRow {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub year: i32,
+    pub budget_dkk: Option<i64>,
+    pub spend_dkk: Option<i64>,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = budget_figures)]
+pub struct NewBudgetFigureRow {
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub year: i32,
+    pub created_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub changes: BudgetFigureChanges,
+}
+
+/// What a budget figure holds (a replacement writes every field, absent amounts as null).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = budget_figures, treat_none_as_null = true)]
+pub struct BudgetFigureChanges {
+    pub budget_dkk: Option<i64>,
+    pub spend_dkk: Option<i64>,
+    pub note: Option<String>,
+    pub updated_at: NaiveDateTime,
+}

@@ -672,11 +672,11 @@ pub fn update_node(
 pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(), ApiError> {
     let cur = repo::node(conn, scope.id(), id)?;
     writable_strategy(conn, scope.id(), cur.strategy_id)?;
-    let (children, own_targets) = repo::node_contents(conn, scope.id(), id)?;
-    if children > 0 || own_targets > 0 {
+    let (children, own_targets, budget) = repo::node_contents(conn, scope.id(), id)?;
+    if children > 0 || own_targets > 0 || budget > 0 {
         return Err(ApiError::conflict(
             crate::codes::NODE_NOT_EMPTY,
-            format!("the node has {children} child node(s) and {own_targets} target(s); remove or move them first"),
+            format!("the node has {children} child node(s), {own_targets} target(s) and {budget} budget figure(s); remove or move them first"),
         ));
     }
     let before = views::node_view(conn, scope.id(), cur)?;
@@ -1478,5 +1478,185 @@ pub fn remove_objective(
     change_objectives(conn, scope, cur.policy_id, |conn| {
         repo::delete_objective(conn, mid, id)?;
         Ok(())
+    })
+}
+
+// ------------------------------------------------------------------------------------------
+// Budget figures
+
+/// Checks a year's figure (before any database work): a year the table takes, at least one
+/// amount, amounts not negative (whole kroner by their type), a short note.
+pub fn validate_budget(year: i32, b: &BudgetInput) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.check(
+        (1900..=2200).contains(&year),
+        "year",
+        "out_of_range",
+        "must be from 1900 to 2200",
+    );
+    v.check(
+        b.budget_dkk.is_some() || b.spend_dkk.is_some(),
+        "budget_dkk",
+        "required",
+        "give budget_dkk, spend_dkk or both",
+    );
+    for (field, amount) in [("budget_dkk", b.budget_dkk), ("spend_dkk", b.spend_dkk)] {
+        v.check(
+            amount.is_none_or(|a| a >= 0),
+            field,
+            "out_of_range",
+            "must not be negative",
+        );
+    }
+    v.opt_text("note", b.note.as_deref(), 2000);
+    v.finish()
+}
+
+/// Sets a node's figure for a year (shared by the API and the seed; validated by
+/// [`validate_budget`]), refusing a year an ancestor or a descendant of the node already has a
+/// figure for (409), so a strategy's totals never count an area twice. Writers of one strategy
+/// are serialized by a lock on its row. Returns the figure replaced, if any, and the new one.
+pub fn set_budget(
+    conn: &mut DbConnection,
+    node: &NodeRow,
+    year: i32,
+    b: &BudgetInput,
+) -> Result<(Option<BudgetFigureRow>, BudgetFigureRow), ApiError> {
+    retning_kernel::db::lock_row(conn, "strategies", node.strategy_id)?;
+    if let Some(other) = repo::nested_budget_figure(conn, node.municipality_id, node.id, year)? {
+        return Err(ApiError::conflict(
+            crate::codes::BUDGET_NESTED,
+            format!(
+                "node {other}, an ancestor or a descendant of this node, has a budget figure for {year}; \
+                 a year's figures are on one level of a branch, so totals never count an area twice"
+            ),
+        ));
+    }
+    let changes = BudgetFigureChanges {
+        budget_dkk: b.budget_dkk,
+        spend_dkk: b.spend_dkk,
+        note: b
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
+        updated_at: retning_kernel::now(),
+    };
+    let current = repo::budget_figure(conn, node.municipality_id, node.id, year)?;
+    let row = match &current {
+        Some(cur) => repo::update_budget_figure(conn, cur.id, &changes)?,
+        None => repo::insert_budget_figure(
+            conn,
+            &NewBudgetFigureRow {
+                municipality_id: node.municipality_id,
+                strategy_id: node.strategy_id,
+                node_id: node.id,
+                year,
+                created_at: changes.updated_at,
+                changes,
+            },
+        )?,
+    };
+    Ok((current, row))
+}
+
+/// Sets a node's figure for a year on a strategy that is not archived (editors); returns
+/// whether the year had no figure before.
+pub fn put_budget(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    node_id: i64,
+    year: i32,
+    b: &BudgetInput,
+) -> Result<(bool, BudgetFigureView), ApiError> {
+    let node = repo::node(conn, scope.id(), node_id)?;
+    writable_strategy(conn, scope.id(), node.strategy_id)?;
+    validate_budget(year, b)?;
+    let (before, row) = set_budget(conn, &node, year, b)?;
+    let id = row.id;
+    let before = before.map(|r| BudgetFigureView::from_row(r, node.title.clone()));
+    let after = BudgetFigureView::from_row(row, node.title.clone());
+    audit::record_change(
+        conn,
+        &scope.who,
+        if before.is_some() { "update" } else { "create" },
+        Subject::of(&scope.municipality.id, "budget_figure", id),
+        before.as_ref(),
+        Some(&after),
+    )?;
+    Ok((before.is_none(), after))
+}
+
+/// Removes a node's figure for a year on a strategy that is not archived; 404 if there is none.
+pub fn remove_budget(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    node_id: i64,
+    year: i32,
+) -> Result<(), ApiError> {
+    let node = repo::node(conn, scope.id(), node_id)?;
+    writable_strategy(conn, scope.id(), node.strategy_id)?;
+    let cur = repo::budget_figure(conn, scope.id(), node_id, year)?
+        .ok_or_else(|| ApiError::not_found("budget figure"))?;
+    let id = cur.id;
+    repo::delete_budget_figure(conn, id)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "delete",
+        Subject::of(&scope.municipality.id, "budget_figure", id),
+        Some(&BudgetFigureView::from_row(cur, node.title)),
+        None,
+    )
+}
+
+/// A strategy the caller may see (public, or the caller a member): 404 otherwise.
+pub fn readable_strategy(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<StrategyRow, ApiError> {
+    repo::strategy(
+        conn,
+        scope.id(),
+        id,
+        sees_internal(&scope.who, &scope.municipality),
+    )
+}
+
+/// A strategy's figures and yearly totals in `year_from..=year_to` (both optional; 422 when
+/// the range is reversed); `s` from [`readable_strategy`].
+pub fn strategy_budget(
+    conn: &mut DbConnection,
+    s: &StrategyRow,
+    q: &BudgetQuery,
+) -> Result<StrategyBudget, ApiError> {
+    let from = q.year_from.unwrap_or(i32::MIN);
+    let to = q.year_to.unwrap_or(i32::MAX);
+    if to < from {
+        return Err(ApiError::field(
+            "query.year_to",
+            "before_from",
+            "must not be before year_from",
+        ));
+    }
+    let figures = repo::strategy_budget_figures(conn, s.municipality_id, s.id, from, to)?
+        .into_iter()
+        .map(|(row, title)| BudgetFigureView::from_row(row, title))
+        .collect();
+    let totals = repo::strategy_budget_totals(conn, s.municipality_id, s.id, from, to)?
+        .into_iter()
+        .map(|t| BudgetYearTotal {
+            year: t.year,
+            budget_dkk: t.budget_dkk,
+            spend_dkk: t.spend_dkk,
+            areas: t.areas,
+        })
+        .collect();
+    Ok(StrategyBudget {
+        strategy_id: s.id,
+        figures,
+        totals,
     })
 }

@@ -511,7 +511,7 @@ pub fn node_contents(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-) -> QueryResult<(i64, i64)> {
+) -> QueryResult<(i64, i64, i64)> {
     let children: i64 = nodes::table
         .filter(nodes::municipality_id.eq(municipality_id))
         .filter(nodes::parent_id.eq(id))
@@ -522,7 +522,12 @@ pub fn node_contents(
         .filter(targets::node_id.eq(id))
         .count()
         .get_result(conn)?;
-    Ok((children, own_targets))
+    let budget: i64 = budget_figures::table
+        .filter(budget_figures::municipality_id.eq(municipality_id))
+        .filter(budget_figures::node_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok((children, own_targets, budget))
 }
 
 /// Deletes a node and its themes.
@@ -1348,4 +1353,156 @@ pub fn delete_objective(conn: &mut DbConnection, municipality_id: i64, id: i64) 
     )
     .execute(conn)?;
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Budget figures
+
+/// The figure of a node for a year, if any.
+pub fn budget_figure(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    node_id: i64,
+    year: i32,
+) -> QueryResult<Option<BudgetFigureRow>> {
+    budget_figures::table
+        .filter(budget_figures::municipality_id.eq(municipality_id))
+        .filter(budget_figures::node_id.eq(node_id))
+        .filter(budget_figures::year.eq(year))
+        .select(BudgetFigureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_budget_figure(
+    conn: &mut DbConnection,
+    new: &NewBudgetFigureRow,
+) -> QueryResult<BudgetFigureRow> {
+    diesel::insert_into(budget_figures::table)
+        .values(new)
+        .returning(budget_figures::all_columns)
+        .get_result(conn)
+}
+
+pub fn update_budget_figure(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &BudgetFigureChanges,
+) -> QueryResult<BudgetFigureRow> {
+    diesel::update(budget_figures::table.find(id))
+        .set(changes)
+        .returning(budget_figures::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete_budget_figure(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(budget_figures::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct NodeIdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    node_id: i64,
+}
+
+/// A node among the ancestors or the descendants of `node_id` that has a figure for `year`
+/// (the lowest id if several): one statement, walking the tree in SQL both ways.
+pub fn nested_budget_figure(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    node_id: i64,
+    year: i32,
+) -> QueryResult<Option<i64>> {
+    let sql = "WITH RECURSIVE up(id) AS (\
+                 SELECT parent_id FROM nodes WHERE id = $1 \
+                 UNION ALL SELECT n.parent_id FROM nodes n JOIN up ON n.id = up.id\
+               ), down(id) AS (\
+                 SELECT id FROM nodes WHERE parent_id = $1 \
+                 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id\
+               ) \
+               SELECT b.node_id AS node_id FROM budget_figures b \
+               WHERE b.year = $2 AND b.municipality_id = $3 \
+                 AND (b.node_id IN (SELECT id FROM up) OR b.node_id IN (SELECT id FROM down)) \
+               ORDER BY b.node_id LIMIT 1";
+    let rows: Vec<NodeIdRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(node_id)
+        .bind::<diesel::sql_types::Integer, _>(year)
+        .bind::<diesel::sql_types::BigInt, _>(municipality_id)
+        .load(conn)?;
+    Ok(rows.into_iter().next().map(|r| r.node_id))
+}
+
+/// A strategy's figures in the years `from..=to` with their nodes' titles, by year and node.
+pub fn strategy_budget_figures(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    strategy_id: i64,
+    from: i32,
+    to: i32,
+) -> QueryResult<Vec<(BudgetFigureRow, String)>> {
+    budget_figures::table
+        .inner_join(nodes::table)
+        .filter(budget_figures::municipality_id.eq(municipality_id))
+        .filter(budget_figures::strategy_id.eq(strategy_id))
+        .filter(budget_figures::year.between(from, to))
+        .order((budget_figures::year.asc(), budget_figures::node_id.asc()))
+        .select((BudgetFigureRow::as_select(), nodes::title))
+        .load(conn)
+}
+
+/// A strategy's figures added up per year, in SQL (`from..=to`).
+#[derive(Debug, QueryableByName)]
+pub struct BudgetTotalRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub year: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub budget_dkk: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub spend_dkk: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub areas: i64,
+}
+
+pub fn strategy_budget_totals(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    strategy_id: i64,
+    from: i32,
+    to: i32,
+) -> QueryResult<Vec<BudgetTotalRow>> {
+    let sql = "SELECT b.year AS year, CAST(SUM(b.budget_dkk) AS BIGINT) AS budget_dkk, \
+               CAST(SUM(b.spend_dkk) AS BIGINT) AS spend_dkk, CAST(COUNT(*) AS BIGINT) AS areas \
+               FROM budget_figures b WHERE b.municipality_id = $1 AND b.strategy_id = $2 \
+               AND b.year BETWEEN $3 AND $4 GROUP BY b.year ORDER BY b.year";
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(municipality_id)
+        .bind::<diesel::sql_types::BigInt, _>(strategy_id)
+        .bind::<diesel::sql_types::Integer, _>(from)
+        .bind::<diesel::sql_types::Integer, _>(to)
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct AmountRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    amount: Option<i64>,
+}
+
+/// What the municipality spent in a year by the budget figures of its public strategies: per
+/// figure its spend, else its budget, summed in SQL; `None` when the year has no figure.
+pub fn public_spend_of_year(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    year: i32,
+) -> QueryResult<Option<i64>> {
+    let sql = "SELECT CAST(SUM(COALESCE(b.spend_dkk, b.budget_dkk)) AS BIGINT) AS amount \
+               FROM budget_figures b JOIN strategies s ON s.id = b.strategy_id \
+               WHERE b.municipality_id = $1 AND b.year = $2 AND s.visibility = $3";
+    let rows: Vec<AmountRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(municipality_id)
+        .bind::<diesel::sql_types::Integer, _>(year)
+        .bind::<diesel::sql_types::Text, _>(Visibility::Public.as_str())
+        .load(conn)?;
+    Ok(rows.into_iter().next().and_then(|r| r.amount))
 }

@@ -113,6 +113,18 @@ struct NodeSeed {
     serves: Vec<String>,
     targets: Vec<TargetSeed>,
     children: Vec<NodeSeed>,
+    /// The area's budget figures by year.
+    #[serde(default)]
+    budget: Vec<BudgetSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetSeed {
+    year: i32,
+    budget_dkk: Option<i64>,
+    spend_dkk: Option<i64>,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -443,6 +455,27 @@ fn insert_node(
             )
             .map_err(|e| e.to_string())?;
         }
+    }
+    for b in &seed.budget {
+        let input = BudgetInput {
+            budget_dkk: b.budget_dkk,
+            spend_dkk: b.spend_dkk,
+            note: b.note.clone(),
+        };
+        let at = |e: ApiError| format!("node {:?} budget {}: {e}", seed.title, b.year);
+        ops::validate_budget(b.year, &input).map_err(at)?;
+        let (_, row) = ops::set_budget(conn, &node, b.year, &input).map_err(at)?;
+        let id = row.id;
+        let view = BudgetFigureView::from_row(row, node.title.clone());
+        audit::record_change(
+            conn,
+            &Principal::system(),
+            "seed",
+            Subject::of(&mid, "budget_figure", id),
+            None,
+            Some(&view),
+        )
+        .map_err(err)?;
     }
     for (i, child) in seed.children.iter().enumerate() {
         insert_node(

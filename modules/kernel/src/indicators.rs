@@ -32,6 +32,19 @@ pub trait ComputedIndicator: Send + Sync {
         municipality_id: i64,
         on: NaiveDate,
     ) -> Result<Option<f64>, ApiError>;
+    /// The value, for an indicator that is computed from another module's indicator: the
+    /// registry calls this, and the indicator may ask `registry.compute` for another's value
+    /// (never for its own, directly or through others). Defaults to [`Self::compute`].
+    fn compute_with(
+        &self,
+        conn: &mut DbConnection,
+        registry: &IndicatorRegistry,
+        municipality_id: i64,
+        on: NaiveDate,
+    ) -> Result<Option<f64>, ApiError> {
+        let _ = registry;
+        self.compute(conn, municipality_id, on)
+    }
 }
 
 /// Every computed indicator of the registered modules, by key; once given a database
@@ -93,7 +106,7 @@ impl IndicatorRegistry {
             return Ok(None);
         };
         let Some(cache) = &self.cache else {
-            return indicator.compute(conn, municipality_id, on);
+            return indicator.compute_with(conn, self, municipality_id, on);
         };
         let version = match indicator.inputs() {
             Some(modules) => versions.of_modules(municipality_id, modules),
@@ -104,7 +117,7 @@ impl IndicatorRegistry {
             return Ok(hit);
         }
         let started = std::time::Instant::now();
-        let value = indicator.compute(conn, municipality_id, on)?;
+        let value = indicator.compute_with(conn, self, municipality_id, on)?;
         if let Some(metrics) = &self.metrics {
             metrics.indicator(indicator.key(), started.elapsed());
         }
@@ -117,6 +130,21 @@ impl IndicatorRegistry {
         );
         cache.indicators.put(cache_key, version, value);
         Ok(value)
+    }
+    /// The value of another indicator, for an indicator computed from it (see
+    /// [`ComputedIndicator::compute_with`]): computed, not cached, since the caller's own value is
+    /// cached under the data versions of all its inputs. `None` for an unknown indicator.
+    pub fn compute(
+        &self,
+        conn: &mut DbConnection,
+        key: &str,
+        municipality_id: i64,
+        on: NaiveDate,
+    ) -> Result<Option<f64>, ApiError> {
+        match self.by_key.get(key) {
+            Some(indicator) => indicator.compute_with(conn, self, municipality_id, on),
+            None => Ok(None),
+        }
     }
     pub fn get(&self, key: &str) -> Option<&Arc<dyn ComputedIndicator>> {
         self.by_key.get(key)

@@ -9,6 +9,12 @@
 //!   calendar year on 31 December, otherwise the twelve whole months before. The definitions are
 //!   those of the statistics (see [`crate::stats`]); "placed on a date" is the number running on
 //!   that day.
+//! - Money: `placements.placement_cost` is the statistics' cost per year of the placements
+//!   (category placement) over those twelve months: Σ over placements of yearly cost × days
+//!   placed in the period ÷ days of the period (365, or 366 when it holds a 29 February), summed
+//!   in SQL on both backends and rounded to whole kroner. A placement running the whole period
+//!   costs its yearly cost, one running 73 of 365 days a fifth of it; a placement without a cost
+//!   counts 0, and the value is `None` when no placement of the period has a cost.
 //! - `None` where the statistics withhold the value from outsiders (counts resting on fewer than
 //!   five children, see [`crate::stats`]), and when the municipality has no measures at all.
 
@@ -32,6 +38,7 @@ pub fn all() -> Vec<Arc<dyn ComputedIndicator>> {
         Which::ShareNetwork,
         Which::SharePreventiveEvidence,
         Which::ShareNewOver14Evidence,
+        Which::PlacementCost,
     ]
     .into_iter()
     .map(|w| Arc::new(Indicator(w)) as Arc<dyn ComputedIndicator>)
@@ -50,6 +57,7 @@ enum Which {
     ShareNetwork,
     SharePreventiveEvidence,
     ShareNewOver14Evidence,
+    PlacementCost,
 }
 
 struct Indicator(Which);
@@ -83,6 +91,7 @@ impl ComputedIndicator for Indicator {
             Which::ShareNetwork => "placements.share_network",
             Which::SharePreventiveEvidence => "placements.share_preventive_evidence",
             Which::ShareNewOver14Evidence => "placements.share_new_placements_over_14_evidence",
+            Which::PlacementCost => "placements.placement_cost",
         }
     }
     fn description(&self) -> &'static str {
@@ -112,6 +121,11 @@ impl ComputedIndicator for Indicator {
                 "Share of the placements started in the twelve months ending on the day of young people over 14 (15 or more \
                  in the start year) that are linked to an evidence programme"
             }
+            Which::PlacementCost => {
+                "Cost of placements in the twelve months ending on the day (a calendar year on 31 December), in whole \
+                 kroner: Σ yearly cost × days placed in the period ÷ days of the period (placements without a cost count 0; \
+                 none when no placement has a cost)"
+            }
         }
     }
     fn inputs(&self) -> Option<&'static [&'static str]> {
@@ -121,6 +135,7 @@ impl ComputedIndicator for Indicator {
     fn unit(&self) -> &'static str {
         match self.0 {
             Which::FullYear | Which::PlacedOnDate => "count",
+            Which::PlacementCost => "dkk",
             _ => "percent",
         }
     }
@@ -155,6 +170,20 @@ impl ComputedIndicator for Indicator {
                 let (f, _) =
                     stats::support_figures(conn, municipality_id, Period::year_ending(on), public)?;
                 value(f.evidence_share)
+            }
+            Which::PlacementCost => {
+                let (f, totals) = stats::placement_figures(
+                    conn,
+                    municipality_id,
+                    Period::year_ending(on),
+                    public,
+                    &none,
+                )?;
+                if totals.with_cost == 0 || f.cost_per_year_dkk.is_suppressed() {
+                    None
+                } else {
+                    f.cost_per_year_dkk.value.map(|v| v as f64)
+                }
             }
             which => {
                 let (f, _) = stats::placement_figures(

@@ -660,6 +660,9 @@ pub struct TotalsRow {
     pub new_over_14_other_children: i64,
     #[diesel(sql_type = Double)]
     pub cost_days: f64,
+    /// Measures with a yearly cost recorded.
+    #[diesel(sql_type = BigInt)]
+    pub with_cost: i64,
     #[diesel(sql_type = BigInt)]
     pub synthetic: i64,
 }
@@ -680,7 +683,7 @@ fn totals_sql(s: &Sql, category: MeasureCategory) -> String {
          {new_over_14} AS new_over_14, {new_over_14_programme} AS new_over_14_programme, \
          {over_14_programme_children} AS new_over_14_programme_children, {over_14_other_children} AS new_over_14_other_children, \
          CAST(COALESCE(SUM(CAST(COALESCE(m.yearly_cost_dkk, 0) AS {dbl}) * {overlap}), 0) AS {dbl}) AS cost_days, \
-         {synthetic} AS synthetic \
+         {with_cost} AS with_cost, {synthetic} AS synthetic \
          FROM placement_measures m WHERE {OVERLAP} AND m.category = '{category}'",
         category = category.as_str(),
         days = s.sum(&s.overlap("$2", "$3")),
@@ -697,6 +700,7 @@ fn totals_sql(s: &Sql, category: MeasureCategory) -> String {
         new_over_14_programme = s.count_if(&over_14_programme),
         over_14_programme_children = s.children_if(&over_14_programme),
         over_14_other_children = s.children_if(&over_14_other),
+        with_cost = s.count_if("m.yearly_cost_dkk IS NOT NULL"),
         dbl = s.0.double_type(),
         overlap = s.overlap("$2", "$3"),
         synthetic = s.count_if("m.synthetic"),

@@ -1,6 +1,7 @@
 //! The goals module: seeded strategies, CRUD and permissions, visibility, targets and
 //! measurements, derived progress, computed indicators, comparison, ETag, CSV.
 
+mod budget;
 mod compare;
 mod dashboard;
 mod indicators;

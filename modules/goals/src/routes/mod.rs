@@ -1,5 +1,6 @@
 //! HTTP handlers of the goals module, one file per resource.
 
+mod budget;
 mod compare;
 mod measurements;
 mod nodes;
@@ -43,6 +44,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(policies::create_objective)
         .service(policies::update_objective)
         .service(policies::remove_objective)
+        .service(budget::put)
+        .service(budget::remove)
+        .service(budget::csv)
+        .service(budget::get)
         .service(compare::compare)
         .service(compare::overview);
 }
