@@ -7,6 +7,7 @@ mod dashboard;
 mod indicators;
 mod progress;
 mod report;
+mod seeded;
 mod steering;
 mod strategies;
 mod targets;
@@ -16,7 +17,7 @@ use serde_json::{json, Value};
 
 pub(super) async fn strategy_id(app: &TestApp, municipality: &str) -> i64 {
     let list = app
-        .get(&format!("/api/v1/municipalities/{municipality}/strategies"))
+        .get(&format!("/api/v1/municipalities/{municipality}/strategies?sort=-period_start"))
         .send()
         .await
         .ok(200);
