@@ -4,6 +4,7 @@
 mod compare;
 mod dashboard;
 mod indicators;
+mod initiatives;
 mod progress;
 mod report;
 mod strategies;

@@ -1,6 +1,7 @@
 //! HTTP handlers of the goals module, one file per resource.
 
 mod compare;
+mod initiatives;
 mod measurements;
 mod nodes;
 mod strategies;
@@ -34,6 +35,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(measurements::list)
         .service(measurements::put)
         .service(measurements::remove)
+        .service(initiatives::create)
+        .service(initiatives::list)
+        .service(initiatives::csv)
+        .service(initiatives::get)
+        .service(initiatives::update)
+        .service(initiatives::remove)
+        .service(initiatives::put_update)
+        .service(initiatives::remove_update)
         .service(compare::compare)
         .service(compare::overview);
 }
