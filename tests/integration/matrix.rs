@@ -125,6 +125,14 @@ const CLASSIFICATION: &[(&str, Access, Owner)] = &[
     ("goals_delete_budget", MemberWrite, Host),
     ("goals_get_strategy_budget", MemberRead, Host),
     ("goals_export_strategy_budget_csv", MemberRead, Host),
+    ("goals_create_initiative", MemberWrite, Host),
+    ("goals_list_initiatives", MemberRead, Host),
+    ("goals_export_initiatives_csv", MemberRead, Host),
+    ("goals_get_initiative", MemberRead, Host),
+    ("goals_update_initiative", MemberWrite, Host),
+    ("goals_delete_initiative", MemberWrite, Host),
+    ("goals_put_initiative_update", MemberWrite, Host),
+    ("goals_delete_initiative_update", MemberWrite, Host),
     ("goals_compare", Public, Host),
     ("goals_compare_overview", Public, Host),
     ("evidence_list_programmes", Public, Host),
@@ -373,6 +381,8 @@ struct World {
     target: i64,
     /// An internal policy of the host and its objective.
     policy: (i64, i64),
+    /// An initiative of the internal strategy, with a follow-up.
+    initiative: i64,
     programme: i64,
     adoption: i64,
     partnership: i64,
@@ -420,6 +430,7 @@ impl World {
             node: 0,
             target: 0,
             policy: (0, 0),
+            initiative: 0,
             programme: 0,
             adoption: 0,
             partnership: 0,
@@ -472,6 +483,7 @@ impl World {
             "measurement",
         )
         .await;
+        w.initiative = w.new_initiative(app).await;
         w.programme = w.new_programme(app).await;
         w.adoption = w.new_adoption(app).await;
         ok_json(
@@ -632,6 +644,36 @@ impl World {
         )
         .await;
         (id_of(&p), id_of(&p["objectives"][0]))
+    }
+
+    /// An initiative on the internal strategy's node, with a private text and a follow-up.
+    async fn new_initiative(&mut self, app: &TestApp) -> i64 {
+        let n = self.next();
+        let m = format!("/api/v1/municipalities/{HOST}");
+        let id = id_of(
+            &ok_json(
+                app.post(&format!("{m}/nodes/{}/initiatives", self.node))
+                    .bearer(&self.editor[HOST])
+                    .json(&json!({"title": format!("Handling {n} {}", self.marker), "targets": [self.target],
+                        "planned_start": "2025-01-01", "planned_end": "2025-12-31"}))
+                    .send()
+                    .await,
+                201,
+                "initiative",
+            )
+            .await,
+        );
+        ok_json(
+            app.put(&format!("{m}/initiatives/{id}/updates/2025-01-15"))
+                .bearer(&self.editor[HOST])
+                .json(&json!({"status": "started", "note": format!("Opfølgning {}", self.marker)}))
+                .send()
+                .await,
+            201,
+            "initiative update",
+        )
+        .await;
+        id
     }
 
     async fn new_strategy(&mut self, app: &TestApp) -> i64 {
@@ -972,6 +1014,37 @@ impl World {
             }
             "goals_get_strategy_budget" | "goals_export_strategy_budget_csv" => {
                 id!(self.strategy);
+                Body::None
+            }
+            "goals_create_initiative" => {
+                id!(self.node);
+                Body::Json(json!({"title": format!("Handling {n} {mk}"), "targets": [self.target]}))
+            }
+            "goals_list_initiatives" | "goals_export_initiatives_csv" => {
+                id!(self.strategy);
+                Body::None
+            }
+            "goals_get_initiative" => {
+                id!(self.initiative);
+                Body::None
+            }
+            "goals_update_initiative" => {
+                id!(self.initiative);
+                Body::Json(json!({"description": format!("Beskrivelse {n} {mk}")}))
+            }
+            "goals_delete_initiative" => {
+                id!(self.new_initiative(app).await);
+                Body::None
+            }
+            "goals_put_initiative_update" => {
+                id!(self.initiative);
+                params.push(("date", "2025-02-01".into()));
+                Body::Json(json!({"status": "delayed", "note": format!("Note {n} {mk}")}))
+            }
+            "goals_delete_initiative_update" => {
+                let initiative = self.new_initiative(app).await;
+                id!(initiative);
+                params.push(("date", "2025-01-15".into()));
                 Body::None
             }
             "evidence_create_programme" => Body::Json(json!({"short_name": format!("matrix-new-{n}"), "name": format!("Nyt program {n}")})),

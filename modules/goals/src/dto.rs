@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
-    BudgetFigureRow, Direction, FollowUpRow, Frequency, MeasurementRow, NodeRow, Source,
-    StrategyRow, StrategyStatus, TargetRow, ThemeKind, ThemeRow, Unit, UnitRow, Visibility,
+    BudgetFigureRow, Direction, FollowUpRow, Frequency, InitiativeRow, InitiativeStatus,
+    InitiativeUpdateRow, MeasurementRow, NodeRow, Source, StrategyRow, StrategyStatus, TargetRow,
+    ThemeKind, ThemeRow, Unit, UnitRow, Visibility,
 };
 use crate::progress::{Assessment, Derived, Trend};
 
@@ -421,6 +422,8 @@ pub struct TreeNode {
     #[serde(flatten)]
     pub node: NodeView,
     pub targets: Vec<TargetView>,
+    /// The node's initiatives (handlinger), with their status as of the tree's date.
+    pub initiatives: Vec<InitiativeView>,
     #[schema(no_recursion)]
     pub children: Vec<TreeNode>,
 }
@@ -465,6 +468,9 @@ pub struct TreeCounts {
     pub targets: usize,
     /// Nodes per kind (the municipality's own words).
     pub nodes_by_kind: std::collections::BTreeMap<String, usize>,
+    pub initiatives: usize,
+    /// Initiatives per status as of the tree's date (every status is present, zero included).
+    pub initiatives_by_status: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -748,6 +754,244 @@ retning_kernel::text_enum! {
 
 impl SortKey for TargetSort {
     const DEFAULT: Self = TargetSort::Position;
+}
+
+// ------------------------------------------------------------------------------------------
+// Initiatives (handlinger) and their follow-ups
+
+/// A follow-up of an initiative: its status on a date and the note of that follow-up.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InitiativeUpdateView {
+    #[schema(example = "2015-06-30")]
+    pub date: NaiveDate,
+    pub status: InitiativeStatus,
+    #[schema(example = "Døgnbehandlingen af 0-6-årige er åbnet.")]
+    pub note: Option<String>,
+    /// Who recorded it (username or API key name).
+    pub recorded_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: Timestamp,
+}
+
+impl InitiativeUpdateView {
+    pub fn from_row(row: InitiativeUpdateRow) -> Self {
+        let InitiativeUpdateRow {
+            id: _,
+            municipality_id: _,
+            initiative_id: _,
+            date,
+            status,
+            note,
+            recorded_by,
+            recorded_at,
+        } = row;
+        Self {
+            date,
+            status,
+            note,
+            recorded_by,
+            recorded_at: Timestamp(recorded_at),
+        }
+    }
+}
+
+/// An initiative (handling) on a node: dated, owned by a unit, linked to targets of its
+/// strategy and to programmes of the evidence catalogue, with its status as of a date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InitiativeView {
+    pub id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    #[schema(example = "Døgnbehandling til 0-6-årige og sårbare gravide")]
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_unit: Option<UnitRef>,
+    #[schema(example = "2014-09-01")]
+    pub planned_start: Option<NaiveDate>,
+    #[schema(example = "2015-06-30")]
+    pub planned_end: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    pub actual_end: Option<NaiveDate>,
+    /// Ids of the targets of the same strategy it serves.
+    pub targets: Vec<i64>,
+    /// Short names of programmes of the evidence catalogue (`GET /api/v1/programmes`).
+    #[schema(example = json!(["MST-CAN"]))]
+    pub programmes: Vec<String>,
+    /// The date the status is told as of.
+    pub as_of: NaiveDate,
+    /// The status of the latest follow-up dated on or before `as_of`; without one, `done` once
+    /// `actual_end` is reached, `started` once `actual_start` is, else `not_started`.
+    pub status: InitiativeStatus,
+    /// That follow-up (its date and note).
+    pub latest_update: Option<InitiativeUpdateView>,
+    /// Planned to end before `as_of` and neither done nor cancelled then (derived, never stored).
+    pub overdue: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl InitiativeView {
+    /// `owner_unit`, `targets`, `programmes`: what `row.owner_unit_id` and its links name;
+    /// `latest`: its latest follow-up dated on or before `as_of`.
+    pub fn from_row(
+        row: InitiativeRow,
+        owner_unit: Option<UnitRef>,
+        targets: Vec<i64>,
+        programmes: Vec<String>,
+        latest: Option<InitiativeUpdateRow>,
+        as_of: NaiveDate,
+    ) -> Self {
+        let InitiativeRow {
+            id,
+            municipality_id: _,
+            strategy_id,
+            node_id,
+            key: _,
+            position: _,
+            title,
+            description,
+            owner_unit_id: _,
+            planned_start,
+            planned_end,
+            actual_start,
+            actual_end,
+            created_at,
+            updated_at,
+        } = row;
+        let status = InitiativeStatus::on(
+            latest.as_ref().map(|u| u.status),
+            actual_start,
+            actual_end,
+            as_of,
+        );
+        Self {
+            id,
+            strategy_id,
+            node_id,
+            title,
+            description,
+            owner_unit,
+            planned_start,
+            planned_end,
+            actual_start,
+            actual_end,
+            targets,
+            programmes,
+            as_of,
+            status,
+            latest_update: latest.map(InitiativeUpdateView::from_row),
+            overdue: planned_end.is_some_and(|end| end < as_of) && !status.is_closed(),
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }
+    }
+}
+
+/// An initiative with every follow-up recorded for it, in date order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InitiativeDetail {
+    #[serde(flatten)]
+    pub initiative: InitiativeView,
+    pub updates: Vec<InitiativeUpdateView>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInitiative {
+    #[schema(min_length = 1, max_length = 1000, example = "Dagaflastning")]
+    pub title: String,
+    #[schema(max_length = 20000)]
+    pub description: Option<String>,
+    /// A unit key of the municipality.
+    #[schema(example = "familieafdelingen")]
+    pub owner_unit: Option<String>,
+    #[schema(example = "2014-09-01")]
+    pub planned_start: Option<NaiveDate>,
+    /// Not before `planned_start`.
+    #[schema(example = "2015-06-30")]
+    pub planned_end: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    /// Not before `actual_start`.
+    pub actual_end: Option<NaiveDate>,
+    /// Ids of targets of the same strategy.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub targets: Vec<i64>,
+    /// Short names of programmes of the evidence catalogue.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["FFT"]))]
+    pub programmes: Vec<String>,
+}
+
+/// Only the fields present are changed; `null` clears an optional field; `targets` and
+/// `programmes` replace the links.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativePatch {
+    #[schema(min_length = 1, max_length = 1000)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20000)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub owner_unit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub planned_start: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub planned_end: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub actual_start: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub actual_end: Option<Option<NaiveDate>>,
+    #[schema(max_items = 100)]
+    pub targets: Option<Vec<i64>>,
+    #[schema(max_items = 50)]
+    pub programmes: Option<Vec<String>>,
+}
+
+/// The follow-up of a date.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativeUpdateInput {
+    pub status: InitiativeStatus,
+    #[schema(max_length = 2000, example = "Forsinket af rekruttering.")]
+    pub note: Option<String>,
+}
+
+/// The initiatives list's own filters (`limit`, `cursor` and `sort` are the list's shared
+/// ones); the CSV export takes the same filters (it has no pages).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InitiativeFilter {
+    /// Tell the status as of this date (default today, UTC).
+    pub as_of: Option<NaiveDate>,
+    /// Only initiatives with this status as of `as_of`.
+    #[param(inline)]
+    pub status: Option<InitiativeStatus>,
+}
+
+retning_kernel::text_enum! {
+    /// What the initiatives list can be sorted by: the tree's order (default: by node, then
+    /// position), title (Danish alphabet), planned end (none last) or status (in the order
+    /// not_started, started, done, delayed, cancelled); `-` before the key reverses it. Ties
+    /// keep the tree's order.
+    pub enum InitiativeSort {
+        Position = "position",
+        Title = "title",
+        PlannedEnd = "planned_end",
+        Status = "status",
+    }
+}
+
+impl SortKey for InitiativeSort {
+    const DEFAULT: Self = InitiativeSort::Position;
 }
 
 retning_kernel::text_enum! {

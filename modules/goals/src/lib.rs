@@ -62,4 +62,16 @@ impl Module for GoalsModule {
     fn indicators(&self) -> Vec<Arc<dyn ComputedIndicator>> {
         indicators::all()
     }
+    fn soft_references(&self) -> &'static [retning_kernel::transfer::SoftReference] {
+        // An initiative names programmes of the evidence catalogue by short name, without a
+        // foreign key: goals does not depend on the evidence module (see the migration). The
+        // short name is the programme's own key, the same in every installation, so moving data
+        // carries it unchanged (only integer values are renumbered); declared so that the link
+        // is known and the catalogue's table is moved before the links to it.
+        &[retning_kernel::transfer::SoftReference {
+            table: "initiative_programmes",
+            column: "programme",
+            references: "evidence_programmes",
+        }]
+    }
 }

@@ -516,3 +516,139 @@ pub struct BudgetFigureChanges {
     pub note: Option<String>,
     pub updated_at: NaiveDateTime,
 }
+
+retning_kernel::text_enum! {
+    /// Where an initiative (handling) stands, as a follow-up records it.
+    pub enum InitiativeStatus {
+        NotStarted = "not_started",
+        Started = "started",
+        Done = "done",
+        Delayed = "delayed",
+        Cancelled = "cancelled",
+    }
+}
+
+impl InitiativeStatus {
+    /// An initiative's status on a date: what its latest follow-up dated on or before it
+    /// records; without one, what its actual dates say by then (ended: done, begun: started);
+    /// else not started.
+    pub fn on(
+        followed_up: Option<InitiativeStatus>,
+        actual_start: Option<NaiveDate>,
+        actual_end: Option<NaiveDate>,
+        as_of: NaiveDate,
+    ) -> Self {
+        match followed_up {
+            Some(status) => status,
+            None if actual_end.is_some_and(|d| d <= as_of) => InitiativeStatus::Done,
+            None if actual_start.is_some_and(|d| d <= as_of) => InitiativeStatus::Started,
+            None => InitiativeStatus::NotStarted,
+        }
+    }
+
+    /// Whether an initiative with this status is finished with (it can no longer be overdue).
+    pub fn is_closed(self) -> bool {
+        matches!(self, InitiativeStatus::Done | InitiativeStatus::Cancelled)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = initiatives)]
+pub struct InitiativeRow {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub key: Option<String>,
+    pub position: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_unit_id: Option<i64>,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    pub actual_end: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = initiatives)]
+pub struct NewInitiativeRow {
+    pub municipality_id: i64,
+    pub strategy_id: i64,
+    pub node_id: i64,
+    pub key: Option<String>,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub changes: InitiativeChanges,
+}
+
+/// An initiative's own fields: what a new one holds and the whole state a PATCH writes back
+/// (`None` clears a column); its node, position, targets and programmes are written apart.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = initiatives, treat_none_as_null = true)]
+pub struct InitiativeChanges {
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_unit_id: Option<i64>,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    pub actual_end: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An initiative's link to a target of the same strategy.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = initiative_targets)]
+pub struct InitiativeTargetRow {
+    pub initiative_id: i64,
+    pub target_id: i64,
+    pub municipality_id: i64,
+}
+
+/// An initiative's link to a programme of the evidence catalogue, by short name (a soft
+/// reference: goals does not depend on the evidence module).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = initiative_programmes)]
+pub struct InitiativeProgrammeRow {
+    pub initiative_id: i64,
+    pub programme: String,
+    pub municipality_id: i64,
+}
+
+/// A follow-up of an initiative: its status on a date, with the note of that follow-up.
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = initiative_updates)]
+pub struct InitiativeUpdateRow {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub initiative_id: i64,
+    pub date: NaiveDate,
+    pub status: InitiativeStatus,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = initiative_updates)]
+pub struct NewInitiativeUpdateRow {
+    pub municipality_id: i64,
+    pub initiative_id: i64,
+    pub date: NaiveDate,
+    #[diesel(embed)]
+    pub changes: InitiativeUpdateChanges,
+}
+
+/// What a follow-up records (and what replacing it writes back).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = initiative_updates, treat_none_as_null = true)]
+pub struct InitiativeUpdateChanges {
+    pub status: InitiativeStatus,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}

@@ -10,6 +10,7 @@ use retning_kernel::indicators::IndicatorRegistry;
 use retning_kernel::pagination::Sort;
 use retning_kernel::scope::Scope;
 use retning_kernel::tenancy::Municipality;
+use retning_kernel::text_enum::TextEnum;
 use retning_kernel::{ApiError, DbConnection, Principal, Validator};
 
 use crate::dto::*;
@@ -668,15 +669,16 @@ pub fn update_node(
     Ok(after)
 }
 
-/// Removes a node that has no child nodes and no targets (409 otherwise).
+/// Removes a node that has no child nodes, targets or initiatives (409 otherwise).
 pub fn remove_node(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(), ApiError> {
     let cur = repo::node(conn, scope.id(), id)?;
     writable_strategy(conn, scope.id(), cur.strategy_id)?;
-    let (children, own_targets, budget) = repo::node_contents(conn, scope.id(), id)?;
-    if children > 0 || own_targets > 0 || budget > 0 {
+    let (children, own_targets, own_initiatives, budget) =
+        repo::node_contents(conn, scope.id(), id)?;
+    if children > 0 || own_targets > 0 || own_initiatives > 0 || budget > 0 {
         return Err(ApiError::conflict(
             crate::codes::NODE_NOT_EMPTY,
-            format!("the node has {children} child node(s), {own_targets} target(s) and {budget} budget figure(s); remove or move them first"),
+            format!("the node has {children} child node(s), {own_targets} target(s), {own_initiatives} initiative(s) and {budget} budget figure(s); remove or move them first"),
         ));
     }
     let before = views::node_view(conn, scope.id(), cur)?;
@@ -1659,4 +1661,369 @@ pub fn strategy_budget(
         figures,
         totals,
     })
+}
+
+// ------------------------------------------------------------------------------------------
+// Initiatives (handlinger) and their follow-ups
+
+/// Checks a whole initiative's own fields (a new one, or an existing one with a patch applied),
+/// before any database work.
+pub fn validate_initiative(i: &NewInitiative) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.text("title", &i.title, 1000);
+    v.opt_text("description", i.description.as_deref(), 20_000);
+    for (start, end, field, after) in [
+        (
+            i.planned_start,
+            i.planned_end,
+            "planned_end",
+            "must not be before planned_start",
+        ),
+        (
+            i.actual_start,
+            i.actual_end,
+            "actual_end",
+            "must not be before actual_start",
+        ),
+    ] {
+        if let (Some(start), Some(end)) = (start, end) {
+            v.check(end >= start, field, "before_start", after);
+        }
+    }
+    v.check(
+        i.targets.len() <= 100,
+        "targets",
+        "too_many",
+        "at most 100 targets",
+    );
+    v.check(
+        i.programmes.len() <= 50,
+        "programmes",
+        "too_many",
+        "at most 50 programmes",
+    );
+    for (n, p) in i.programmes.iter().enumerate() {
+        let field = format!("programmes[{n}]");
+        v.text(&field, p, 100);
+        v.check(
+            !i.programmes[..n].contains(p),
+            &field,
+            "duplicate",
+            "is listed twice",
+        );
+    }
+    for (n, t) in i.targets.iter().enumerate() {
+        v.check(
+            !i.targets[..n].contains(t),
+            &format!("targets[{n}]"),
+            "duplicate",
+            "is listed twice",
+        );
+    }
+    v.finish()
+}
+
+/// The linked targets must be targets of the initiative's strategy (422 naming `targets[i]`).
+fn check_initiative_targets(
+    conn: &mut DbConnection,
+    strategy_id: i64,
+    ids: &[i64],
+) -> Result<(), ApiError> {
+    let found = repo::targets_of_strategy_among(conn, strategy_id, ids)?;
+    let mut v = Validator::new();
+    for (n, id) in ids.iter().enumerate() {
+        v.check(
+            found.contains(id),
+            &format!("targets[{n}]"),
+            "unknown_target",
+            "is not a target of this initiative's strategy",
+        );
+    }
+    v.finish()
+}
+
+/// What an initiative holds, from a request (or the seed); validated by
+/// [`validate_initiative`].
+fn initiative_changes(i: &NewInitiative, owner_unit_id: Option<i64>) -> InitiativeChanges {
+    InitiativeChanges {
+        title: i.title.trim().to_owned(),
+        description: i.description.clone(),
+        owner_unit_id,
+        planned_start: i.planned_start,
+        planned_end: i.planned_end,
+        actual_start: i.actual_start,
+        actual_end: i.actual_end,
+        updated_at: retning_kernel::now(),
+    }
+}
+
+/// Adds an initiative after the node's last one, with its links (shared by the API and the
+/// seed, which names it by `key`); validated by [`validate_initiative`], its targets checked.
+pub fn add_initiative(
+    conn: &mut DbConnection,
+    node: &NodeRow,
+    key: Option<&str>,
+    i: &NewInitiative,
+    owner_unit_id: Option<i64>,
+) -> Result<InitiativeRow, ApiError> {
+    let changes = initiative_changes(i, owner_unit_id);
+    let new = NewInitiativeRow {
+        municipality_id: node.municipality_id,
+        strategy_id: node.strategy_id,
+        node_id: node.id,
+        key: key.map(str::to_owned),
+        position: repo::next_initiative_position(conn, node.id)?,
+        created_at: changes.updated_at,
+        changes,
+    };
+    let row = repo::insert_initiative(conn, &new)?;
+    let programmes: Vec<String> = i.programmes.iter().map(|p| p.trim().to_owned()).collect();
+    repo::set_initiative_links(conn, node.municipality_id, row.id, &i.targets, &programmes)?;
+    Ok(row)
+}
+
+/// An initiative the caller may see (its strategy public, or the caller a member): 404
+/// otherwise.
+pub fn visible_initiative(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    include_internal: bool,
+) -> Result<InitiativeRow, ApiError> {
+    let i = repo::initiative(conn, municipality_id, id)?;
+    repo::strategy(conn, municipality_id, i.strategy_id, include_internal)
+        .map_err(|_| ApiError::not_found("initiative"))?;
+    Ok(i)
+}
+
+fn initiative_subject(scope: &Scope, id: i64) -> Subject<'_> {
+    Subject::of(&scope.municipality.id, "initiative", id)
+}
+
+/// Adds an initiative to a node of a strategy that is not archived.
+pub fn create_initiative(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    node_id: i64,
+    i: &NewInitiative,
+) -> Result<InitiativeDetail, ApiError> {
+    let node = repo::node(conn, scope.id(), node_id)?;
+    writable_strategy(conn, scope.id(), node.strategy_id)?;
+    validate_initiative(i)?;
+    check_initiative_targets(conn, node.strategy_id, &i.targets)?;
+    let owner = i
+        .owner_unit
+        .as_deref()
+        .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
+        .transpose()?;
+    let row = add_initiative(conn, &node, None, i, owner)?;
+    let view = views::initiative_detail(conn, scope.id(), row, views::today())?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "create",
+        initiative_subject(scope, view.initiative.id),
+        None,
+        Some(&view),
+    )?;
+    Ok(view)
+}
+
+/// Applies a patch to an initiative of a strategy that is not archived; the whole result is
+/// validated, and `targets` and `programmes` replace its links.
+pub fn update_initiative(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: i64,
+    p: &InitiativePatch,
+) -> Result<InitiativeDetail, ApiError> {
+    let cur = repo::initiative(conn, scope.id(), id)?;
+    let strategy_id = cur.strategy_id;
+    writable_strategy(conn, scope.id(), strategy_id)?;
+    let today = views::today();
+    let before = views::initiative_detail(conn, scope.id(), cur, today)?;
+    let b = &before.initiative;
+    let merged = NewInitiative {
+        title: p.title.clone().unwrap_or_else(|| b.title.clone()),
+        description: p
+            .description
+            .clone()
+            .unwrap_or_else(|| b.description.clone()),
+        owner_unit: p
+            .owner_unit
+            .clone()
+            .unwrap_or_else(|| b.owner_unit.as_ref().map(|u| u.key.clone())),
+        planned_start: p.planned_start.unwrap_or(b.planned_start),
+        planned_end: p.planned_end.unwrap_or(b.planned_end),
+        actual_start: p.actual_start.unwrap_or(b.actual_start),
+        actual_end: p.actual_end.unwrap_or(b.actual_end),
+        targets: p.targets.clone().unwrap_or_else(|| b.targets.clone()),
+        programmes: p.programmes.clone().unwrap_or_else(|| b.programmes.clone()),
+    };
+    validate_initiative(&merged)?;
+    check_initiative_targets(conn, strategy_id, &merged.targets)?;
+    let owner = merged
+        .owner_unit
+        .as_deref()
+        .map(|k| repo::unit_id(conn, scope.id(), "owner_unit", k))
+        .transpose()?;
+    let row = repo::update_initiative(conn, scope.id(), id, &initiative_changes(&merged, owner))?;
+    if p.targets.is_some() || p.programmes.is_some() {
+        let programmes: Vec<String> = merged
+            .programmes
+            .iter()
+            .map(|p| p.trim().to_owned())
+            .collect();
+        repo::set_initiative_links(conn, scope.id(), id, &merged.targets, &programmes)?;
+    }
+    let after = views::initiative_detail(conn, scope.id(), row, today)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "update",
+        initiative_subject(scope, id),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+/// Removes an initiative with its links and follow-ups (the audit entry keeps them).
+pub fn remove_initiative(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<(), ApiError> {
+    let cur = repo::initiative(conn, scope.id(), id)?;
+    writable_strategy(conn, scope.id(), cur.strategy_id)?;
+    let before = views::initiative_detail(conn, scope.id(), cur, views::today())?;
+    repo::delete_initiative(conn, scope.id(), id)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "delete",
+        initiative_subject(scope, id),
+        Some(&before),
+        None,
+    )
+}
+
+/// The initiatives of a visible strategy with their status as of the filter's date, filtered by
+/// status and sorted; the tree's order among equals. One strategy's: judged in memory.
+pub fn select_initiatives(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    strategy_id: i64,
+    q: &InitiativeFilter,
+    sort: Sort<InitiativeSort>,
+) -> Result<Vec<InitiativeView>, ApiError> {
+    let lookup = Lookup::load(conn, &[scope.id()])?;
+    let mut out = views::initiative_views(
+        conn,
+        &lookup,
+        repo::Initiatives::OfStrategy(strategy_id),
+        views::as_of(q.as_of),
+    )?;
+    if let Some(status) = q.status {
+        out.retain(|i| i.status == status);
+    }
+    match sort.key {
+        InitiativeSort::Position => {}
+        InitiativeSort::Title => out.sort_by_cached_key(|i| danish_key(&i.title)),
+        InitiativeSort::PlannedEnd => out.sort_by_key(|i| (i.planned_end.is_none(), i.planned_end)),
+        InitiativeSort::Status => {
+            out.sort_by_key(|i| InitiativeStatus::ALL.iter().position(|s| *s == i.status))
+        }
+    }
+    if sort.descending {
+        if sort.key == InitiativeSort::PlannedEnd {
+            // Reversed, with the initiatives without a planned end still last.
+            let dated = out.iter().take_while(|i| i.planned_end.is_some()).count();
+            out[..dated].reverse();
+        } else {
+            out.reverse();
+        }
+    }
+    Ok(out)
+}
+
+/// Checks a follow-up's date and note.
+fn check_initiative_update(date: NaiveDate, note: Option<&str>) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    v.check(
+        date <= views::today(),
+        "date",
+        "in_future",
+        "a follow-up cannot be dated in the future",
+    );
+    v.opt_text("note", note, 2000);
+    v.finish()
+}
+
+/// Records the follow-up of an initiative for a date: its status and note. The same again
+/// changes nothing; another replaces it. Returns whether the date had no follow-up before.
+pub fn put_initiative_update(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    initiative_id: i64,
+    date: NaiveDate,
+    u: &InitiativeUpdateInput,
+) -> Result<(bool, InitiativeUpdateView), ApiError> {
+    let initiative = repo::initiative(conn, scope.id(), initiative_id)?;
+    writable_strategy(conn, scope.id(), initiative.strategy_id)?;
+    let note = u.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    check_initiative_update(date, note)?;
+    let changes = InitiativeUpdateChanges {
+        status: u.status,
+        note: note.map(str::to_owned),
+        recorded_by: scope.who.actor_name().to_owned(),
+        recorded_at: retning_kernel::now(),
+    };
+    let current = repo::initiative_update(conn, initiative_id, date)?;
+    let row = match &current {
+        Some(cur) if cur.status == u.status && cur.note.as_deref() == note => {
+            return Ok((false, InitiativeUpdateView::from_row(cur.clone())));
+        }
+        Some(cur) => repo::replace_initiative_update(conn, cur.id, &changes)?,
+        None => repo::insert_initiative_update(
+            conn,
+            &NewInitiativeUpdateRow {
+                municipality_id: scope.id(),
+                initiative_id,
+                date,
+                changes,
+            },
+        )?,
+    };
+    let id = row.id;
+    let before = current.map(InitiativeUpdateView::from_row);
+    let after = InitiativeUpdateView::from_row(row);
+    audit::record_change(
+        conn,
+        &scope.who,
+        if before.is_some() { "update" } else { "create" },
+        Subject::of(&scope.municipality.id, "initiative_update", id),
+        before.as_ref(),
+        Some(&after),
+    )?;
+    Ok((before.is_none(), after))
+}
+
+/// Removes the follow-up of an initiative for a date; 404 if there is none.
+pub fn remove_initiative_update(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    initiative_id: i64,
+    date: NaiveDate,
+) -> Result<(), ApiError> {
+    let initiative = repo::initiative(conn, scope.id(), initiative_id)?;
+    writable_strategy(conn, scope.id(), initiative.strategy_id)?;
+    let cur = repo::initiative_update(conn, initiative_id, date)?
+        .ok_or_else(|| ApiError::not_found("initiative update"))?;
+    let id = cur.id;
+    repo::delete_initiative_update(conn, id)?;
+    audit::record_change(
+        conn,
+        &scope.who,
+        "delete",
+        Subject::of(&scope.municipality.id, "initiative_update", id),
+        Some(&InitiativeUpdateView::from_row(cur)),
+        None,
+    )
 }

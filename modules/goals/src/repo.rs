@@ -506,12 +506,12 @@ pub fn update_node(
     .get_result(conn)
 }
 
-/// How many child nodes and how many targets a node has.
+/// How many child nodes, targets, initiatives and budget figures a node has.
 pub fn node_contents(
     conn: &mut DbConnection,
     municipality_id: i64,
     id: i64,
-) -> QueryResult<(i64, i64, i64)> {
+) -> QueryResult<(i64, i64, i64, i64)> {
     let children: i64 = nodes::table
         .filter(nodes::municipality_id.eq(municipality_id))
         .filter(nodes::parent_id.eq(id))
@@ -522,12 +522,17 @@ pub fn node_contents(
         .filter(targets::node_id.eq(id))
         .count()
         .get_result(conn)?;
+    let own_initiatives: i64 = initiatives::table
+        .filter(initiatives::municipality_id.eq(municipality_id))
+        .filter(initiatives::node_id.eq(id))
+        .count()
+        .get_result(conn)?;
     let budget: i64 = budget_figures::table
         .filter(budget_figures::municipality_id.eq(municipality_id))
         .filter(budget_figures::node_id.eq(id))
         .count()
         .get_result(conn)?;
-    Ok((children, own_targets, budget))
+    Ok((children, own_targets, own_initiatives, budget))
 }
 
 /// Deletes a node and its themes.
@@ -1505,4 +1510,277 @@ pub fn public_spend_of_year(
         .bind::<diesel::sql_types::Text, _>(Visibility::Public.as_str())
         .load(conn)?;
     Ok(rows.into_iter().next().and_then(|r| r.amount))
+}
+
+// ------------------------------------------------------------------------------------------
+// Initiatives
+
+/// Which initiatives a view shows, as a condition over the `initiatives` table (built from
+/// numbers only, never input).
+#[derive(Debug, Clone, Copy)]
+pub enum Initiatives {
+    /// One strategy's.
+    OfStrategy(i64),
+    /// One.
+    One(i64),
+}
+
+impl Initiatives {
+    pub fn condition(&self) -> String {
+        match *self {
+            Initiatives::OfStrategy(id) => format!("initiatives.strategy_id = {id}"),
+            Initiatives::One(id) => format!("initiatives.id = {id}"),
+        }
+    }
+}
+
+/// The chosen initiatives, in node and position order.
+pub fn initiatives_where(
+    conn: &mut DbConnection,
+    set: Initiatives,
+) -> QueryResult<Vec<InitiativeRow>> {
+    initiatives::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            &set.condition(),
+        ))
+        .select(InitiativeRow::as_select())
+        .order((
+            initiatives::node_id.asc(),
+            initiatives::position.asc(),
+            initiatives::id.asc(),
+        ))
+        .load(conn)
+}
+
+/// Per chosen initiative, its latest follow-up dated on or before `as_of`: one statement, each
+/// found by a seek on the (initiative, date) index, however many follow-ups there are.
+pub fn latest_updates(
+    conn: &mut DbConnection,
+    set: Initiatives,
+    as_of: NaiveDate,
+) -> QueryResult<HashMap<i64, InitiativeUpdateRow>> {
+    let sql = format!(
+        "SELECT * FROM initiative_updates WHERE id IN (SELECT (SELECT u2.id FROM initiative_updates u2 \
+         WHERE u2.initiative_id = initiatives.id AND u2.date <= $1 ORDER BY u2.date DESC LIMIT 1) \
+         FROM initiatives WHERE {})",
+        set.condition()
+    );
+    let rows: Vec<InitiativeUpdateRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Date, _>(as_of)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|u| (u.initiative_id, u)).collect())
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct InitiativeLink {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    programme: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// The linked target ids (ascending) and programme short names (alphabetical) of the chosen
+/// initiatives, by initiative id, in one statement.
+#[allow(clippy::type_complexity)]
+pub fn initiative_links(
+    conn: &mut DbConnection,
+    set: Initiatives,
+) -> QueryResult<(HashMap<i64, Vec<i64>>, HashMap<i64, Vec<String>>)> {
+    let cond = set.condition();
+    let sql = format!(
+        "SELECT programme, id, value FROM (\
+         SELECT 0 AS programme, it.initiative_id AS id, CAST(it.target_id AS TEXT) AS value \
+         FROM initiative_targets it JOIN initiatives ON initiatives.id = it.initiative_id WHERE {cond} \
+         UNION ALL \
+         SELECT 1 AS programme, ip.initiative_id AS id, ip.programme AS value \
+         FROM initiative_programmes ip JOIN initiatives ON initiatives.id = ip.initiative_id WHERE {cond}) x \
+         ORDER BY programme, id, value"
+    );
+    let rows: Vec<InitiativeLink> = diesel::sql_query(sql).load(conn)?;
+    let (mut targets, mut programmes): (HashMap<i64, Vec<i64>>, HashMap<i64, Vec<String>>) =
+        Default::default();
+    for r in rows {
+        if r.programme == 1 {
+            programmes.entry(r.id).or_default().push(r.value);
+        } else if let Ok(t) = r.value.parse() {
+            targets.entry(r.id).or_default().push(t);
+        }
+    }
+    for ids in targets.values_mut() {
+        ids.sort_unstable();
+    }
+    Ok((targets, programmes))
+}
+
+pub fn initiative(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> Result<InitiativeRow, ApiError> {
+    initiatives::table
+        .filter(initiatives::municipality_id.eq(municipality_id))
+        .filter(initiatives::id.eq(id))
+        .select(InitiativeRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("initiative"))
+}
+
+/// The ids among `ids` that are targets of the strategy.
+pub fn targets_of_strategy_among(
+    conn: &mut DbConnection,
+    strategy_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    targets::table
+        .filter(targets::strategy_id.eq(strategy_id))
+        .filter(targets::id.eq_any(ids))
+        .select(targets::id)
+        .load(conn)
+}
+
+pub fn next_initiative_position(conn: &mut DbConnection, node_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> = initiatives::table
+        .filter(initiatives::node_id.eq(node_id))
+        .select(diesel::dsl::max(initiatives::position))
+        .first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub fn insert_initiative(
+    conn: &mut DbConnection,
+    new: &NewInitiativeRow,
+) -> QueryResult<InitiativeRow> {
+    diesel::insert_into(initiatives::table)
+        .values(new)
+        .returning(initiatives::all_columns)
+        .get_result(conn)
+}
+
+/// Writes an initiative's fields (not its node, position or links).
+pub fn update_initiative(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+    changes: &InitiativeChanges,
+) -> QueryResult<InitiativeRow> {
+    diesel::update(
+        initiatives::table
+            .find(id)
+            .filter(initiatives::municipality_id.eq(municipality_id)),
+    )
+    .set(changes)
+    .returning(initiatives::all_columns)
+    .get_result(conn)
+}
+
+/// Replaces an initiative's linked targets and programmes.
+pub fn set_initiative_links(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    initiative_id: i64,
+    target_ids: &[i64],
+    programmes: &[String],
+) -> QueryResult<()> {
+    diesel::delete(
+        initiative_targets::table.filter(initiative_targets::initiative_id.eq(initiative_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        initiative_programmes::table.filter(initiative_programmes::initiative_id.eq(initiative_id)),
+    )
+    .execute(conn)?;
+    for &target_id in target_ids {
+        diesel::insert_into(initiative_targets::table)
+            .values(&InitiativeTargetRow {
+                initiative_id,
+                target_id,
+                municipality_id,
+            })
+            .execute(conn)?;
+    }
+    for programme in programmes {
+        diesel::insert_into(initiative_programmes::table)
+            .values(&InitiativeProgrammeRow {
+                initiative_id,
+                programme: programme.clone(),
+                municipality_id,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes an initiative with its links and follow-ups.
+pub fn delete_initiative(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<()> {
+    set_initiative_links(conn, municipality_id, id, &[], &[])?;
+    diesel::delete(initiative_updates::table.filter(initiative_updates::initiative_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(
+        initiatives::table
+            .find(id)
+            .filter(initiatives::municipality_id.eq(municipality_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// An initiative's follow-ups in date order.
+pub fn initiative_updates_of(
+    conn: &mut DbConnection,
+    initiative_id: i64,
+) -> QueryResult<Vec<InitiativeUpdateRow>> {
+    initiative_updates::table
+        .filter(initiative_updates::initiative_id.eq(initiative_id))
+        .select(InitiativeUpdateRow::as_select())
+        .order(initiative_updates::date.asc())
+        .load(conn)
+}
+
+pub fn initiative_update(
+    conn: &mut DbConnection,
+    initiative_id: i64,
+    date: NaiveDate,
+) -> QueryResult<Option<InitiativeUpdateRow>> {
+    initiative_updates::table
+        .filter(initiative_updates::initiative_id.eq(initiative_id))
+        .filter(initiative_updates::date.eq(date))
+        .select(InitiativeUpdateRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_initiative_update(
+    conn: &mut DbConnection,
+    new: &NewInitiativeUpdateRow,
+) -> QueryResult<InitiativeUpdateRow> {
+    diesel::insert_into(initiative_updates::table)
+        .values(new)
+        .returning(initiative_updates::all_columns)
+        .get_result(conn)
+}
+
+pub fn replace_initiative_update(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &InitiativeUpdateChanges,
+) -> QueryResult<InitiativeUpdateRow> {
+    diesel::update(initiative_updates::table.find(id))
+        .set(changes)
+        .returning(initiative_updates::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete_initiative_update(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(initiative_updates::table.find(id)).execute(conn)?;
+    Ok(())
 }

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use crate::dto::{StrategyTree, TargetView, TreeNode};
+use crate::dto::{InitiativeView, StrategyTree, TargetView, TreeNode};
+use crate::model::InitiativeStatus;
 use crate::progress::{Assessment, Trend};
 
 /// A strategy judged as of a day, with the tree as of the previous follow-up date.
@@ -19,25 +20,48 @@ pub struct Report {
     pub previous: Option<(NaiveDate, String)>,
     /// The targets as judged on the previous follow-up date, by id.
     pub before: BTreeMap<i64, TargetView>,
+    /// The initiatives as they stood on the previous follow-up date, by id.
+    pub initiatives_before: BTreeMap<i64, InitiativeView>,
 }
 
 impl Report {
     pub fn new(now: StrategyTree, previous: Option<(NaiveDate, String, StrategyTree)>) -> Self {
-        let (previous, before) = match previous {
+        let (previous, before, initiatives_before) = match previous {
             Some((date, label, tree)) => {
                 let mut before = BTreeMap::new();
                 collect(&tree.nodes, &mut |t| {
                     before.insert(t.id, t.clone());
                 });
-                (Some((date, label)), before)
+                let mut initiatives = BTreeMap::new();
+                collect_initiatives(&tree.nodes, &mut |i| {
+                    initiatives.insert(i.id, i.clone());
+                });
+                (Some((date, label)), before, initiatives)
             }
-            None => (None, BTreeMap::new()),
+            None => (None, BTreeMap::new(), BTreeMap::new()),
         };
         Self {
             now,
             previous,
             before,
+            initiatives_before,
         }
+    }
+
+    /// The initiatives whose status changed since the previous follow-up (one that did not
+    /// exist then counts as not started), in tree order, with the status they had.
+    pub fn status_changes(&self) -> Vec<(&InitiativeView, InitiativeStatus)> {
+        let mut out = Vec::new();
+        collect_initiatives(&self.now.nodes, &mut |i| {
+            let before = self
+                .initiatives_before
+                .get(&i.id)
+                .map_or(InitiativeStatus::NotStarted, |b| b.status);
+            if before != i.status {
+                out.push((i, before));
+            }
+        });
+        out
     }
 
     /// What changed for each target since the previous follow-up, in tree order.
@@ -73,6 +97,63 @@ fn collect<'a>(nodes: &'a [TreeNode], f: &mut dyn FnMut(&'a TargetView)) {
         }
         collect(&n.children, f);
     }
+}
+
+fn collect_initiatives<'a>(nodes: &'a [TreeNode], f: &mut dyn FnMut(&'a InitiativeView)) {
+    for n in nodes {
+        for i in &n.initiatives {
+            f(i);
+        }
+        collect_initiatives(&n.children, f);
+    }
+}
+
+/// The Danish words of an initiative's status.
+pub fn status_da(s: InitiativeStatus) -> &'static str {
+    match s {
+        InitiativeStatus::NotStarted => "Ikke startet",
+        InitiativeStatus::Started => "Startet",
+        InitiativeStatus::Done => "Gennemført",
+        InitiativeStatus::Delayed => "Forsinket",
+        InitiativeStatus::Cancelled => "Aflyst",
+    }
+}
+
+/// An initiative's planned period ("2014-09-01 – 2015-06-30", "– 2015-06-30", "–").
+fn planned(i: &InitiativeView) -> String {
+    match (i.planned_start, i.planned_end) {
+        (None, None) => "–".to_owned(),
+        (s, e) => format!(
+            "{} – {}",
+            s.map(|d| d.to_string()).unwrap_or_default(),
+            e.map(|d| d.to_string()).unwrap_or_default()
+        )
+        .trim()
+        .to_owned(),
+    }
+}
+
+fn owner(i: &InitiativeView) -> &str {
+    i.owner_unit.as_ref().map_or("–", |u| u.name.as_str())
+}
+
+/// The status with its follow-up's date, and "forsinket" when overdue.
+fn status_cell(i: &InitiativeView) -> String {
+    let mut s = status_da(i.status).to_owned();
+    if let Some(u) = &i.latest_update {
+        s.push_str(&format!(" ({})", u.date));
+    }
+    if i.overdue {
+        s.push_str(", overskredet");
+    }
+    s
+}
+
+fn latest_note(i: &InitiativeView) -> &str {
+    i.latest_update
+        .as_ref()
+        .and_then(|u| u.note.as_deref())
+        .unwrap_or("–")
 }
 
 /// The Danish words of an assessment (the report is for a Danish committee).
@@ -272,6 +353,25 @@ impl Report {
                 h.push_str("</tbody></table>\n");
             }
         }
+        let status_changes = self.status_changes();
+        if self.previous.is_some() {
+            if status_changes.is_empty() {
+                h.push_str("<p>Ingen handlinger har skiftet status.</p>\n");
+            } else {
+                h.push_str("<table><thead><tr><th scope=\"col\">Handling</th><th scope=\"col\">Status før</th><th scope=\"col\">Status nu</th><th scope=\"col\">Seneste opfølgning</th></tr></thead><tbody>\n");
+                for (i, before) in &status_changes {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(&i.title),
+                        status_da(*before),
+                        esc(&status_cell(i)),
+                        esc(latest_note(i))
+                    );
+                }
+                h.push_str("</tbody></table>\n");
+            }
+        }
         h.push_str("</section>\n");
 
         // The tree.
@@ -316,6 +416,21 @@ impl Report {
                         t.assessment.as_str(),
                         assessment_da(t.assessment),
                         trend_da(t.trend)
+                    );
+                }
+                h.push_str("</tbody></table>\n");
+            }
+            if !n.initiatives.is_empty() {
+                h.push_str("<table><thead><tr><th scope=\"col\">Handling</th><th scope=\"col\">Ansvarlig</th><th scope=\"col\">Planlagt</th><th scope=\"col\">Status</th><th scope=\"col\">Seneste opfølgning</th></tr></thead><tbody>\n");
+                for i in &n.initiatives {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td>{}</td><td>{}</td><td class=\"v\">{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(&i.title),
+                        esc(owner(i)),
+                        planned(i),
+                        esc(&status_cell(i)),
+                        esc(latest_note(i))
                     );
                 }
                 h.push_str("</tbody></table>\n");
@@ -367,6 +482,25 @@ impl Report {
                 m.push('\n');
             }
         }
+        let status_changes = self.status_changes();
+        if self.previous.is_some() {
+            if status_changes.is_empty() {
+                m.push_str("Ingen handlinger har skiftet status.\n\n");
+            } else {
+                m.push_str("| Handling | Status før | Status nu | Seneste opfølgning |\n| --- | --- | --- | --- |\n");
+                for (i, before) in &status_changes {
+                    let _ = writeln!(
+                        m,
+                        "| {} | {} | {} | {} |",
+                        md(&i.title),
+                        status_da(*before),
+                        md(&status_cell(i)),
+                        md(latest_note(i))
+                    );
+                }
+                m.push('\n');
+            }
+        }
         m.push_str("## Strategien\n\n");
         self.markdown_nodes(&mut m, &tree.nodes, 0);
         m
@@ -407,6 +541,21 @@ impl Report {
                         progress(t),
                         assessment_da(t.assessment),
                         trend_da(t.trend)
+                    );
+                }
+                m.push('\n');
+            }
+            if !n.initiatives.is_empty() {
+                m.push_str("| Handling | Ansvarlig | Planlagt | Status | Seneste opfølgning |\n| --- | --- | --- | --- | --- |\n");
+                for i in &n.initiatives {
+                    let _ = writeln!(
+                        m,
+                        "| {} | {} | {} | {} | {} |",
+                        md(&i.title),
+                        md(owner(i)),
+                        planned(i),
+                        md(&status_cell(i)),
+                        md(latest_note(i))
                     );
                 }
                 m.push('\n');

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::dto::*;
 use crate::model::{
-    Direction, Frequency, NewMeasurementRow, NewThemeRow, NewUnitRow, Source, ThemeKind, Unit,
-    Visibility,
+    Direction, Frequency, InitiativeStatus, InitiativeUpdateChanges, NewInitiativeUpdateRow,
+    NewMeasurementRow, NewThemeRow, NewUnitRow, Source, ThemeKind, Unit, Visibility,
 };
 use crate::views::{self, Lookup};
 use crate::{ops, repo};
@@ -112,6 +112,9 @@ struct NodeSeed {
     #[serde(default)]
     serves: Vec<String>,
     targets: Vec<TargetSeed>,
+    /// The node's initiatives (handlinger), inserted after its targets.
+    #[serde(default)]
+    initiatives: Vec<InitiativeSeed>,
     children: Vec<NodeSeed>,
     /// The area's budget figures by year.
     #[serde(default)]
@@ -124,6 +127,35 @@ struct BudgetSeed {
     year: i32,
     budget_dkk: Option<i64>,
     spend_dkk: Option<i64>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InitiativeSeed {
+    key: String,
+    title: String,
+    description: Option<String>,
+    owner_unit: Option<String>,
+    planned_start: Option<NaiveDate>,
+    planned_end: Option<NaiveDate>,
+    actual_start: Option<NaiveDate>,
+    actual_end: Option<NaiveDate>,
+    /// Keys of targets of the same strategy, seeded before it (on this node or an earlier one).
+    #[serde(default)]
+    targets: Vec<String>,
+    /// Short names of programmes of the evidence catalogue.
+    #[serde(default)]
+    programmes: Vec<String>,
+    #[serde(default)]
+    updates: Vec<InitiativeUpdateSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InitiativeUpdateSeed {
+    date: NaiveDate,
+    status: InitiativeStatus,
     note: Option<String>,
 }
 
@@ -477,6 +509,9 @@ fn insert_node(
         )
         .map_err(err)?;
     }
+    for i in &seed.initiatives {
+        insert_initiative(conn, mid, &node, i, unit_ids)?;
+    }
     for (i, child) in seed.children.iter().enumerate() {
         insert_node(
             conn,
@@ -489,6 +524,76 @@ fn insert_node(
             unit_ids,
             objective_ids,
         )?;
+    }
+    Ok(())
+}
+
+/// Inserts a seeded initiative with its follow-ups, by the rules the API applies (the strategy's
+/// `seed` audit entry records the whole seeded strategy, as for its nodes and targets).
+fn insert_initiative(
+    conn: &mut DbConnection,
+    mid: i64,
+    node: &crate::model::NodeRow,
+    seed: &InitiativeSeed,
+    unit_ids: &HashMap<String, i64>,
+) -> Result<(), String> {
+    let at = |e: ApiError| format!("initiative {}: {e}", seed.key);
+    let mut targets = Vec::new();
+    for key in &seed.targets {
+        let t = repo::target_by_key(conn, mid, key)
+            .map_err(|e| e.to_string())?
+            .filter(|t| t.strategy_id == node.strategy_id)
+            .ok_or(format!(
+                "initiative {}: unknown target {key} (a target of the same strategy, seeded before it)",
+                seed.key
+            ))?;
+        targets.push(t.id);
+    }
+    let new = NewInitiative {
+        title: seed.title.clone(),
+        description: seed.description.clone(),
+        owner_unit: seed.owner_unit.clone(),
+        planned_start: seed.planned_start,
+        planned_end: seed.planned_end,
+        actual_start: seed.actual_start,
+        actual_end: seed.actual_end,
+        targets,
+        programmes: seed.programmes.clone(),
+    };
+    ops::validate_initiative(&new).map_err(at)?;
+    let owner = seed
+        .owner_unit
+        .as_ref()
+        .map(|k| {
+            unit_ids
+                .get(k)
+                .copied()
+                .ok_or(format!("initiative {}: unknown unit {k}", seed.key))
+        })
+        .transpose()?;
+    let row = ops::add_initiative(conn, node, Some(&seed.key), &new, owner).map_err(at)?;
+    for u in &seed.updates {
+        if u.date > views::today() {
+            return Err(format!(
+                "initiative {} {}: a follow-up cannot be dated in the future",
+                seed.key, u.date
+            ));
+        }
+        repo::insert_initiative_update(
+            conn,
+            &NewInitiativeUpdateRow {
+                municipality_id: mid,
+                initiative_id: row.id,
+                date: u.date,
+                changes: InitiativeUpdateChanges {
+                    status: u.status,
+                    note: u.note.clone(),
+                    recorded_by: "seed".to_owned(),
+                    recorded_at: retning_kernel::now(),
+                },
+            },
+        )
+        .map_err(|e| format!("initiative {} {}: {e}", seed.key, u.date))?;
     }
     Ok(())
 }
@@ -530,4 +635,33 @@ fn wire_existing(
         wire_existing(conn, ctx, mid, &node.children)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_reads_its_initiatives_and_none_by_default() {
+        let bare: NodeSeed = serde_json::from_value(serde_json::json!({
+            "kind": "mål", "code": null, "title": "Mål", "body": null, "themes": [], "unit": null,
+            "targets": [], "children": []
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(bare.initiatives.is_empty());
+        let with: NodeSeed = serde_json::from_value(serde_json::json!({
+            "kind": "mål", "code": null, "title": "Mål", "body": null, "themes": [], "unit": null,
+            "targets": [], "children": [],
+            "initiatives": [{"key": "dagaflastning", "title": "Dagaflastning", "description": null,
+                "owner_unit": null, "planned_start": "2014-09-01", "planned_end": null,
+                "actual_start": null, "actual_end": null, "targets": ["t1"], "programmes": ["FFT"],
+                "updates": [{"date": "2015-01-31", "status": "started", "note": "I gang"}]}]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let i = &with.initiatives[0];
+        assert_eq!(
+            (i.key.as_str(), i.targets.len(), i.updates[0].status),
+            ("dagaflastning", 1, InitiativeStatus::Started)
+        );
+    }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
 use retning_kernel::indicators::IndicatorRegistry;
+use retning_kernel::text_enum::TextEnum;
 use retning_kernel::{ApiError, DbConnection, Principal, Timestamp};
 
 use crate::dto::*;
@@ -296,25 +297,90 @@ fn round2(v: f64) -> f64 {
     }
 }
 
-/// Assembles the tree: children in position order, targets on their nodes.
+/// Builds the views of the chosen initiatives (in node and position order) with their status
+/// as of a date: three statements whatever their number (the initiatives, their latest
+/// follow-ups, their links).
+pub fn initiative_views(
+    conn: &mut DbConnection,
+    lookup: &Lookup,
+    set: repo::Initiatives,
+    as_of: NaiveDate,
+) -> Result<Vec<InitiativeView>, ApiError> {
+    let rows = repo::initiatives_where(conn, set)?;
+    let mut latest = repo::latest_updates(conn, set, as_of)?;
+    let (mut targets, mut programmes) = repo::initiative_links(conn, set)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            let owner = lookup.unit_ref(row.owner_unit_id);
+            InitiativeView::from_row(
+                row,
+                owner,
+                targets.remove(&id).unwrap_or_default(),
+                programmes.remove(&id).unwrap_or_default(),
+                latest.remove(&id),
+                as_of,
+            )
+        })
+        .collect())
+}
+
+/// One initiative with every follow-up, its status as of a date.
+pub fn initiative_detail(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    row: InitiativeRow,
+    as_of: NaiveDate,
+) -> Result<InitiativeDetail, ApiError> {
+    let id = row.id;
+    let lookup = Lookup::load(conn, &[municipality_id])?;
+    let updates = repo::initiative_updates_of(conn, id)?;
+    let latest = updates.iter().rev().find(|u| u.date <= as_of).cloned();
+    let (mut targets, mut programmes) = repo::initiative_links(conn, repo::Initiatives::One(id))?;
+    let owner = lookup.unit_ref(row.owner_unit_id);
+    Ok(InitiativeDetail {
+        initiative: InitiativeView::from_row(
+            row,
+            owner,
+            targets.remove(&id).unwrap_or_default(),
+            programmes.remove(&id).unwrap_or_default(),
+            latest,
+            as_of,
+        ),
+        updates: updates
+            .into_iter()
+            .map(InitiativeUpdateView::from_row)
+            .collect(),
+    })
+}
+
+/// Assembles the tree: children in position order, targets and initiatives on their nodes.
 pub fn build_tree(
     nodes: &[NodeRow],
     node_themes: &HashMap<i64, Vec<String>>,
     targets: Vec<TargetView>,
+    initiatives: Vec<InitiativeView>,
     lookup: &Lookup,
 ) -> Vec<TreeNode> {
     let mut targets_by_node: HashMap<i64, Vec<TargetView>> = HashMap::new();
     for t in targets {
         targets_by_node.entry(t.node_id).or_default().push(t);
     }
+    let mut initiatives_by_node: HashMap<i64, Vec<InitiativeView>> = HashMap::new();
+    for i in initiatives {
+        initiatives_by_node.entry(i.node_id).or_default().push(i);
+    }
     let mut children: HashMap<Option<i64>, Vec<&NodeRow>> = HashMap::new();
     for n in nodes {
         children.entry(n.parent_id).or_default().push(n);
     }
+    #[allow(clippy::too_many_arguments)]
     fn build(
         parent: Option<i64>,
         children: &HashMap<Option<i64>, Vec<&NodeRow>>,
         targets: &mut HashMap<i64, Vec<TargetView>>,
+        initiatives: &mut HashMap<i64, Vec<InitiativeView>>,
         themes: &HashMap<i64, Vec<String>>,
         lookup: &Lookup,
         depth: usize,
@@ -330,7 +396,16 @@ pub fn build_tree(
                     .map(|n| TreeNode {
                         node: lookup.node_view((*n).clone(), themes),
                         targets: targets.remove(&n.id).unwrap_or_default(),
-                        children: build(Some(n.id), children, targets, themes, lookup, depth + 1),
+                        initiatives: initiatives.remove(&n.id).unwrap_or_default(),
+                        children: build(
+                            Some(n.id),
+                            children,
+                            targets,
+                            initiatives,
+                            themes,
+                            lookup,
+                            depth + 1,
+                        ),
                     })
                     .collect()
             })
@@ -340,6 +415,7 @@ pub fn build_tree(
         None,
         &children,
         &mut targets_by_node,
+        &mut initiatives_by_node,
         node_themes,
         lookup,
         0,
@@ -348,7 +424,8 @@ pub fn build_tree(
 
 /// A strategy with its whole tree, as of a date, in a fixed number of statements whatever its
 /// size: follow-ups, units, nodes, node and target themes (one), targets, their latest values,
-/// and for computed targets the data versions (values from the cache, or computed once).
+/// for computed targets the data versions (values from the cache, or computed once), and the
+/// initiatives with their latest follow-ups and links (three).
 pub fn strategy_tree(
     conn: &mut DbConnection,
     m: &retning_kernel::tenancy::Municipality,
@@ -375,16 +452,26 @@ pub fn strategy_tree(
         &target_themes,
         as_of,
     )?;
+    let initiatives = initiative_views(conn, &lookup, repo::Initiatives::OfStrategy(id), as_of)?;
     let mut by_kind = std::collections::BTreeMap::new();
     for n in &nodes {
         *by_kind.entry(n.kind.clone()).or_insert(0) += 1;
+    }
+    let mut by_status: BTreeMap<String, usize> = InitiativeStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    for i in &initiatives {
+        *by_status.entry(i.status.as_str().to_owned()).or_insert(0) += 1;
     }
     let counts = TreeCounts {
         nodes: nodes.len(),
         targets: targets.len(),
         nodes_by_kind: by_kind,
+        initiatives: initiatives.len(),
+        initiatives_by_status: by_status,
     };
-    let tree_nodes = build_tree(&nodes, &node_themes, targets, &lookup);
+    let tree_nodes = build_tree(&nodes, &node_themes, targets, initiatives, &lookup);
     // The line it builds on, as anyone who may see this strategy may see it: a public strategy
     // shows the public ones only, so that every reader gets the same tree.
     let public = row.is_public();

@@ -5,6 +5,7 @@ mod budget;
 mod compare;
 mod dashboard;
 mod indicators;
+mod initiatives;
 mod progress;
 mod report;
 mod seeded;
@@ -17,7 +18,9 @@ use serde_json::{json, Value};
 
 pub(super) async fn strategy_id(app: &TestApp, municipality: &str) -> i64 {
     let list = app
-        .get(&format!("/api/v1/municipalities/{municipality}/strategies?sort=-period_start"))
+        .get(&format!(
+            "/api/v1/municipalities/{municipality}/strategies?sort=-period_start"
+        ))
         .send()
         .await
         .ok(200);

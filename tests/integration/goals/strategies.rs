@@ -664,6 +664,19 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
                     .await
                     .ok(201);
             }
+            // An initiative per goal, linked to its target, with a follow-up.
+            let i = editor.post(&format!("/api/v1/municipalities/vordingborg/nodes/{}/initiatives", goal["id"]))
+                .json(&json!({"title": format!("Handling {i}.{j}"), "planned_end": "2025-12-31", "targets": [t["id"]], "programmes": ["FFT"]}))
+                .send().await.ok(201);
+            editor
+                .put(&format!(
+                    "/api/v1/municipalities/vordingborg/initiatives/{}/updates/2025-06-30",
+                    i["id"]
+                ))
+                .json(&json!({"status": "started", "note": "I gang"}))
+                .send()
+                .await
+                .ok(201);
         }
     }
     let count = |id: i64| {
@@ -689,17 +702,22 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
                 retning_kernel::db::queries_on_this_thread() - before,
                 tree.counts.nodes,
                 tree.counts.targets,
+                tree.counts.initiatives,
             )
         })
     };
-    let (q_small, n_small, t_small) = count(small);
-    let (q_big, n_big, t_big) = count(sid);
-    assert_eq!((n_small, t_small, n_big, t_big), (7, 7, 60, 50));
+    let (q_small, n_small, t_small, i_small) = count(small);
+    let (q_big, n_big, t_big, i_big) = count(sid);
+    assert_eq!(
+        (n_small, t_small, i_small, n_big, t_big, i_big),
+        (7, 7, 0, 60, 50, 50)
+    );
     // The small tree has computed targets (their data versions are read once), the big one
     // none: the big one may take fewer, never more.
     assert!(
         q_big <= q_small,
         "the tree's queries must not grow with its size: {q_small} then {q_big}"
     );
-    assert!(q_small <= 10, "{q_small} queries");
+    // Ten, and three for the initiatives (them, their latest follow-ups, their links).
+    assert!(q_small <= 13, "{q_small} queries");
 }

@@ -216,8 +216,17 @@ async fn lists_with_a_csv_export_answer_accept_text_csv(app: TestApp) {
         .filter_map(|(p, _)| p.strip_suffix(".csv").map(str::to_owned))
         .collect();
     assert!(csv_lists.len() >= 3, "{csv_lists:?}");
+    // A list under an object (a strategy's initiatives) is read on Vejle's public strategy.
+    let strategy = app
+        .get("/api/v1/municipalities/vejle/strategies")
+        .send()
+        .await
+        .ok(200)["items"][0]["id"]
+        .clone();
     for list in &csv_lists {
-        let path = list.replace("{municipality}", "vejle");
+        let path = list
+            .replace("{municipality}", "vejle")
+            .replace("{id}", &strategy.to_string());
         let csv = app.get(&path).header("accept", "text/csv").send().await;
         assert_eq!(csv.status, 200, "{list}: {}", csv.text());
         assert!(

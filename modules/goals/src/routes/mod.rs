@@ -2,6 +2,7 @@
 
 mod budget;
 mod compare;
+mod initiatives;
 mod measurements;
 mod nodes;
 mod policies;
@@ -48,6 +49,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(budget::remove)
         .service(budget::csv)
         .service(budget::get)
+        .service(initiatives::create)
+        .service(initiatives::list)
+        .service(initiatives::csv)
+        .service(initiatives::get)
+        .service(initiatives::update)
+        .service(initiatives::remove)
+        .service(initiatives::put_update)
+        .service(initiatives::remove_update)
         .service(compare::compare)
         .service(compare::overview);
 }
