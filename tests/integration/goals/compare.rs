@@ -87,13 +87,13 @@ async fn comparison_side_by_side(app: TestApp) {
         .unwrap_or_default();
     assert_eq!(
         (vb["strategies"].as_u64(), vb["targets"].as_u64()),
-        (Some(1), Some(7))
+        (Some(1), Some(11))
     );
     let sum: u64 = vb["by_assessment"]
         .as_object()
         .map(|o| o.values().filter_map(Value::as_u64).sum())
         .unwrap_or(0);
-    assert_eq!(sum, 7);
+    assert_eq!(sum, 11);
     if app
         .ctx
         .registry

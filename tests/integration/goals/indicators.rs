@@ -76,15 +76,16 @@ async fn computed_indicator_mechanism(backend: Backend) {
         .any(|i| i["key"] == "test.strategy_count" && i["unit"] == "count")));
     let editor = app.member("vejle", Role::Editor);
     let t = make_target(&app, editor.token(), json!({"title": "Mindst to strategier", "indicator": "Strategier", "unit": "count", "direction": "increase",
-        "baseline_value": 0, "baseline_date": "2020-01-01", "target_value": 3, "frequency": "annual", "source": "computed", "computed_indicator": "test.strategy_count"})).await;
-    // Vejle's seeded strategy plus the one make_target created.
+        "baseline_value": 0, "baseline_date": "2020-01-01", "target_value": 4, "frequency": "annual", "source": "computed", "computed_indicator": "test.strategy_count"})).await;
+    // Vejle's two seeded strategies (Faglig Omstilling 2.0 and the one building on it) plus the
+    // one make_target created.
     assert_eq!(
         (
             t["source"].as_str(),
             t["latest"]["value"].as_f64(),
             t["latest"]["computed"].as_bool()
         ),
-        (Some("computed"), Some(2.0), Some(true))
+        (Some("computed"), Some(3.0), Some(true))
     );
     let turl = format!("/api/v1/municipalities/vejle/targets/{}", t["id"]);
     editor
@@ -96,7 +97,7 @@ async fn computed_indicator_mechanism(backend: Backend) {
     let now = app.get(&turl).send().await.ok(200);
     assert_eq!(
         (now["latest"]["value"].as_f64(), now["assessment"].as_str()),
-        (Some(3.0), Some("achieved"))
+        (Some(4.0), Some("achieved"))
     );
     // It takes no hand-entered values; a unit that does not match the indicator is refused.
     editor

@@ -10,7 +10,7 @@ both_backends!(status_report_shows_the_tree_and_what_changed_since_the_last_foll
 async fn status_report_shows_the_tree_and_what_changed_since_the_last_follow_up(app: TestApp) {
     let admin = app.member("vejle", Role::Admin);
     let strategy = app
-        .get("/api/v1/municipalities/vejle/strategies")
+        .get("/api/v1/municipalities/vejle/strategies?sort=-period_start")
         .send()
         .await
         .ok(200)["items"][0]

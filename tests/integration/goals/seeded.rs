@@ -105,7 +105,16 @@ async fn vejles_2016_targets_live_on_faglig_omstilling_and_the_line_is_shown(app
             "placements.share_foster_family_excluding_network"
         );
     }
-    assert_eq!(network["kind"], "key_figure");
+    assert_eq!(
+        (network["kind"].as_str(), network["unit"].as_str()),
+        (Some("key_figure"), Some("percent"))
+    );
+    // Computed once the placements module registers its indicator; else the document's 10 %.
+    if network["source"] == "computed" {
+        assert_eq!(network["computed_indicator"], "placements.share_network");
+    } else {
+        assert_eq!(network["latest"]["value"].as_f64(), Some(10.0));
+    }
     // Judged on their own strategy's dates: within its period the deadline is ahead.
     for t in [placements, foster] {
         let deadline = t["deadline"].as_str().unwrap_or_default();

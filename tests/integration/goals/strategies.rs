@@ -118,29 +118,9 @@ async fn seeded_vejle_strategy_matches_its_document(app: TestApp) {
     let mut sub = Vec::new();
     goals_with_subgoals(&vejle["nodes"], &mut sub);
     assert_eq!(sub, vec![2, 2, 2, 2]);
-    let mut vt = Vec::new();
-    all_targets(&vejle["nodes"], &mut vt);
-    let placements = target_by_key(&vt, "Antal anbringelser");
-    assert_eq!(
-        (
-            placements["target_value"].as_f64(),
-            placements["deadline"].as_str()
-        ),
-        (Some(290.0), Some("2016-12-31"))
-    );
-    let foster = vt
-        .iter()
-        .find(|t| t["target_value"].as_f64() == Some(64.0))
-        .unwrap_or_else(|| panic!("64 % target"));
-    assert_eq!(foster["unit"], "percent");
-    let network = target_by_key(&vt, "Vi ville også anbringe flere i netværket");
-    assert_eq!(network["unit"], "percent");
-    // Computed once the placements module registers its indicator; else the document's 10 %.
-    if network["source"] == "computed" {
-        assert_eq!(network["computed_indicator"], "placements.share_network");
-    } else {
-        assert_eq!(network["latest"]["value"].as_f64(), Some(10.0));
-    }
+    // The foundation's 2016 targets belong to Faglig Omstilling 2.0, which this strategy builds
+    // on: see goals::seeded.
+    assert_eq!(vejle["lineage"][0]["title"], "Faglig Omstilling 2.0");
     let units = app
         .get("/api/v1/municipalities/vejle/units")
         .send()
@@ -194,7 +174,8 @@ async fn seeded_vordingborg_strategy_matches_its_document(app: TestApp) {
         .is_some_and(|a| a.iter().any(|n| n["code"] == "1.4.1")));
     let mut t = Vec::new();
     all_targets(&vb["nodes"], &mut t);
-    assert_eq!(t.len(), 7);
+    // Seven targets and four key figures (#13).
+    assert_eq!(t.len(), 11);
     let full_year = target_by_key(&t, "Antallet af helårsanbringelser");
     assert_eq!(
         (
@@ -648,7 +629,7 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
             .json(&json!({"kind": "indsatsområde", "title": format!("Område {i}"), "themes": ["early-detection"]})).send().await.ok(201);
         for j in 0..5 {
             let goal = editor.post(&format!("/api/v1/municipalities/vordingborg/strategies/{sid}/nodes"))
-                .json(&json!({"kind": "mål", "title": format!("Mål {i}.{j}"), "parent_id": area["id"], "unit": "ppr"})).send().await.ok(201);
+                .json(&json!({"kind": "mål", "title": format!("Mål {i}.{j}"), "parent_id": area["id"], "unit": "ppr-og-forebyggelse"})).send().await.ok(201);
             let t = editor.post(&format!("/api/v1/municipalities/vordingborg/nodes/{}/targets", goal["id"]))
                 .json(&json!({"title": format!("Andel {i}.{j}"), "indicator": "Andel", "unit": "percent", "direction": "increase",
                     "baseline_value": 10, "baseline_date": "2024-01-01", "target_value": 50, "deadline": "2027-12-31", "frequency": "quarterly",
@@ -710,7 +691,7 @@ async fn tree_takes_a_fixed_number_of_queries(app: TestApp) {
     let (q_big, n_big, t_big, i_big) = count(sid);
     assert_eq!(
         (n_small, t_small, i_small, n_big, t_big, i_big),
-        (7, 7, 0, 60, 50, 50)
+        (7, 11, 5, 60, 50, 50)
     );
     // The small tree has computed targets (their data versions are read once), the big one
     // none: the big one may take fewer, never more.
