@@ -8,3 +8,4 @@ mod metrics;
 mod modules;
 mod municipalities;
 mod transfer;
+mod upgrade;
