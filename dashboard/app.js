@@ -19,6 +19,9 @@ const TRENDS = {
   negative: ['↘', 'negativ'],
 };
 const DIRECTIONS = { increase: 'skal op', decrease: 'skal ned', keep: 'skal holdes' };
+const INITIATIVE_STATUS = {
+  not_started: 'Ikke startet', started: 'Startet', done: 'Gennemført', delayed: 'Forsinket', cancelled: 'Aflyst',
+};
 const FREQUENCIES = {
   monthly: 'månedligt', quarterly: 'kvartalsvist', half_yearly: 'halvårligt', annual: 'årligt', irregular: 'uregelmæssigt',
 };
@@ -77,6 +80,8 @@ function num(v, unit) {
     case 'percent': return `${NF1.format(v)} %`;
     case 'dkk': return `${NF0.format(v)} kr.`;
     case 'ratio': return NF2.format(v);
+    case 'days': return `${NF1.format(v)} ${v === 1 ? 'dag' : 'dage'}`;
+    case 'months': return `${NF1.format(v)} ${v === 1 ? 'måned' : 'måneder'}`;
     default: return Number.isInteger(v) ? NF0.format(v) : NF1.format(v);
   }
 }
@@ -236,13 +241,15 @@ function targetView(t, extra) {
   const latest = t.latest
     ? [num(t.latest.value, u), ` pr. ${date(t.latest.date)}`, t.latest.computed ? ' (beregnet)' : '']
     : ['ingen måling'];
-  return h('article', { class: 'target', dataset: { targetId: t.id } },
+  const keyFigure = t.kind === 'key_figure';
+  return h('article', { class: `target${keyFigure ? ' key-figure' : ''}`, dataset: { targetId: t.id, kind: t.kind } },
     h('h5', { class: 'target-title' }, t.title),
     extra,
     h('div', { class: 'target-meta' },
-      assessmentBadge(t.assessment), ' ', trendMark(t.trend),
+      keyFigure ? h('span', { class: 'badge key-figure-badge', title: 'Et tal der følges uden et mål' }, 'Nøgletal') : assessmentBadge(t.assessment),
+      ' ', trendMark(t.trend),
       t.stale ? h('span', { class: 'stale', title: 'Der mangler en måling efter målingsfrekvensen' }, '⚠ Forældet') : null),
-    progressBar(t),
+    keyFigure ? null : progressBar(t),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Indikator'), h('dd', {}, `${t.indicator} (${DIRECTIONS[t.direction] || t.direction}, ${FREQUENCIES[t.frequency] || t.frequency})`),
       h('dt', {}, 'Seneste'), h('dd', {}, latest),
@@ -306,8 +313,24 @@ function renderNodes(nodes, strategy, depth) {
         h('span', { class: 'node-title' }, n.code ? `${n.code} ` : '', n.title)),
       n.body ? h('details', { class: 'body' }, h('summary', {}, 'Tekst'), h('p', {}, n.body)) : null,
       n.targets.length ? h('div', { class: 'targets' }, n.targets.map((t) => targetView(t))) : null,
+      n.initiatives?.length ? initiativesView(n.initiatives) : null,
       renderNodes(n.children, strategy, depth + 1));
   }));
+}
+
+function initiativesView(list) {
+  return h('div', { class: 'initiatives' },
+    h('h5', { class: 'initiatives-title' }, 'Handlinger'),
+    h('ul', {}, list.map((i) => {
+      const planned = i.planned_start || i.planned_end ? `planlagt ${date(i.planned_start)} – ${date(i.planned_end)}` : 'ingen planlagte datoer';
+      return h('li', { class: 'initiative', dataset: { initiativeId: i.id, status: i.status } },
+        h('span', { class: 'initiative-title' }, i.title), ' ',
+        h('span', { class: `tag st-${i.status}` }, INITIATIVE_STATUS[i.status] || i.status),
+        i.overdue ? h('span', { class: 'stale', title: 'Planlagt slut er passeret, og handlingen er hverken gennemført eller aflyst' }, '⚠ Overskredet') : null,
+        h('span', { class: 'initiative-meta' },
+          ` ${planned}`, i.owner_unit ? ` · ${i.owner_unit.name}` : '',
+          i.latest_update ? ` · opfølgning ${date(i.latest_update.date)}${i.latest_update.note ? `: ${i.latest_update.note}` : ''}` : ''));
+    })));
 }
 
 function kindCounts(tree) {
@@ -339,11 +362,15 @@ function strategyCard(st) {
       st.status === 'archived' ? h('span', { class: 'tag' }, 'Arkiveret') : null,
       period, st.adopted_by ? ` · vedtaget af ${st.adopted_by}${st.adopted_on ? ` ${date(st.adopted_on)}` : ''}` : ''),
     st.summary ? h('p', { class: 'summary' }, st.summary) : null,
+    tree?.lineage?.length ? h('p', { class: 'lineage' }, 'Bygger på: ',
+      tree.lineage.map((l, i) => [i ? ' ← ' : '', h('span', { class: 'lineage-title' }, l.title),
+        l.period_start || l.period_end ? ` (${date(l.period_start)} – ${date(l.period_end)})` : ''])) : null,
+    st.follow_up_recipients?.length ? h('p', { class: 'recipients' }, `Følges op over for: ${st.follow_up_recipients.join(', ')}`) : null,
     h('div', { class: 'levels' },
       h('span', { class: 'levels-label', id: `lv-${st.id}` }, 'Niveauer:'),
       h('ol', { class: 'level-names', 'aria-labelledby': `lv-${st.id}` },
         st.level_names.map((n, i) => h('li', {}, h('span', { class: `kind k${i % 6}` }, n))))),
-    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} ${tree.counts.nodes === 1 ? 'punkt' : 'punkter'}${tree.counts.nodes ? ` (${kindCounts(tree)})` : ''}, ${tree.counts.targets} mål · opgjort pr. `,
+    tree ? h('p', { class: 'counts' }, `${tree.counts.nodes} ${tree.counts.nodes === 1 ? 'punkt' : 'punkter'}${tree.counts.nodes ? ` (${kindCounts(tree)})` : ''}, ${tree.counts.targets} mål og nøgletal, ${tree.counts.initiatives ?? 0} ${tree.counts.initiatives === 1 ? 'handling' : 'handlinger'} · opgjort pr. `,
       h('time', { datetime: tree.as_of, class: 'as-of' }, date(tree.as_of))) : null,
     toggle,
     h('div', { id: treeId, class: 'tree-wrap', hidden: !open },

@@ -40,7 +40,7 @@ token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application
   -d '{"username":"report-admin","password":"a long passphrase for the report check"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 m=$base/api/v1/municipalities/vejle
-sid=$(curl -sf "$m/strategies" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+sid=$(curl -sf "$m/strategies?sort=-period_start" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 curl -sf -X PATCH "$m/strategies/$sid" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d '{"follow_ups":[{"date":"2026-01-15","label":"Børne- og Familieudvalget, januar 2026"},{"date":"2026-07-15","label":"Børne- og Familieudvalget, juli 2026"}]}' >/dev/null
 tree=$(curl -sf "$m/strategies/$sid/tree?as_of=2026-06-30")

@@ -143,6 +143,33 @@ const apiWithProgress = [...progressById.values()].filter((t) => t.progress !== 
 check(apiWithProgress > 0, `API: targets with progress exist (${apiWithProgress})`);
 const assessmentLabels = await page.$$eval('.target .badge', (els) => els.map((e) => e.textContent.trim()));
 check(assessmentLabels.length > 0 && assessmentLabels.every((l) => l.length > 2), `assessments carry a text label (${[...new Set(assessmentLabels)].join(', ')})`);
+// Key figures (#13): each target the API calls a key figure carries «Nøgletal» and no progress bar.
+const kfShown = await page.$$eval('.target[data-kind=key_figure]', (els) => els.map((e) => ({
+  id: e.dataset.targetId, badge: e.querySelector('.key-figure-badge')?.textContent.trim(), bar: !!e.querySelector('[role=progressbar]'),
+})));
+const apiKeyFigures = [...progressById.values()].filter((t) => t.kind === 'key_figure');
+check(apiKeyFigures.length > 0 && apiKeyFigures.every((t) => kfShown.some((k) => k.id === String(t.id) && k.badge === 'Nøgletal' && !k.bar)),
+  `key figures shown as «Nøgletal» without a progress bar (${kfShown.length} shown, ${apiKeyFigures.length} in the API)`, JSON.stringify(kfShown.slice(0, 3)));
+// Initiatives (#13): every one in the API's trees, with its status in Danish and the overdue mark where the API sets it.
+const STATUS_DA = { not_started: 'Ikke startet', started: 'Startet', done: 'Gennemført', delayed: 'Forsinket', cancelled: 'Aflyst' };
+const apiInitiatives = [];
+const walkI = (nodes) => nodes.forEach((n) => { apiInitiatives.push(...(n.initiatives || [])); walkI(n.children); });
+Object.values(trees).forEach((t) => walkI(t.nodes));
+const shownInitiatives = await page.$$eval('li.initiative', (els) => els.map((e) => ({
+  id: e.dataset.initiativeId, title: e.querySelector('.initiative-title')?.textContent, status: e.querySelector('.tag')?.textContent,
+  overdue: !!e.querySelector('.stale'),
+})));
+const initiativeMisses = apiInitiatives.filter((i) => !shownInitiatives.some((x) => x.id === String(i.id) && x.title === i.title
+  && x.status === STATUS_DA[i.status] && x.overdue === i.overdue));
+check(apiInitiatives.length >= 15 && initiativeMisses.length === 0,
+  `initiatives shown with their status as the API gives it (${shownInitiatives.length} shown, ${apiInitiatives.length} in the API)`, JSON.stringify(initiativeMisses.slice(0, 3)));
+// Lineage and follow-up recipients (#13): Vejle's 2017-2020 strategy builds on Faglig Omstilling 2.0.
+const mer = strategies.vejle.find((x) => trees[x.id]?.lineage?.length);
+const lineageShown = mer ? await page.$eval(`article.strategy[data-strategy-id="${mer.id}"]`, (e) => ({
+  lineage: e.querySelector('.lineage')?.textContent, recipients: e.querySelector('.recipients')?.textContent,
+})) : {};
+check(!!mer && lineageShown.lineage?.includes(trees[mer.id].lineage[0].title) && lineageShown.recipients?.includes(mer.follow_up_recipients[0]),
+  `lineage and follow-up recipients shown for «${mer?.title}»`, JSON.stringify(lineageShown));
 const asOfShown = await page.$$eval('time.as-of', (els) => els.map((e) => e.getAttribute('datetime')));
 check(asOfShown.includes(Object.values(trees)[0].as_of), `as_of date shown (${asOfShown[0]})`);
 

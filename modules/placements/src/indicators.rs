@@ -226,6 +226,6 @@ mod tests {
         assert_eq!(month_end_on_or_before(d(2016, 12, 30)), d(2016, 11, 30));
         assert_eq!(month_end_on_or_before(d(2016, 3, 1)), d(2016, 2, 29));
         assert_eq!(month_end_on_or_before(d(2016, 2, 29)), d(2016, 2, 29));
-        assert_eq!(all().len(), 7);
+        assert_eq!(all().len(), 8);
     }
 }
