@@ -131,13 +131,12 @@ pub fn steps_of(category: MeasureCategory) -> std::ops::RangeInclusive<i32> {
 /// (<https://www.social.dk/tvaergaaende/analyse-og-vidensarbejde/redskaber-til-styring-og-udvikling/noegletalsredskaber-og-indsatstrapper/indsatstrappen-for-udsatte-boern-og-unge>):
 /// "Trappen har 6 trin: Tidligere indsatser i almenområdet, Forebyggende indsatser,
 /// Hjemmebaserede foranstaltninger, Anbringelse i slægt eller netværk, Anbringelse i plejefamilie
-/// og Anbringelse på institution." The page's text writes step 4 "slægt eller netværk"; the name
-/// here is "slægt og netværk" as issue #13 gives it (see seed/placements/staircases.json).
+/// og Anbringelse på institution." Word for word, step 4 included ("slægt eller netværk").
 pub const STANDARD_STEPS: [(i32, &str); 6] = [
     (1, "Tidligere indsatser i almenområdet"),
     (2, "Forebyggende indsatser"),
     (3, "Hjemmebaserede foranstaltninger"),
-    (4, "Anbringelse i slægt og netværk"),
+    (4, "Anbringelse i slægt eller netværk"),
     (5, "Anbringelse i plejefamilie"),
     (6, "Anbringelse på institution"),
 ];

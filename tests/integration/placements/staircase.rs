@@ -33,7 +33,7 @@ async fn staircase_is_seeded_public_and_replaced_by_admins(app: TestApp) {
         "Tidligere indsatser i almenområdet",
         "Forebyggende indsatser",
         "Hjemmebaserede foranstaltninger",
-        "Anbringelse i slægt og netværk",
+        "Anbringelse i slægt eller netværk",
         "Anbringelse i plejefamilie",
         "Anbringelse på institution",
     ];
