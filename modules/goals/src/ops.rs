@@ -1375,23 +1375,7 @@ fn change_objectives(
     let cur = repo::policy(conn, scope.id(), policy_id, true)?;
     let before = views::policy_view(conn, cur, scope.slug(), true)?;
     change(conn)?;
-    let row = repo::update_policy(
-        conn,
-        scope.id(),
-        policy_id,
-        &PolicyFields {
-            updated_at: retning_kernel::now(),
-            ..policy_fields(&NewPolicy {
-                title: before.title.clone(),
-                summary: before.summary.clone(),
-                visibility: Some(before.visibility),
-                adopted_by: before.adopted_by.clone(),
-                adopted_on: before.adopted_on,
-                source: Some(before.source.clone()),
-                objectives: Vec::new(),
-            })
-        },
-    )?;
+    let row = repo::touch_policy(conn, scope.id(), policy_id)?;
     let after = views::policy_view(conn, row, scope.slug(), true)?;
     audit::record_change(
         conn,

@@ -1303,6 +1303,22 @@ pub fn update_policy(
     .get_result(conn)
 }
 
+/// Marks a policy changed (one of its objectives was).
+pub fn touch_policy(
+    conn: &mut DbConnection,
+    municipality_id: i64,
+    id: i64,
+) -> QueryResult<PolicyRow> {
+    diesel::update(
+        policies::table
+            .filter(policies::municipality_id.eq(municipality_id))
+            .filter(policies::id.eq(id)),
+    )
+    .set(policies::updated_at.eq(retning_kernel::now()))
+    .returning(policies::all_columns)
+    .get_result(conn)
+}
+
 /// Removes a policy and its objectives (the caller has checked that no node serves them).
 pub fn delete_policy(conn: &mut DbConnection, municipality_id: i64, id: i64) -> QueryResult<()> {
     diesel::delete(policy_objectives::table.filter(policy_objectives::policy_id.eq(id)))

@@ -18,17 +18,13 @@ use crate::{ops, repo};
 /// Unit names, loaded once per request.
 pub struct Lookup {
     pub units: HashMap<i64, UnitRow>,
-    /// The policy objectives each node serves, by node id.
-    pub serves: HashMap<i64, Vec<i64>>,
 }
 
 impl Lookup {
     pub fn load(conn: &mut DbConnection, municipality_ids: &[i64]) -> Result<Self, ApiError> {
         let units = repo::units_of(conn, municipality_ids)?;
-        let serves = repo::node_objectives_of(conn, municipality_ids)?;
         Ok(Self {
             units: units.into_iter().map(|u| (u.id, u)).collect(),
-            serves,
         })
     }
 
@@ -37,11 +33,17 @@ impl Lookup {
             .map(|u| UnitRef::from_row(u.clone()))
     }
 
-    /// A node with its unit and themes (`themes`: theme slugs by node id).
-    pub fn node_view(&self, row: NodeRow, themes: &HashMap<i64, Vec<String>>) -> NodeView {
+    /// A node with its unit, themes and the objectives it serves (`themes`: theme slugs,
+    /// `serves`: objective ids, by node id; see `repo::node_objectives_of`).
+    pub fn node_view(
+        &self,
+        row: NodeRow,
+        themes: &HashMap<i64, Vec<String>>,
+        serves: &HashMap<i64, Vec<i64>>,
+    ) -> NodeView {
         let unit = self.unit_ref(row.unit_id);
         let slugs = themes.get(&row.id).cloned().unwrap_or_default();
-        let serves = self.serves.get(&row.id).cloned().unwrap_or_default();
+        let serves = serves.get(&row.id).cloned().unwrap_or_default();
         NodeView {
             serves,
             ..NodeView::from_row(row, unit, slugs)
@@ -104,7 +106,8 @@ pub fn node_view(
         Some(&format!("nodes.id = {}", row.id)),
         repo::Targets::Ids(&[]),
     )?;
-    Ok(lookup.node_view(row, &themes))
+    let serves = repo::node_objectives_of(conn, &[municipality_id])?;
+    Ok(lookup.node_view(row, &themes, &serves))
 }
 
 pub fn today() -> NaiveDate {
@@ -359,6 +362,7 @@ pub fn initiative_detail(
 pub fn build_tree(
     nodes: &[NodeRow],
     node_themes: &HashMap<i64, Vec<String>>,
+    serves: &HashMap<i64, Vec<i64>>,
     targets: Vec<TargetView>,
     initiatives: Vec<InitiativeView>,
     lookup: &Lookup,
@@ -382,6 +386,7 @@ pub fn build_tree(
         targets: &mut HashMap<i64, Vec<TargetView>>,
         initiatives: &mut HashMap<i64, Vec<InitiativeView>>,
         themes: &HashMap<i64, Vec<String>>,
+        serves: &HashMap<i64, Vec<i64>>,
         lookup: &Lookup,
         depth: usize,
     ) -> Vec<TreeNode> {
@@ -394,7 +399,7 @@ pub fn build_tree(
             .map(|kids| {
                 kids.iter()
                     .map(|n| TreeNode {
-                        node: lookup.node_view((*n).clone(), themes),
+                        node: lookup.node_view((*n).clone(), themes, serves),
                         targets: targets.remove(&n.id).unwrap_or_default(),
                         initiatives: initiatives.remove(&n.id).unwrap_or_default(),
                         children: build(
@@ -403,6 +408,7 @@ pub fn build_tree(
                             targets,
                             initiatives,
                             themes,
+                            serves,
                             lookup,
                             depth + 1,
                         ),
@@ -417,6 +423,7 @@ pub fn build_tree(
         &mut targets_by_node,
         &mut initiatives_by_node,
         node_themes,
+        serves,
         lookup,
         0,
     )
@@ -471,7 +478,8 @@ pub fn strategy_tree(
         initiatives: initiatives.len(),
         initiatives_by_status: by_status,
     };
-    let tree_nodes = build_tree(&nodes, &node_themes, targets, initiatives, &lookup);
+    let serves = repo::node_objectives_of(conn, &[m.id])?;
+    let tree_nodes = build_tree(&nodes, &node_themes, &serves, targets, initiatives, &lookup);
     // The line it builds on, as anyone who may see this strategy may see it: a public strategy
     // shows the public ones only, so that every reader gets the same tree.
     let public = row.is_public();
@@ -549,8 +557,8 @@ pub fn comparison(
             .into_iter()
             .map(|u| (u.id, u))
             .collect(),
-        serves: repo::node_objectives_of(conn, &municipality_ids)?,
     };
+    let serves = repo::node_objectives_of(conn, &municipality_ids)?;
     let nodes = repo::nodes_where(conn, node_condition.as_deref().unwrap_or("1 = 0"))?;
     let (node_themes, target_themes) = repo::theme_slugs_of(conn, node_condition.as_deref(), set)?;
     let chosen = repo::targets_where(conn, set)?;
@@ -575,7 +583,7 @@ pub fn comparison(
                     .copied()
                     .unwrap_or_default()
                     .to_owned(),
-                node: lookup.node_view(n, &node_themes),
+                node: lookup.node_view(n, &node_themes, &serves),
             });
     }
     let mut targets_by: HashMap<i64, Vec<ComparedTarget>> = HashMap::new();
